@@ -1,0 +1,3 @@
+from artimap.cli import main
+
+raise SystemExit(main())

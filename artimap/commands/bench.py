@@ -1,0 +1,41 @@
+"""`artimap bench NAME`: run one benchmark and print its result as one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+
+# benchmark name -> ("module:function", help). The function takes the parsed args and returns
+# a JSON-serialisable dict (or a list of dicts, printed one per line).
+BENCHES: dict[str, tuple[str, str]] = {
+    "synth": ("artimap.synth.bench:bench_synth", "virtual talker generation speed"),
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    lines = "\n".join(f"  {k:12s} {v[1]}" for k, v in BENCHES.items())
+    p = sub.add_parser(
+        "bench",
+        help="run a benchmark, print JSON",
+        description=f"Run a benchmark and print JSON.\n\nbenchmarks:\n{lines}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("name", choices=sorted(BENCHES), help="which benchmark")
+    p.add_argument("--out", default=None, help="also append the JSON line(s) to this file")
+    p.add_argument("--quick", action="store_true", help="smaller problem (for tests)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    target, _ = BENCHES[args.name]
+    module, func = target.split(":")
+    result = getattr(importlib.import_module(module), func)(args)
+    rows = result if isinstance(result, list) else [result]
+    lines = [json.dumps(r) for r in rows]
+    for line in lines:
+        print(line)
+    if args.out:
+        with open(args.out, "a", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+    return 0
