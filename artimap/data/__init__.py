@@ -1,0 +1,1 @@
+"""Prepare steps per task (corpus files -> manifest + memory-mappable arrays) and datasets."""
