@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import types
-import typing
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
@@ -145,7 +144,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]
 
 def _fix_yaml_floats(value: Any, tp: Any) -> Any:
     """PyYAML reads '1e-4' as a string (YAML 1.1); accept it where a float is expected."""
-    if isinstance(value, str) and tp in (float, typing.Optional[float], float | None):
+    if isinstance(value, str) and tp in (float, float | None):
         try:
             return float(value)
         except ValueError:
