@@ -1,0 +1,121 @@
+"""Praat TextGrid alignments (Montreal Forced Aligner, UltraSuite, AAA exports) via praatio.
+
+Empty intervals are kept: in aligner output they are the silences, and dropping them (praatio's
+default) would shift every frame label after a pause.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from artimap.errors import ArtimapError, file_error
+from artimap.fsutil import atomic_path
+from artimap.io.alignment import TIME_TOLERANCE, Alignment, Interval, validate
+
+# Tier names tried, in order, when the caller names none (compared case-insensitively).
+DEFAULT_TIERS = ("phones", "phone", "segments", "segment", "phonemes", "phoneme")
+
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _open(path: Path) -> dict:
+    """Parse a TextGrid (long, short or praatio JSON) into praatio's plain dict form.
+
+    praatio's parser is used without its Textgrid object, whose validation rejects the
+    sub-microsecond overlaps real files carry (e.g. 2.43 followed by 2.4299999);
+    `artimap.io.alignment.validate` checks order and overlap with a tolerance instead.
+    """
+    from praatio.utilities import textgrid_io
+
+    if not path.is_file():
+        raise file_error(path, "no such TextGrid file", "Check the path")
+    try:
+        tg = textgrid_io.parseTextgridStr(_read_text(path), includeEmptyIntervals=True)
+    except Exception as e:  # praatio raises many kinds on malformed text
+        raise file_error(path, f"not a readable Praat TextGrid ({type(e).__name__}: {e})",
+                         "Open and re-save it in Praat") from e
+    if not isinstance(tg, dict) or "tiers" not in tg:
+        raise file_error(path, "not a Praat TextGrid", "Open and re-save it in Praat")
+    return tg
+
+
+def textgrid_tiers(path: str | Path) -> list[str]:
+    """Names of all tiers in the TextGrid at `path`."""
+    return [t["name"] for t in _open(Path(path))["tiers"]]
+
+
+def _choose_tier(path: Path, tiers: list[dict], tier: str | None) -> dict:
+    names = [t["name"] for t in tiers]
+    intervals = [t for t in tiers if t["class"] == "IntervalTier"]
+    if tier is not None:
+        for match in (lambda t: t["name"] == tier, lambda t: t["name"].lower() == tier.lower()):
+            found = [t for t in tiers if match(t)]
+            if found:
+                return found[0]
+        raise file_error(path, f"no tier named {tier!r}; tiers present: {names}",
+                         "Pass one of them")
+    for cand in DEFAULT_TIERS:
+        found = [t for t in intervals if t["name"].lower() == cand]
+        if found:
+            return found[0]
+    if len(intervals) == 1:
+        return intervals[0]
+    raise file_error(
+        path, f"no phone tier among {names} (tried {list(DEFAULT_TIERS)})",
+        "Name the tier to read (tier=...)",
+    )
+
+
+def read_textgrid(path: str | Path, tier: str | None = None) -> Alignment:
+    """Read one interval tier of a TextGrid into an Alignment of P intervals.
+
+    `tier=None` tries phones, phone, segments, segment (any case), then the only interval
+    tier. Empty intervals are kept with label '' (silence). A missing tier raises
+    ArtimapError listing the tiers present; unsorted or overlapping intervals raise too.
+    """
+    path = Path(path)
+    t = _choose_tier(path, _open(path)["tiers"], tier)
+    if t["class"] != "IntervalTier":
+        raise file_error(path, f"tier {t['name']!r} is a point tier, not an interval tier",
+                         "Choose an interval tier")
+    ivs = [Interval(float(e[0]), float(e[1]), str(e[2]).strip()) for e in t["entries"]]
+    return validate(Alignment(ivs, source=str(path), tier=t["name"]))
+
+
+def _snapped(ali: Alignment) -> list[tuple[float, float, str]]:
+    """Intervals with sub-tolerance overlaps removed (praatio rejects any overlap)."""
+    out: list[tuple[float, float, str]] = []
+    prev_end = 0.0
+    for iv in ali.intervals:
+        start = max(iv.start, prev_end) if iv.start > prev_end - TIME_TOLERANCE else iv.start
+        out.append((start, max(iv.end, start), iv.label))
+        prev_end = out[-1][1]
+    return out
+
+
+def write_textgrid(path: str | Path, tiers: dict[str, Alignment], duration: float) -> None:
+    """Write interval tiers (e.g. {'words': ..., 'phones': ...}) to a long TextGrid, atomically.
+
+    Gaps and intervals labelled '' are written as empty intervals spanning 0..`duration`.
+    """
+    from praatio import textgrid
+    from praatio.utilities.constants import Interval as PInterval
+
+    path = Path(path)
+    if not tiers:
+        raise ArtimapError(f"{path}: no tiers to write")
+    tg = textgrid.Textgrid(minTimestamp=0.0, maxTimestamp=float(duration))
+    for name, ali in tiers.items():
+        validate(Alignment(ali.intervals, source=f"{path} (tier {name!r})"), duration)
+        entries = [PInterval(s, e, lab) for s, e, lab in _snapped(ali) if lab != ""]
+        tg.addTier(textgrid.IntervalTier(name, entries, 0.0, float(duration)))
+    with atomic_path(path) as tmp:
+        tg.save(str(tmp), format="long_textgrid", includeBlankSpaces=True, reportingMode="error")
