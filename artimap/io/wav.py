@@ -1,0 +1,40 @@
+"""Audio as wav through scipy: samples (T,) mono or (T, C) multichannel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from scipy.io import wavfile
+
+from artimap.errors import file_error
+from artimap.fsutil import atomic_path
+
+
+def write_wav(path: str | Path, samples: np.ndarray, rate: int) -> None:
+    """Write samples (T,) or (T, C) at `rate` Hz, atomically.
+
+    The dtype picks the encoding: int16 is 16-bit PCM, float32 is 32-bit float, and so on;
+    float64 is stored as float32 (values expected in [-1, 1]).
+    """
+    samples = np.asarray(samples)
+    if samples.ndim not in (1, 2):
+        raise ValueError(f"write_wav needs (T,) or (T, C) samples, got {samples.shape}")
+    if samples.dtype == np.float64:
+        samples = samples.astype(np.float32)
+    if int(rate) <= 0:
+        raise ValueError(f"rate must be positive, got {rate}")
+    with atomic_path(path) as tmp:
+        wavfile.write(tmp, int(rate), samples)
+
+
+def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
+    """Read a wav file: (samples (T,) or (T, C) in the file's dtype, rate in Hz)."""
+    path = Path(path)
+    if not path.is_file():
+        raise file_error(path, "audio file not found", "Check the path")
+    try:
+        rate, samples = wavfile.read(path)
+    except (ValueError, OSError) as e:
+        raise file_error(path, f"cannot read as wav ({e})", "Convert it to PCM wav") from e
+    return samples, int(rate)

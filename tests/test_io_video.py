@@ -1,0 +1,91 @@
+"""Video and wav round trips, and the real TaL lip video."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from artimap.errors import ArtimapError
+from artimap.io.video import read_video, video_info, write_video
+from artimap.io.wav import read_wav, write_wav
+
+DATA = Path(__file__).resolve().parents[1] / "../shared/data"
+
+
+def _moving_square(n=12, h=48, w=64):
+    frames = np.full((n, h, w), 40, np.uint8)
+    for k in range(n):
+        frames[k, 10:26, 4 + 3 * k:20 + 3 * k] = 220
+    return frames
+
+
+def test_video_round_trip_gray(tmp_path):
+    frames = _moving_square()
+    path = tmp_path / "v.mp4"
+    write_video(path, frames, fps=60.0)
+    assert [p.name for p in tmp_path.iterdir()] == ["v.mp4"]  # no temporary left behind
+    info = video_info(path)
+    assert (info.n_frames, info.width, info.height) == (12, 64, 48)
+    assert info.fps == pytest.approx(60.0)
+    got, fps = read_video(path)
+    assert got.shape == frames.shape and fps == pytest.approx(60.0)
+    assert np.abs(got.astype(int) - frames).mean() < 6  # lossy codec, but close
+    colour, _ = read_video(path, gray=False)
+    assert colour.shape == (12, 48, 64, 3)
+
+
+def test_video_round_trip_colour(tmp_path):
+    frames = np.repeat(_moving_square()[..., None], 3, axis=3)
+    write_video(tmp_path / "c.mp4", frames, fps=30)
+    got, fps = read_video(tmp_path / "c.mp4", gray=False)
+    assert got.shape == frames.shape and fps == pytest.approx(30.0)
+
+
+def test_unreadable_video(tmp_path):
+    bad = tmp_path / "junk.mp4"
+    bad.write_bytes(b"this is not a video" * 10)
+    with pytest.raises(ArtimapError, match=r"junk\.mp4: cannot open"):
+        read_video(bad)
+    with pytest.raises(ArtimapError, match=r"none\.avi: video file not found"):
+        video_info(tmp_path / "none.avi")
+
+
+def test_wav_round_trip(tmp_path):
+    t = np.arange(4800) / 48000
+    mono = (0.5 * np.sin(2 * np.pi * 440 * t) * 32767).astype(np.int16)
+    write_wav(tmp_path / "a.wav", mono, 48000)
+    got, rate = read_wav(tmp_path / "a.wav")
+    assert rate == 48000 and got.dtype == np.int16
+    np.testing.assert_array_equal(got, mono)
+    stereo = np.stack([t, -t], axis=1)
+    write_wav(tmp_path / "s.wav", stereo, 16000)
+    got, rate = read_wav(tmp_path / "s.wav")
+    assert got.shape == (4800, 2) and got.dtype == np.float32 and rate == 16000
+
+
+def test_real_tal_video():
+    path = DATA / "tal/088_aud.mp4"
+    if not path.exists():
+        pytest.skip("../shared/data not present (TaL lip video)")
+    info = video_info(path)
+    assert (info.width, info.height) == (320, 240)
+    assert info.fps == pytest.approx(60, abs=0.5)
+    frames, fps = read_video(path)
+    assert frames.shape[1:] == (240, 320)
+    assert len(frames) == info.n_frames == 328
+    assert fps == pytest.approx(info.fps)
+
+
+def test_real_avi_and_wav():
+    avi = DATA / "lip_labels/videos/002_cal.avi"
+    wav = DATA / "tal/088_aud.wav"
+    if not avi.exists() or not wav.exists():
+        pytest.skip("../shared/data not present (lip video, TaL audio)")
+    info = video_info(avi)
+    assert (info.width, info.height, info.n_frames) == (320, 240, 728)
+    assert info.fps == pytest.approx(120.18, abs=0.05)
+    samples, rate = read_wav(wav)
+    assert rate == 48000 and samples.ndim == 1 and samples.dtype == np.int16
+    frames, fps = read_video(DATA / "tal/088_aud.mp4")
+    # Audio and video start together and last about as long (within 2 video frames).
+    assert abs(len(samples) / rate - len(frames) / fps) < 2 / fps
