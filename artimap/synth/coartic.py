@@ -1,0 +1,89 @@
+"""Articulatory trajectories from a phone sequence: Cohen & Massaro's dominance model.
+
+For every parameter p and phone i with target T_ip, centre c_i and dominance D_ip(t):
+
+    x_p(t) = sum_i D_ip(t) T_ip / sum_i D_ip(t)
+    D_ip(t) = a_ip exp(-theta_ip |t - c_i|^k)     theta_ip = before or after c_i
+
+Then the jaw is coupled in (a closing jaw narrows the lip opening and lifts the tongue) and a
+small, slow drift that no phone explains is added to the tongue, so the tongue is never a
+function of the phone labels alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from artimap.synth.phones import PARAMS, phone_arrays
+from artimap.synth.sentences import Script
+from artimap.synth.speaker import NEUTRAL, Speaker, smooth_noise
+
+DOMINANCE_EXPONENT = 1.0  # k in the formula above
+TOKEN_SD = 0.03  # per-token target variability
+DRIFT_SD = 0.04  # slow tongue drift
+_JAW, _AP = PARAMS.index("jaw"), PARAMS.index("lip_aperture")
+_TONGUE = [i for i, p in enumerate(PARAMS) if p.startswith("tongue_")]
+_LIFTED = [PARAMS.index("tongue_body_height"), PARAMS.index("tongue_tip_height")]
+
+
+def sample_times(duration: float, fps: float, start: float = 0.0) -> np.ndarray:
+    """(F,) times start + k / fps of the frames that fall in [start, duration)."""
+    n = int(np.floor((duration - start) * fps - 1e-9)) + 1
+    return start + np.arange(max(n, 0)) / fps
+
+
+def dominance_blend(
+    t: np.ndarray,
+    centres: np.ndarray,
+    targets: np.ndarray,
+    a: np.ndarray,
+    theta_before: np.ndarray,
+    theta_after: np.ndarray,
+    k: float = DOMINANCE_EXPONENT,
+) -> np.ndarray:
+    """Blend targets by dominance.
+
+    t (T,) seconds; centres (P,); targets, a, theta_before, theta_after (P, N).
+    Returns (T, N).
+    """
+    dt = (t[:, None] - centres[None, :]).astype(np.float32)  # (T, P)
+    dist = np.abs(dt) if k == 1.0 else np.abs(dt) ** np.float32(k)
+    before = (dt < 0)[:, :, None]  # t before the centre: anticipation
+    theta = np.where(before, theta_before[None].astype(np.float32),
+                     theta_after[None].astype(np.float32))  # (T, P, N)
+    theta *= -dist[:, :, None]
+    dom = np.exp(theta, out=theta)
+    dom *= a[None].astype(np.float32)  # (T, P, N) dominance
+    num = np.einsum("tpn,pn->tn", dom, targets.astype(np.float32))
+    return (num / (dom.sum(axis=1) + 1e-30)).astype(np.float64)
+
+
+def token_targets(script: Script, speaker: Speaker, rng: np.random.Generator):
+    """Per-token targets (P, N) for this speaker, and the dominance arrays (P, N) each."""
+    targets, a, before, after = phone_arrays(script.phones)
+    targets = NEUTRAL + speaker.scale * (targets - NEUTRAL) + speaker.offset
+    targets = targets + TOKEN_SD * rng.standard_normal(targets.shape)
+    closed = np.array([p in ("p", "b", "m") for p in script.phones])
+    targets[closed, _AP] = 0.0  # a closure is a closure, whoever speaks
+    return np.clip(targets, 0.0, 1.0), a, before, after
+
+
+def couple_jaw(x: np.ndarray) -> np.ndarray:
+    """Jaw coupling on (T, N) states: the lips open and the tongue drops with the jaw."""
+    x = x.copy()
+    jaw = x[:, _JAW]
+    x[:, _AP] *= 0.7 + 0.6 * jaw
+    x[:, _LIFTED] -= 0.25 * (jaw[:, None] - 0.35)
+    return x
+
+
+def articulate(
+    script: Script, speaker: Speaker, rng: np.random.Generator, fps: float
+) -> np.ndarray:
+    """The articulatory state (T, N) float32 in [0, 1] at `fps`, T = frames in [0, duration)."""
+    t = sample_times(script.duration, fps)
+    targets, a, before, after = token_targets(script, speaker, rng)
+    x = dominance_blend(t, script.centres, targets, a, before, after)
+    x = couple_jaw(x)
+    x[:, _TONGUE] += DRIFT_SD * smooth_noise(t, rng, len(_TONGUE), fmin=0.4, fmax=3.0)
+    return np.clip(x, 0.0, 1.0).astype(np.float32)
