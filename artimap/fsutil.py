@@ -18,6 +18,17 @@ from typing import Any
 from artimap.errors import ArtimapError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _open_permissions(path: Path, is_dir: bool) -> None:
+    """mkdtemp/mkstemp create private (0700/0600) entries; give the usual umask-based modes."""
+    path.chmod((0o777 if is_dir else 0o666) & ~_umask())
+
+
 def _check_parent_writable(path: Path) -> None:
     parent = path.parent
     try:
@@ -45,6 +56,7 @@ def atomic_dir(final: str | Path, overwrite: bool = False) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _open_permissions(tmp, is_dir=True)
     if final.exists():
         old = final.with_name(f".{final.name}.old-{os.getpid()}")
         final.rename(old)
@@ -68,6 +80,7 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        _open_permissions(tmp, is_dir=False)
         os.replace(tmp, final)
     finally:
         if tmp.exists():

@@ -51,3 +51,18 @@ def test_unwritable_parent_is_a_clear_error(tmp_path):
     blocker.write_text("")
     with pytest.raises(ArtimapError, match="cannot create the output folder"):
         atomic_write_json(blocker / "sub" / "x.json", {})
+
+
+def test_results_get_ordinary_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        with atomic_dir(tmp_path / "d") as tmp:
+            (tmp / "f").write_text("x")
+        with atomic_path(tmp_path / "g.txt") as tmp:
+            tmp.write_text("y")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "d").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "g.txt").stat().st_mode & 0o777 == 0o644

