@@ -1,0 +1,300 @@
+"""Automatic tongue-contour extraction from ultrasound frames, the same for real and predicted.
+
+The tongue surface shows as a bright ridge (the tissue/air boundary); the contour follows the
+ridge's edge on the probe side. Along every line leaving the probe (a scanline of a raw
+scanline-by-sample frame, or a ray from the apex of a fan image resampled to polar form) the
+profile I(d), depth d growing away from the probe, is Gaussian-smoothed and scored by a step:
+
+    E(d) = mean I(d+1 .. d+w) - mean I(d-w .. d-1)     (bright beyond, dark before)
+
+weighted by 1 + depth_gain * d / D (deeper ridges win ties: echoes nearer the probe are not the
+surface) inside a depth band. A dynamic-programming pass then picks one depth per line,
+maximising the summed score while moving at most max_slope * (line spacing) samples between
+neighbouring lines: the strongest transition per line, kept continuous. Lines whose score at
+the chosen depth is below `min_contrast` grey levels or below `rel_contrast` times the frame's
+90th percentile, or whose windows leave the image's data, are rejected (NaN); the surviving
+depths are median-filtered and Savitzky-Golay smoothed within runs.
+
+Defaults were chosen on the hand-labelled images of `ultrasound_labels` (`artimap.contour_eval`).
+Run predicted and real frames through the same function, settings and `FanGeometry`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+from scipy.signal import savgol_filter
+
+
+@dataclass(frozen=True)
+class ContourConfig:
+    sigma: float = 1.5  # Gaussian smoothing of the image (pixels) before scoring
+    width: int = 5  # half-width w of the step detector (samples along the line)
+    band: tuple[float, float] = (0.2, 0.95)  # search depths, fractions of the line length
+    min_contrast: float = 6.0  # reject lines whose step E is below this (grey levels)
+    rel_contrast: float = 0.2  # ... or below this fraction of the frame's strong lines (90th pct)
+    max_slope: float = 1.5  # largest depth change per unit of lateral distance between lines
+    depth_gain: float = 2.0  # score weight 1 + depth_gain * depth / line length: prefer the
+    #                          outermost ridge (the surface) over echoes nearer the probe
+    median: int = 5  # median filter length over lines (odd; 1 = off)
+    savgol: int = 11  # Savitzky-Golay window over lines (odd; 1 = off), polynomial order 2
+
+
+def step_score(profiles: np.ndarray, width: int) -> np.ndarray:
+    """Step-edge score along the last axis: (..., D) -> (..., D), NaN within `width` of the ends.
+
+    E(d) = mean(I[d+1 : d+w+1]) - mean(I[d-w : d]): large where the line gets brighter going
+    away from the probe (the probe side of a bright ridge).
+    """
+    c = np.cumsum(profiles, axis=-1, dtype=np.float64)
+    c = np.concatenate([np.zeros_like(c[..., :1]), c], axis=-1)  # c[k] = sum I[:k]
+    d, w = profiles.shape[-1], width
+    out = np.full(profiles.shape, np.nan)
+    after = c[..., 2 * w + 1 : d + 1] - c[..., w + 1 : d - w + 1]  # sums of I[d+1 : d+w+1]
+    before = c[..., w : d - w] - c[..., : d - 2 * w]  # sums of I[d-w : d]
+    out[..., w : d - w] = (after - before) / w
+    return out
+
+
+def best_path(score: np.ndarray, max_jump: int) -> np.ndarray:
+    """Depth per line maximising the summed score with |d_l - d_(l-1)| <= max_jump.
+
+    score: (F, L, D), NaN = not allowed. Returns (F, L) int depths (vectorised over F and D,
+    one step per line).
+    """
+    f, n_lines, n_depth = score.shape
+    s = np.where(np.isfinite(score), score, -1e3)  # forbidden cells cost, but never block
+    acc = s[:, 0].copy()  # (F, D)
+    back = np.zeros((f, n_lines, n_depth), dtype=np.int32)
+    shifts = np.arange(-max_jump, max_jump + 1)
+    for line in range(1, n_lines):
+        padded = np.pad(acc, ((0, 0), (max_jump, max_jump)), constant_values=-np.inf)
+        cand = np.stack([padded[:, max_jump + k : max_jump + k + n_depth] for k in shifts])
+        arg = cand.argmax(axis=0)  # (F, D) index into shifts
+        acc = np.take_along_axis(cand, arg[None], axis=0)[0] + s[:, line]
+        back[:, line] = np.arange(n_depth)[None] + shifts[arg]
+    path = np.empty((f, n_lines), dtype=np.int64)
+    path[:, -1] = acc.argmax(axis=1)
+    for line in range(n_lines - 1, 0, -1):
+        path[:, line - 1] = back[np.arange(f), line, path[:, line]]
+    return path
+
+
+def _disk(radius: int, ndim: int) -> np.ndarray:
+    """Disk structuring element over the last two axes, (1,)*(ndim-2) + (2r+1, 2r+1)."""
+    g = np.arange(-radius, radius + 1)
+    disk = g[:, None] ** 2 + g[None, :] ** 2 <= radius**2
+    return disk.reshape((1,) * (ndim - 2) + disk.shape)
+
+
+def _smooth(depth: np.ndarray, median: int, savgol: int) -> np.ndarray:
+    """Median then Savitzky-Golay along lines, within runs of finite values: (F, L) -> (F, L)."""
+    out = depth.copy()
+    for row in out:
+        ok = np.isfinite(row)
+        labels, n = ndimage.label(ok)
+        for k in range(1, n + 1):
+            seg = np.flatnonzero(labels == k)
+            v = row[seg]
+            if median > 1 and len(v) >= median:
+                v = ndimage.median_filter(v, size=median, mode="nearest")
+            if savgol > 1 and len(v) >= savgol:
+                v = savgol_filter(v, savgol, 2, mode="interp")
+            row[seg] = v
+    return out
+
+
+def contour_depths(
+    profiles: np.ndarray, valid: np.ndarray | None = None, cfg: ContourConfig | None = None,
+    spacing: float = 1.0,
+) -> np.ndarray:
+    """Contour depth per line: profiles (F, L, D) (depth away from the probe) -> (F, L) float.
+
+    valid: optional (L, D) or (F, L, D) bool, False where the image has no data (outside a
+    fan). spacing: typical distance between neighbouring lines in depth samples (the path may
+    move max(1, round(max_slope * spacing)) samples from line to line). NaN marks rejected
+    lines.
+    """
+    cfg = cfg or ContourConfig()
+    p = np.asarray(profiles, dtype=np.float64)
+    if cfg.sigma > 0:
+        p = ndimage.gaussian_filter(p, cfg.sigma, axes=(1, 2))
+    score = step_score(p, cfg.width)  # (F, L, D)
+    n_depth = p.shape[-1]
+    score *= 1.0 + cfg.depth_gain * np.arange(n_depth) / n_depth
+    lo, hi = int(cfg.band[0] * n_depth), int(np.ceil(cfg.band[1] * n_depth))
+    score[..., :lo] = np.nan
+    score[..., hi:] = np.nan
+    if valid is not None:
+        # keep the detector and the smoothing kernel off the border of the data
+        r = cfg.width + int(np.ceil(3 * cfg.sigma)) + 1
+        ok = ndimage.binary_erosion(valid, _disk(r, valid.ndim))
+        score = np.where(ok, score, np.nan)
+    path = best_path(score, max(1, round(cfg.max_slope * spacing)))  # (F, L)
+    picked = np.take_along_axis(score, path[..., None], axis=-1)[..., 0]  # (F, L)
+    strong = np.nanpercentile(np.where(np.isfinite(picked), picked, np.nan), 90, axis=1)
+    floor = np.maximum(cfg.min_contrast, cfg.rel_contrast * np.nan_to_num(strong))[:, None]
+    keep = np.isfinite(picked) & (picked >= floor)
+    depth = np.where(keep, path, np.nan)
+    return _smooth(depth.astype(np.float64), cfg.median, cfg.savgol)
+
+
+def _stack(frames: np.ndarray) -> tuple[np.ndarray, bool]:
+    frames = np.asarray(frames)
+    if frames.ndim not in (2, 3):
+        raise ValueError(f"expected (H, W) or (F, H, W) frames, got shape {frames.shape}")
+    return (frames[None], True) if frames.ndim == 2 else (frames, False)
+
+
+def extract_raw(frames: np.ndarray, cfg: ContourConfig | None = None, spacing: float = 1.0
+                ) -> np.ndarray:
+    """Contours of raw frames (F, NV, PPV) or (NV, PPV), scanline by echo sample.
+
+    spacing: distance between neighbouring scanlines in echo samples, at the depths searched
+    (about (ZeroOffset + PPV / 2) * Angle for a fan probe; 1 treats the frame as an image).
+    Returns (F, NV, 2) (or (NV, 2)) points (scanline, sample), sample fractional, NaN where
+    the scanline was rejected. Sample 0 is nearest the probe.
+    """
+    x, single = _stack(frames)
+    depth = contour_depths(x, None, cfg, spacing)  # (F, NV)
+    lines = np.broadcast_to(np.arange(x.shape[1], dtype=np.float64), depth.shape)
+    pts = np.stack([np.where(np.isfinite(depth), lines, np.nan), depth], axis=-1)
+    return pts[0] if single else pts
+
+
+def fan_mask(frames: np.ndarray, threshold: float = 8.0) -> np.ndarray:
+    """(F, H, W) or (H, W) -> (H, W) bool: pixels that hold image data.
+
+    A pixel holds data if it exceeds `threshold` in some frame; uniformly saturated rows and
+    columns (letterbox bands burnt into some videos) are not data. Small specks are removed,
+    the largest region is kept and its holes filled.
+    """
+    x = np.asarray(frames)
+    x = x[None] if x.ndim == 2 else x
+    m = x.max(axis=0) > threshold  # (H, W)
+    lo = x.min(axis=0)
+    m[(lo >= 240).all(axis=1)] = False
+    m[:, (lo >= 240).all(axis=0)] = False
+    m = ndimage.binary_opening(m, _disk(2, 2))
+    labels, n = ndimage.label(m)
+    if n > 1:
+        m = labels == (np.argmax(np.bincount(labels.ravel())[1:]) + 1)
+    return ndimage.binary_fill_holes(m)
+
+
+# ------------------------------------------------------------------ fan images, ray by ray
+
+
+@dataclass(frozen=True)
+class FanGeometry:
+    """Where the fan of a scan-converted image lies, in pixels of that image."""
+
+    origin: tuple[float, float]  # the fan's apex (probe's virtual origin), (x, y)
+    r_min: float  # inner radius searched (pixels from the apex)
+    r_max: float  # outer radius searched
+    angles: tuple[float, float]  # ray angles from the fan axis (radians, negative = left)
+    probe: str = "bottom"  # "bottom": fan opens upward (AAA screen view); "top": downward
+
+
+def _ransac_line(pts: np.ndarray, tol: float = 1.0, tries: int = 200) -> np.ndarray:
+    """Robust line through points (K, 2): returns (point, unit direction) as (2, 2)."""
+    rng = np.random.default_rng(0)
+    best = np.zeros(len(pts), bool)
+    for _ in range(tries):
+        a, b = pts[rng.choice(len(pts), 2, replace=False)]
+        n = np.array([a[1] - b[1], b[0] - a[0]])
+        if not n.any():
+            continue
+        inl = np.abs((pts - a) @ n) / np.linalg.norm(n) < tol
+        if inl.sum() > best.sum():
+            best = inl
+    sel = pts[best]
+    centre = sel.mean(axis=0)
+    return np.stack([centre, np.linalg.svd(sel - centre)[2][0]])
+
+
+def estimate_fan(frames: np.ndarray, probe: str = "bottom", mask: np.ndarray | None = None
+                 ) -> FanGeometry:
+    """Fan geometry of scan-converted images (F, H, W) or (H, W) of unknown origin.
+
+    The two straight sides of the fan's data mask (see `fan_mask`) are fitted by robust lines;
+    their crossing is the apex; radii span the mask's pixels. Use the exact geometry instead
+    when the images were scan-converted from raw data here.
+    """
+    m = fan_mask(frames) if mask is None else np.asarray(mask, bool)
+    m = m[::-1] if probe == "top" else m  # work in the probe-at-the-bottom view
+    h, w = m.shape
+    cols = np.flatnonzero(m.any(axis=0))
+    low = h - 1 - np.argmax(m[::-1, cols], axis=0)  # lowest data row per column
+    mid = float(np.mean(np.nonzero(m)[1]))
+    side = 0.05 * w
+    halves = [np.stack([cols[s], low[s]], 1).astype(float)
+              for s in (cols < mid - side, cols > mid + side)]
+    if min(len(h_) for h_ in halves) < 10:
+        raise ValueError("estimate_fan: no fan-shaped data found; pass a FanGeometry")
+    (p, u), (q, v) = (_ransac_line(h_) for h_ in halves)
+    cross = np.stack([u, -v], 1)
+    if abs(np.linalg.det(cross)) < 1e-3:
+        raise ValueError("estimate_fan: the fan's sides are parallel; pass a FanGeometry")
+    t = np.linalg.solve(cross, q - p)[0]
+    ox, oy = p + t * u
+    ys, xs = np.nonzero(m)
+    r = np.hypot(xs - ox, ys - oy)
+    ups = [d if d[1] < 0 else -d for d in (u, v)]  # side directions pointing away from the probe
+    ang = sorted(float(np.arctan2(d[0], -d[1])) for d in ups)  # from the fan axis, + = right
+    if not (ang[0] < -0.05 and ang[1] > 0.05 and max(map(abs, ang)) < 1.45):
+        raise ValueError(f"estimate_fan: implausible fan sides {ang} rad; pass a FanGeometry")
+    if probe == "top":
+        oy = h - 1 - oy
+    return FanGeometry((float(ox), float(oy)), float(np.percentile(r, 0.5)), float(r.max()),
+                       (min(ang), max(ang)), probe)
+
+
+def _ray_grid(geo: FanGeometry, n_rays: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pixel coordinates (x, y) of the polar grid (n_rays, n_r), and the ray angles (n_rays,)."""
+    pad = 0.02 * (geo.angles[1] - geo.angles[0])
+    phi = np.linspace(geo.angles[0] + pad, geo.angles[1] - pad, n_rays)
+    r = np.arange(geo.r_min, geo.r_max)
+    up = -1.0 if geo.probe == "bottom" else 1.0
+    x = geo.origin[0] + r[None] * np.sin(phi)[:, None]
+    y = geo.origin[1] + up * r[None] * np.cos(phi)[:, None]
+    return x, y, phi
+
+
+def extract_fan(
+    frames: np.ndarray, geometry: FanGeometry | None = None, cfg: ContourConfig | None = None,
+    n_rays: int = 160, mask: np.ndarray | None = None,
+) -> np.ndarray:
+    """Contours of fan images (F, H, W) or (H, W), searched along rays from the apex.
+
+    geometry: the fan (default `estimate_fan(frames)`); mask: (H, W) data mask (default
+    `fan_mask(frames)`). The images are resampled (bilinear) on n_rays rays at 1-pixel radial
+    steps and searched like raw scanlines. Returns (F, n_rays, 2) (or (n_rays, 2)) points
+    (x, y) in pixels of the input images, NaN for rejected rays. For predicted frames, pass
+    the geometry (and mask) estimated on the real ones, so both are searched identically.
+    """
+    import cv2
+
+    x, single = _stack(frames)
+    m = fan_mask(x) if mask is None else np.asarray(mask, bool)
+    geo = geometry or estimate_fan(x, mask=m)
+    gx, gy, phi = _ray_grid(geo, n_rays)  # (n_rays, n_r), (n_rays, n_r), (n_rays,)
+    mx, my = gx.astype(np.float32), gy.astype(np.float32)
+    prof = np.stack([cv2.remap(np.ascontiguousarray(f, dtype=np.float32), mx, my,
+                               cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT) for f in x])
+    valid = cv2.remap(m.astype(np.uint8), mx, my, cv2.INTER_NEAREST,
+                      borderMode=cv2.BORDER_CONSTANT) > 0  # (n_rays, n_r)
+    spacing = 0.5 * (geo.r_min + geo.r_max) * (phi[1] - phi[0])  # pixels between rays
+    depth = contour_depths(prof, valid, cfg, spacing)  # (F, n_rays), NaN = rejected
+    return _ray_points(geo, phi, depth, single)
+
+
+def _ray_points(geo: FanGeometry, phi: np.ndarray, depth: np.ndarray, single: bool
+                ) -> np.ndarray:
+    """Depths (F, n_rays) along rays at angles phi -> points (F, n_rays, 2) (x, y) pixels."""
+    r = geo.r_min + depth
+    up = -1.0 if geo.probe == "bottom" else 1.0
+    pts = np.stack([geo.origin[0] + r * np.sin(phi), geo.origin[1] + up * r * np.cos(phi)], -1)
+    return pts[0] if single else pts

@@ -1,0 +1,103 @@
+"""The automatic tongue-contour extractor on synthetic frames with a known ridge."""
+
+import numpy as np
+import pytest
+
+from artimap import contour as C
+from artimap.io.scanconv import ScanConverter
+from artimap.io.ult import UltParams
+from artimap.metrics import msd
+
+
+def _ridge_frames(edge: np.ndarray, n_frames=3, n_depth=128, thick=8, bright=200.0, seed=0):
+    """Raw frames (F, L, D): dark speckle, a bright ridge starting at depth edge[l]."""
+    rng = np.random.default_rng(seed)
+    d = np.arange(n_depth)[None, None, :]
+    e = np.asarray(edge)[None, :, None]
+    x = 30 + 8 * rng.standard_normal((n_frames, len(edge), n_depth))
+    x = x + bright * ((d >= e) & (d < e + thick))
+    return np.clip(x, 0, 255)
+
+
+def test_step_score_known_answer():
+    x = np.random.default_rng(0).random((2, 3, 40))
+    s = C.step_score(x, 4)
+    d = 17
+    assert s[1, 2, d] == pytest.approx(x[1, 2, d + 1:d + 5].mean() - x[1, 2, d - 4:d].mean())
+    assert np.isnan(s[..., :4]).all() and np.isnan(s[..., -4:]).all()
+
+
+def test_raw_ridge_found_at_its_probe_side_edge():
+    lines = np.arange(64)
+    edge = np.rint(70 + 15 * np.sin(lines / 10)).astype(int)
+    frames = _ridge_frames(edge)
+    pts = C.extract_raw(frames)  # (F, L, 2)
+    assert pts.shape == (3, 64, 2)
+    found = np.isfinite(pts[..., 1])
+    assert found.mean() > 0.9
+    err = np.abs(pts[..., 1] - (edge - 0.5))[found]
+    assert np.median(err) < 0.75 and err.max() < 2.0
+    np.testing.assert_array_equal(pts[..., 0][found], np.broadcast_to(lines, found.shape)[found])
+    single = C.extract_raw(frames[0])
+    np.testing.assert_allclose(single, pts[0], equal_nan=True)
+
+
+def test_low_contrast_lines_rejected():
+    edge = np.full(64, 80)
+    frames = _ridge_frames(edge)
+    frames[:, 20:30] = 30.0  # no ridge at all on these lines
+    pts = C.extract_raw(frames)
+    assert np.isnan(pts[:, 22:28, 1]).all()
+    assert np.isfinite(pts[:, 40:60, 1]).all()
+
+
+def test_outer_ridge_preferred_over_equal_echo_nearer_the_probe():
+    edge = np.full(48, 90)
+    frames = _ridge_frames(edge)
+    frames[:, :, 50:58] += 200.0  # an equally bright echo nearer the probe
+    pts = C.extract_raw(np.clip(frames, 0, 255))
+    assert np.nanmedian(pts[..., 1]) == pytest.approx(89.5, abs=1.0)
+
+
+def test_best_path_respects_max_jump():
+    score = np.zeros((1, 5, 20))
+    score[0, 0, 2] = score[0, 4, 18] = 100.0  # unreachable pair: the path cannot jump 16 in 4
+    path = C.best_path(score, max_jump=2)
+    assert np.abs(np.diff(path[0])).max() <= 2
+
+
+def _params():
+    return UltParams(num_vectors=64, pix_per_vector=160, zero_offset=30, angle=0.025)
+
+
+def test_estimate_fan_finds_the_apex_of_a_scan_converted_fan():
+    sc = ScanConverter(_params(), scale=1.0, flip_vertical=True)
+    raw = np.full((2, 64, 160), 100, np.uint8)
+    fan = sc(raw)
+    geo = C.estimate_fan(fan)
+    apex = np.array(sc.raw_to_image(np.array(32.0), np.array(-30.0)), dtype=float)
+    assert np.hypot(*(np.array(geo.origin) - apex)) < 2.0
+    assert geo.angles[0] == pytest.approx(-0.8, abs=0.05)
+    assert geo.angles[1] == pytest.approx(0.775, abs=0.05)
+
+
+def test_fan_extraction_matches_the_raw_ridge():
+    params = _params()
+    sc = ScanConverter(params, scale=1.0, flip_vertical=True)
+    lines = np.arange(64)
+    edge = np.rint(80 + 12 * np.cos((lines - 32) / 12)).astype(int)
+    raw = _ridge_frames(edge, n_frames=2, n_depth=160).astype(np.uint8)
+    fan = sc(raw)  # (2, H, W), probe at the bottom
+    pts = C.extract_fan(fan)  # (2, n_rays, 2) pixels
+    true = np.stack(sc.raw_to_image(lines + 0.0, edge - 0.5), axis=1)  # (64, 2)
+    for frame in pts:
+        assert np.isfinite(frame).all(axis=1).mean() > 0.6
+        assert msd(frame, true) < 2.0
+
+
+def test_fan_mask_drops_letterbox_band():
+    img = np.zeros((60, 80), np.uint8)
+    img[:5] = 255  # burnt-in band
+    img[10:50, 10:70] = 120
+    m = C.fan_mask(img)
+    assert not m[:5].any() and m[20:40, 20:60].all()
