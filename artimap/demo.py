@@ -1,0 +1,39 @@
+"""The demo: make the virtual-talker demo corpus and write a report about it.
+
+    artimap demo --out demo_out      ->  demo_out/corpus/ and demo_out/report.html
+
+Reruns reuse a finished corpus. Task sections (training results) are appended by the task
+modules' demo steps listed in DEMO_STEPS, each reading and writing only below `out`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+from artimap.corpus_report import corpus_section
+from artimap.report import Report
+from artimap.synth.corpus import generate_corpus
+
+# "module:function" steps run after the corpus section; each takes (report, out_dir, corpus_dir,
+# quick) and appends its sections to the report.
+DEMO_STEPS: tuple[str, ...] = ()
+
+
+def run_demo(
+    out: str | Path, preset: str = "demo", seed: int = 0, workers: int = 1, quick: bool = False
+) -> Path:
+    """Build (or reuse) the demo corpus under `out`, run the demo steps, write report.html."""
+    out = Path(out)
+    corpus = out / "corpus"
+    started = time.time()
+    if not (corpus / "corpus.json").exists():
+        generate_corpus(corpus, preset=preset, seed=seed, workers=workers)
+    report = Report("artimap demo: the virtual talker")
+    corpus_section(report, corpus)
+    for step in DEMO_STEPS:
+        module, func = step.split(":")
+        getattr(importlib.import_module(module), func)(report, out, corpus, quick)
+    report.text(f"Report written in {time.time() - started:.0f} s.", note=True)
+    return report.write(out / "report.html")
