@@ -17,6 +17,7 @@ from artimap.errors import ArtimapError
 # Subcommand modules, in the order `artimap --help` lists them. Only working ones are listed.
 COMMANDS: tuple[str, ...] = (
     "synth",
+    "prepare",
     "demo",
     "bench",
 )

@@ -6,7 +6,9 @@ import argparse
 import importlib
 
 # task -> module exposing `add_arguments(parser)` and `run(args) -> int`.
-TASKS: dict[str, str] = {}
+TASKS: dict[str, str] = {
+    "phone2face": "artimap.data.phone2face.prepare",
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

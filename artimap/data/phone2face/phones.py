@@ -1,0 +1,105 @@
+"""Phone inventory and frame-wise phone ids.
+
+The inventory is the sorted set of (normalised) phone labels seen in the training split's
+alignments, plus the silence symbol. It is stored with the prepared dataset as phones.json
+together with the label normalisation that produced it, so that inference normalises and encodes
+new alignments the same way. A phone outside the inventory is an error naming it, unless a
+fallback phone (itself in the inventory) is declared.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from artimap.errors import ArtimapError
+from artimap.fsutil import atomic_write_json
+from artimap.io.alignment import Alignment, normalise_labels
+
+
+@dataclass
+class PhoneSet:
+    """P phones (sorted) and the label normalisation that produced them."""
+
+    phones: list[str]
+    strip_stress: bool = False      # 'AH0' -> 'AH'
+    silence: str | None = "sil"     # symbol every silence spelling maps to (None keeps them)
+    fallback: str | None = None     # phone used for unknown labels (None: unknown is an error)
+
+    def __len__(self) -> int:
+        return len(self.phones)
+
+    def normalise(self, alignment: Alignment) -> Alignment:
+        """The alignment with this set's label normalisation applied."""
+        return normalise_labels(alignment, self.strip_stress, self.silence)
+
+    def frame_ids(self, alignment: Alignment, fps: float, n_frames: int) -> np.ndarray:
+        """Phone id (F,) int16 of each frame k at time k / fps (silence outside the intervals)."""
+        labels = self.normalise(alignment).frame_labels(fps, n_frames, default=self.silence or "")
+        return encode_phones(labels, self.phones, self.fallback, source=alignment.source)
+
+
+def frame_labels(
+    alignment: Alignment, fps: float, n_frames: int, strip_stress: bool, silence: str | None
+) -> list[str]:
+    """Normalised label of each of F frames at t = k / fps; silence where no interval is."""
+    ali = normalise_labels(alignment, strip_stress, silence)
+    return ali.frame_labels(fps, n_frames, default=silence or "")
+
+
+def build_inventory(label_lists: Iterable[Iterable[str]], silence: str | None = "sil") -> list[str]:
+    """Sorted unique labels over all lists (P,), always including the silence symbol."""
+    found: set[str] = set()
+    for labels in label_lists:
+        found.update(labels)
+    if silence is not None:
+        found.add(silence)
+    return sorted(found)
+
+
+def encode_phones(
+    labels: Sequence[str],
+    inventory: Sequence[str],
+    fallback: str | None = None,
+    source: str = "",
+) -> np.ndarray:
+    """Labels (T,) -> ids (T,) int16 into `inventory` (P).
+
+    Unknown labels map to `fallback` when given, else raise ArtimapError naming them.
+    """
+    index = {p: i for i, p in enumerate(inventory)}
+    if fallback is not None and fallback not in index:
+        raise ArtimapError(f"fallback phone {fallback!r} is not in the inventory {list(inventory)}")
+    unknown = sorted({lab for lab in labels if lab not in index})
+    if unknown and fallback is None:
+        where = f"{source}: " if source else ""
+        raise ArtimapError(
+            f"{where}phones {unknown} are not in the inventory of {len(inventory)} phones "
+            f"{list(inventory)}. Use a model prepared with these phones, normalise the labels "
+            "the same way, or declare a fallback phone"
+        )
+    fb = index.get(fallback, -1)
+    return np.array([index.get(lab, fb) for lab in labels], dtype=np.int16)
+
+
+def save_phone_set(path: str | Path, phones: PhoneSet) -> None:
+    """Write phones.json: {"phones": [...P], "strip_stress", "silence", "fallback"}."""
+    atomic_write_json(path, asdict(phones))
+
+
+def load_phone_set(path: str | Path) -> PhoneSet:
+    """Read phones.json written by `save_phone_set` (path or the prepared folder)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "phones.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return PhoneSet(**data)
+    except FileNotFoundError:
+        raise ArtimapError(f"{path}: no phone inventory; prepare the dataset first") from None
+    except (ValueError, TypeError) as e:
+        raise ArtimapError(f"{path}: not a phone inventory ({e}); prepare again") from None

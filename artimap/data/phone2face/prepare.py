@@ -1,0 +1,282 @@
+"""phone2face: motion capture + phone alignments -> head-stabilised, frame-aligned markers.
+
+    artimap prepare phone2face --corpus DIR --out DIR [--markers talker44] [--fps 120] ...
+
+Writes (atomically) manifest.json, split.json, phones.json, stats.json and markers.npy (F, M, 3),
+mask.npy (F, M), phone_ids.npy (F,) concatenated over utterances (see `arrays.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from artimap.data.common import default_workers, parallel_map, split_ids, write_manifest
+from artimap.data.phone2face.arrays import concatenate
+from artimap.data.phone2face.headmotion import reference_pose
+from artimap.data.phone2face.markers import (
+    PRESETS,
+    marker_indices,
+    resolve_markers,
+    talker_marker_info,
+)
+from artimap.data.phone2face.phones import PhoneSet, build_inventory, encode_phones, save_phone_set
+from artimap.data.phone2face.sources import Utterance, discover, read_motion, read_talker_info
+from artimap.data.phone2face.utterance import UtteranceSettings, process_utterance
+from artimap.errors import ArtimapError
+from artimap.fsutil import atomic_dir, atomic_write_json
+
+VERSION = 1
+
+
+@dataclass
+class PrepareConfig:
+    """Settings of `artimap prepare phone2face` (each has a command-line flag)."""
+
+    format: str = "auto"                  # auto | talker | files
+    tier: str | None = None               # TextGrid tier holding the phones
+    markers: str | None = None            # preset (talker44) or comma list; None: corpus default
+    head_markers: str | None = None       # rigid head markers, comma list or "none"; None: talker's
+    head_reference: str = "corpus"        # corpus (one pose for all) | first | mean (per utt)
+    min_head_markers: int = 3             # head markers needed to solve a frame's transform
+    fps: float = 120.0                    # output frame rate
+    max_gap: int = 12                     # longest gap filled, in output frames
+    gap_method: str = "cubic"             # cubic (local fit) | spline | pchip | linear
+    gap_context: int = 6                  # seen frames each side of a gap for "cubic"
+    split: tuple[float, float, float] = (80.0, 10.0, 10.0)  # train/val/test percentages
+    split_seed: int = 0                   # seed of the utterance shuffle
+    strip_stress: bool = False            # drop ARPAbet stress digits
+    silence: str | None = "sil"           # symbol for every silence spelling
+    fallback: str | None = None           # phone for labels unseen in training (None: error)
+
+
+def _marker_names(
+    cfg: PrepareConfig, info: dict | None
+) -> tuple[list[str] | None, list[str], dict]:
+    """-> (M model markers or None = all, K head markers, talker marker info or {})."""
+    talker = talker_marker_info(info) if info is not None else {}
+    markers = resolve_markers(cfg.markers, info) if cfg.markers else (talker.get("face") or None)
+    if cfg.markers in PRESETS and not talker:
+        talker = talker_marker_info(None)
+    if cfg.head_markers and cfg.head_markers.lower() == "none":
+        head = []
+    elif cfg.head_markers:
+        head = resolve_markers(cfg.head_markers, info)
+    else:
+        head = talker.get("head", [])
+    return markers, list(head or []), talker
+
+
+def _corpus_reference(utts: list[Utterance], head: list[str]) -> list[list[float]]:
+    """Head pose (K, 3) of the first utterance that has a frame seeing every head marker."""
+    for u in utts:
+        try:
+            motion = read_motion(u.motion)
+            idx = marker_indices(motion.labels, head, str(u.motion))
+            return reference_pose(motion.points[:, idx], "first").tolist()
+        except (ArtimapError, ValueError):
+            continue
+    raise ArtimapError(f"no utterance sees all head markers {head} in one frame; "
+                       "check --head-markers or use --head-reference first")
+
+
+def _report_bad(bad: list[tuple[str, str]], skip_bad: bool) -> None:
+    if not bad:
+        return
+    if not skip_bad:
+        if len(bad) == 1:
+            raise ArtimapError(f"{bad[0][1]} (or pass --skip-bad to leave it out)")
+        raise ArtimapError(f"{len(bad)} utterances cannot be prepared (pass --skip-bad to leave "
+                           f"them out); the first: {bad[0][1]}")
+    print(f"artimap: skipping {len(bad)} bad utterance(s):", file=sys.stderr)
+    for uid, msg in bad:
+        print(f"  {uid}: {msg}", file=sys.stderr)
+
+
+def _encode_all(results, split, cfg: PrepareConfig, bad) -> tuple[PhoneSet, dict[str, np.ndarray]]:
+    """Inventory from the train utterances (plus the declared fallback); phone ids (F,) of every
+    utterance. Phones unseen in training make the utterance bad, or map to the fallback (listed
+    in the utterance's manifest entry)."""
+    train = set(split["train"])
+    inventory = build_inventory([r["vocab"] for r in results if r["id"] in train]
+                                + [[cfg.fallback] if cfg.fallback else []], cfg.silence)
+    phones = PhoneSet(inventory, cfg.strip_stress, cfg.silence, cfg.fallback)
+    ids, known = {}, set(inventory)
+    for r in results:
+        unseen = sorted(set(r["vocab"]) - known)
+        if unseen and cfg.fallback is None:
+            bad.append((r["id"], f"{r['source']}: phones {unseen} never occur in the train split, "
+                        f"whose inventory is {inventory}. Pass --phone-fallback PHONE (e.g. "
+                        f"{cfg.silence or inventory[0]}) or another --split/--split-seed"))
+            continue
+        if unseen:
+            r["unseen_phones"] = unseen
+        ids[r["id"]] = encode_phones(r["vocab"], inventory, cfg.fallback)[r["codes"]]  # (F,)
+    return phones, ids
+
+
+def _entry(r: dict, u: Utterance, corpus: Path) -> dict[str, Any]:
+    keep = ("id", "n_frames", "rate_in", "n_frames_in", "filled", "masked", "head_interpolated",
+            "head_masked", "unseen_phones")
+    e = {k: r[k] for k in keep if k in r}
+    e["speaker"] = u.speaker
+    e["sources"] = {"motion": u.motion.relative_to(corpus).as_posix(),
+                    "alignment": u.alignment.relative_to(corpus).as_posix()}
+    return e
+
+
+def _plan(corpus: Path, cfg: PrepareConfig, utts: list[Utterance]):
+    """-> (split, per-utterance settings, talker marker info) for the discovered utterances."""
+    info = read_talker_info(corpus)
+    markers, head, talker = _marker_names(cfg, info)
+    split = split_ids([u.id for u in utts], cfg.split, cfg.split_seed)
+    if markers is None:
+        markers = _first_labels(utts, head)
+    ref: Any = cfg.head_reference
+    if head and ref == "corpus":
+        by_id = {u.id: u for u in utts}
+        ref = _corpus_reference([by_id[i] for i in split["train"]] + utts, head)
+    s = UtteranceSettings(markers, head, ref, cfg.min_head_markers, cfg.fps, cfg.max_gap,
+                          cfg.gap_method, cfg.gap_context, cfg.tier, cfg.strip_stress, cfg.silence)
+    return split, s, talker
+
+
+def _manifest(corpus: Path, cfg: PrepareConfig, s: UtteranceSettings, talker: dict,
+              entries: list[dict], arrays: dict, n_phones: int, bad: list) -> dict[str, Any]:
+    markers = s.markers or []
+    ulc = talker.get("upper_lip_centre")
+    return {
+        "task": "phone2face", "version": VERSION, "corpus": str(corpus), "rate": cfg.fps,
+        "settings": asdict(cfg) | {"head_reference_pose": s.head_reference
+                                   if s.head_markers else None},
+        "markers": markers, "head_markers": s.head_markers, "head_stabilised": bool(s.head_markers),
+        "lip_markers": [m for m in talker.get("lips", []) if m in markers],
+        "upper_lip_centre": ulc if ulc in markers else None, "n_phones": n_phones,
+        "n_frames": sum(e["n_frames"] for e in entries), "arrays": arrays,
+        "utterances": entries, "skipped": [{"id": i, "error": m} for i, m in bad],
+    }
+
+
+def prepare_phone2face(
+    corpus: str | Path, out: str | Path, cfg: PrepareConfig | None = None,
+    workers: int = 1, skip_bad: bool = False, overwrite: bool = False,
+) -> Path:
+    """Prepare `corpus` into the folder `out` (see the module docstring); returns `out`."""
+    cfg = cfg or PrepareConfig()
+    corpus = Path(corpus).resolve()
+    utts, bad = discover(corpus, cfg.format)
+    if bad and not skip_bad:
+        _report_bad(bad, skip_bad)
+    split, s, talker = _plan(corpus, cfg, utts)
+    by_id = {u.id: u for u in utts}
+    with atomic_dir(out, overwrite=overwrite) as tmp:
+        parts = tmp / "parts"
+        parts.mkdir()
+        results = parallel_map(partial(process_utterance, s=s, part_dir=parts), utts, workers,
+                               desc="phone2face")
+        bad += [(r["id"], r["error"]) for r in results if "error" in r]
+        results = [dict(r, source=str(by_id[r["id"]].alignment)) for r in results
+                   if "error" not in r]
+        phones, phone_ids = _encode_all(results, split, cfg, bad)
+        _report_bad(bad, skip_bad)
+        skipped = {uid for uid, _ in bad}
+        split = {k: [i for i in v if i not in skipped] for k, v in split.items()}
+        if not split["train"]:
+            raise ArtimapError(f"{corpus}: no usable training utterance; see the problems above")
+        entries = [_entry(r, by_id[r["id"]], corpus) for r in results if r["id"] not in skipped]
+        arrays, stats = concatenate(tmp, parts, entries, phone_ids, len(s.markers or []),
+                                    set(split["train"]))
+        shutil.rmtree(parts)
+        save_phone_set(tmp / "phones.json", phones)
+        atomic_write_json(tmp / "stats.json", {"layout": "marker-major (m0.x, m0.y, m0.z, ...)",
+                                                "unit": "mm", **stats})
+        manifest = _manifest(corpus, cfg, s, talker, entries, arrays, len(phones), bad)
+        write_manifest(tmp, manifest, split)
+    return Path(out)
+
+
+def _first_labels(utts: list[Utterance], head: list[str]) -> list[str]:
+    """Marker labels of the first readable motion file minus the head markers (no --markers)."""
+    for u in utts:
+        try:
+            labels = read_motion(u.motion).labels
+            skip = set(marker_indices(labels, head, str(u.motion)))
+            return [lab for i, lab in enumerate(labels) if i not in skip]
+        except ArtimapError:
+            continue
+    raise ArtimapError("no readable motion file to take the marker list from; pass --markers")
+
+
+def _split_arg(text: str) -> tuple[float, float, float]:
+    try:
+        parts = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        msg = f"expected three numbers like 80,10,10, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if len(parts) != 3 or any(p < 0 for p in parts) or sum(parts) <= 0:
+        raise argparse.ArgumentTypeError(f"expected three non-negative numbers, got {text!r}")
+    return parts  # type: ignore[return-value]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Flags of `artimap prepare phone2face`."""
+    from artimap.commands._args import non_negative_int, positive_float, positive_int
+
+    p.add_argument("--corpus", required=True, help="talker corpus or folder of motion+alignments")
+    p.add_argument("--out", required=True, help="prepared dataset folder to create")
+    p.add_argument("--format", default="auto", choices=("auto", "talker", "files"))
+    p.add_argument("--tier", default=None, help="TextGrid tier with the phones")
+    p.add_argument("--markers", default=None, metavar="PRESET|LIST",
+                   help="preset (talker44) or comma-separated labels (default: the talker's 44 "
+                        "face markers, else all but the head markers)")
+    p.add_argument("--head-markers", default=None, metavar="LIST",
+                   help="comma-separated rigid head markers, or 'none' (default: the talker's)")
+    p.add_argument("--head-reference", default="corpus", choices=("corpus", "first", "mean"))
+    p.add_argument("--min-head-markers", type=positive_int, default=3)
+    p.add_argument("--fps", type=positive_float, default=120.0, help="output frame rate")
+    p.add_argument("--max-gap", type=non_negative_int, default=12, metavar="FRAMES",
+                   help="longest occlusion gap filled, in output frames")
+    p.add_argument("--gap-method", default="cubic", choices=("cubic", "spline", "pchip", "linear"),
+                   help="cubic: least-squares cubic over --gap-context seen frames each side")
+    p.add_argument("--gap-context", type=positive_int, default=6)
+    p.add_argument("--split", type=_split_arg, default=(80.0, 10.0, 10.0),
+                   metavar="TRAIN,VAL,TEST", help="percentages by utterance (default 80,10,10)")
+    p.add_argument("--split-seed", type=int, default=0)
+    p.add_argument("--strip-stress", action="store_true", help="AH0 -> AH")
+    p.add_argument("--silence", default="sil",
+                   help="symbol for every silence spelling ('none' keeps them as written)")
+    p.add_argument("--phone-fallback", default=None, help="phone for labels unseen in training")
+    p.add_argument("--workers", type=positive_int, default=None, metavar="W",
+                   help="processes (default: the usable cores)")
+    p.add_argument("--skip-bad", action="store_true", help="leave out (and list) bad utterances")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of `artimap prepare phone2face`."""
+    cfg = PrepareConfig(
+        format=args.format, tier=args.tier, markers=args.markers, head_markers=args.head_markers,
+        head_reference=args.head_reference, min_head_markers=args.min_head_markers, fps=args.fps,
+        max_gap=args.max_gap, gap_method=args.gap_method, gap_context=args.gap_context,
+        split=args.split,
+        split_seed=args.split_seed, strip_stress=args.strip_stress,
+        silence=None if args.silence.lower() == "none" else args.silence,
+        fallback=args.phone_fallback,
+    )
+    workers = args.workers or default_workers()
+    out = prepare_phone2face(args.corpus, args.out, cfg, workers, args.skip_bad, args.overwrite)
+    from artimap.data.common import read_manifest
+
+    manifest, split = read_manifest(out, "phone2face")
+    sizes = ", ".join(f"{k} {len(v)}" for k, v in split.items())
+    print(f"{out}: {len(manifest['utterances'])} utterances ({sizes}), {manifest['n_frames']} "
+          f"frames of {len(manifest['markers'])} markers at {manifest['rate']:g} fps, "
+          f"{manifest['n_phones']} phones")
+    return 0
