@@ -1,0 +1,85 @@
+"""Model registry and checkpoint loading.
+
+MODELS maps a model name to its builder, given as "module:function" so that registering a model
+is one line and importing this package loads no model code. A builder takes the model's config
+as a plain dict (as stored in checkpoints; missing keys take the defaults) and returns a freshly
+initialised `nn.Module` that keeps that config as a dataclass in `.config` (or `.cfg`):
+
+    def build(config: dict) -> nn.Module: ...        # e.g. artimap/models/bigru.py
+
+Pretrained pieces (a decoder filled from a basis) are not the builder's business: the weights
+come from the checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from artimap.checkpoint import load_into, read_checkpoint
+from artimap.config import to_dict
+from artimap.errors import ArtimapError
+
+# model name -> "module:builder"; builder(config: dict) -> nn.Module with a `.config` dataclass.
+MODELS: dict[str, str] = {
+    "phone2face_bigru": "artimap.models.bigru:build",
+    "phone2face_window": "artimap.models.window:build",
+}
+
+
+def get_builder(name: str) -> Callable[[dict[str, Any]], torch.nn.Module]:
+    """The builder registered as `name`; an unknown name lists the valid ones."""
+    if name not in MODELS:
+        raise ArtimapError(f"unknown model {name!r}; valid models: {', '.join(sorted(MODELS))}")
+    module, func = MODELS[name].split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def model_config(model: torch.nn.Module) -> dict[str, Any]:
+    """The plain-dict config of a registry model (its `.config` or `.cfg` dataclass)."""
+    cfg = getattr(model, "config", None)
+    if not dataclasses.is_dataclass(cfg):
+        cfg = getattr(model, "cfg", None)
+    if not dataclasses.is_dataclass(cfg):
+        raise TypeError(
+            f"{type(model).__name__} has no .config dataclass; registry models keep their config"
+        )
+    return to_dict(cfg)
+
+
+def build_model(name: str, config: dict[str, Any] | None = None) -> torch.nn.Module:
+    """A freshly initialised model `name` from a (partial) plain config dict."""
+    return get_builder(name)(dict(config or {}))
+
+
+def load_model(
+    path: str | Path, device: str | torch.device = "cpu"
+) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild a trained model from a checkpoint alone (loaded with weights_only=True).
+
+    Returns (model in eval mode on `device`, meta) where meta holds the task's saved values
+    (normalisation statistics, inventories, decoder basis...) plus `model_name`,
+    `model_config`, `state` (training progress), `train_config` and `git_commit`.
+    """
+    path = Path(path)
+    ckpt = read_checkpoint(path)
+    name, config = ckpt["model"]["name"], ckpt["model"]["config"]
+    try:
+        model = build_model(name, config)
+    except ArtimapError as e:
+        raise ArtimapError(f"{path}: {e}") from None
+    load_into(path, ckpt, model)
+    meta = dict(ckpt.get("meta", {}))
+    meta.update(
+        model_name=name,
+        model_config=config,
+        state=ckpt.get("state", {}),
+        train_config=ckpt.get("train_config", {}),
+        git_commit=ckpt.get("git_commit", "unknown"),
+    )
+    return model.to(device).eval(), meta

@@ -1,0 +1,111 @@
+"""A training run directory (self-describing; only the main process writes):
+
+    config.yaml     resolved settings: train (TrainConfig), model (name, config), + run_config
+    run.json        git commit, torch version, device, world size, start and resume times
+    last.pt         resumable checkpoint (weights, optimiser, scaler, RNG, progress)
+    best.pt         weights at the lowest validation loss (loadable by artimap.models.load_model)
+    metrics.jsonl   one JSON object per evaluation (end of epoch, or a max_steps stop)
+
+This module writes and reads the non-checkpoint files (checkpoints: artimap.checkpoint). After
+a resume, metrics rows logged after the resumed checkpoint are dropped: the log never repeats.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from artimap.checkpoint import git_commit
+from artimap.fsutil import atomic_write_json, atomic_write_text
+
+METRICS = "metrics.jsonl"
+
+
+def start(run_dir: Path, sections: dict[str, Any], info: dict[str, Any],
+          resumed_at_step: int | None) -> None:
+    """Write config.yaml and run.json; a resume also drops metrics logged after its step."""
+    write_config(run_dir, sections)
+    write_run_info(run_dir, info, resumed_at_step)
+    if resumed_at_step is not None:
+        trim_metrics(run_dir, resumed_at_step)
+
+
+def write_config(run_dir: Path, sections: dict[str, Any]) -> None:
+    """Write config.yaml: the resolved settings, one top-level section per part."""
+    atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(sections, sort_keys=False))
+
+
+def write_run_info(run_dir: Path, info: dict[str, Any], resumed_at_step: int | None) -> None:
+    """Write run.json (environment of the run); a resume appends to its `resumes` list."""
+    path = run_dir / "run.json"
+    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    if resumed_at_step is not None and path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data.setdefault("resumes", []).append({"time": now, "step": resumed_at_step, **info})
+    else:
+        data = {
+            "started": now,
+            "git_commit": git_commit(),
+            "torch_version": torch.__version__,
+            "python": platform.python_version(),
+            "host": platform.node(),
+            **info,
+        }
+    atomic_write_json(path, data)
+
+
+def append_metrics(run_dir: Path, row: dict[str, Any]) -> None:
+    """Append one JSON line to metrics.jsonl."""
+    with open(run_dir / METRICS, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def metrics_row(
+    epoch: int, step: int, complete: bool, train: dict[str, float], val: dict[str, float] | None,
+    best_val: float, seconds: float,
+) -> dict[str, Any]:
+    """One metrics.jsonl row: epoch (1-based), step, complete (False: cut by max_steps),
+    train_<name> and val_<name> for the loss and every extra the task logged, best_val, seconds.
+    """
+    row: dict[str, Any] = {"epoch": epoch, "step": step, "complete": complete}
+    row.update({f"train_{k}": v for k, v in train.items()})
+    row.update({f"val_{k}": v for k, v in (val or {}).items()})
+    row.update({"best_val": best_val, "seconds": round(seconds, 3)})
+    return row
+
+
+def summary(row: dict[str, Any]) -> str:
+    """A one-line human summary of a metrics row."""
+    def fmt(key: str) -> str:
+        return f"{row[key]:.5g}" if key in row else "-"
+
+    return (f"epoch {row['epoch']} step {row['step']} train {fmt('train_loss')} "
+            f"val {fmt('val_loss')}")
+
+
+def read_metrics(run_dir: str | Path) -> list[dict[str, Any]]:
+    """The rows of a run's metrics.jsonl, oldest first ([] when there is none)."""
+    return list(_rows(Path(run_dir) / METRICS))
+
+
+def trim_metrics(run_dir: Path, step: int) -> None:
+    """Drop rows logged after `step` (written after the checkpoint a resume starts from)."""
+    path = run_dir / METRICS
+    if not path.exists():
+        return
+    keep = [row for row in _rows(path) if row.get("step", 0) <= step]
+    atomic_write_text(path, "".join(json.dumps(row) + "\n" for row in keep))
+
+
+def _rows(path: Path) -> Iterator[dict[str, Any]]:
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                yield json.loads(line)

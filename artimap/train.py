@@ -1,0 +1,296 @@
+"""The training loop: one function, `train(task, cfg, run_dir)`, readable top to bottom.
+
+A small per-task object (see `Task`) supplies the model, the datasets and the loss; the loop
+does the rest: device choice, mixed precision on CUDA, data parallelism under torchrun, Adam,
+early stopping, atomic checkpoints every epoch, exact resume, Ctrl-C safety, metrics.jsonl.
+The run directory's files are described in `artimap.rundir`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import torch
+from torch.utils.data import Dataset
+from tqdm import tqdm
+
+from artimap import checkpoint, distributed, rundir
+from artimap.checkpoint import TrainState, save_checkpoint
+from artimap.config import to_dict
+from artimap.distributed import Mean, autocast, seed_everything, shard_loader, to_device
+from artimap.errors import ArtimapError
+from artimap.models import MODELS, model_config
+
+
+@dataclass
+class TrainConfig:
+    """Settings of the training loop (the model and data have their own configs)."""
+
+    epochs: int = 100  # passes over the training set
+    max_steps: int = 0  # stop after this many optimiser steps in all (0 = no limit; smoke: 2)
+    batch_size: int = 32  # global batch, split evenly over the processes under torchrun
+    lr: float = 1e-3  # Adam learning rate
+    weight_decay: float = 0.0  # Adam L2 penalty
+    grad_clip: float = 0.0  # clip the global gradient norm to this value (0 = off)
+    patience: int = 0  # stop after this many epochs without validation improvement (0 = off)
+    min_delta: float = 0.0  # an improvement must lower the validation loss by more than this
+    seed: int = 0  # seeds weights, shuffling and dropout
+    amp: Literal["auto", "on", "off"] = "auto"  # mixed precision; auto = on for CUDA only
+    amp_dtype: Literal["float16", "bfloat16"] = "float16"  # CUDA autocast type (CPU: bfloat16)
+    device: Literal["auto", "cpu", "cuda"] = "auto"  # auto = CUDA when available
+    num_workers: int = 0  # DataLoader worker processes per training process
+    log_every: int = 10  # refresh the progress bar's loss every this many steps
+    save_every: int = 1  # write last.pt every this many epochs (always at the end and on Ctrl-C)
+    progress: bool = True  # show a tqdm progress bar (main process only)
+
+
+def smoke(cfg: TrainConfig) -> TrainConfig:
+    """The tiny variant of `cfg` used by tests and first tries: 2 steps on CPU, no workers."""
+    return dataclasses.replace(cfg, max_steps=2, epochs=1, device="cpu", num_workers=0)
+
+
+class Task(Protocol):
+    """What a task supplies to `train`: a plain class with these members (no base class).
+
+    Optional, used when present: `collate(items: list) -> batch` (the DataLoader's collate_fn)
+    and `meta() -> dict` (saved in every checkpoint: normalisation statistics, inventories,
+    decoder basis...; tensors, numpy arrays (stored as tensors) and plain values only).
+    """
+
+    model_name: str  # registry name in artimap.models.MODELS, recorded in checkpoints
+
+    def build_model(self) -> torch.nn.Module:
+        """A fresh (or basis-initialised) registry model; its `.config` dataclass is saved."""
+
+    def datasets(self) -> tuple[Dataset, Dataset | None]:
+        """(train, val) map-style datasets; val None = early stopping on the training loss."""
+
+    def loss(self, model: torch.nn.Module, batch: Any) -> tuple[torch.Tensor, dict[str, float]]:
+        """Scalar loss, and named extras to log (floats or 0-d tensors, same keys always)."""
+
+
+def train(task: Task, cfg: TrainConfig, run_dir: str | Path, *, resume: bool = False,
+          run_config: dict[str, Any] | None = None) -> TrainState:
+    """Train `task`'s model, writing `run_dir`; returns the final progress.
+
+    `resume=True` continues from run_dir/last.pt when it exists (else starts afresh).
+    `run_config` (plain values, e.g. the data settings) is written into config.yaml too.
+    """
+    dist, device = distributed.setup(cfg.device)
+    try:
+        run = _prepare(task, cfg, Path(run_dir), resume, dist, device)
+        if dist.is_main:  # config.yaml, run.json; a resume drops metrics after its step
+            model = {"name": task.model_name, "config": run.model_config}
+            amp = str(run.amp_dtype).replace("torch.", "") if run.amp_dtype else "off"
+            rundir.start(run.dir, {"train": to_dict(cfg), "model": model, **(run_config or {})},
+                         {"device": str(device), "world_size": dist.world_size, "amp": amp},
+                         resumed_at_step=run.state.step if resume and run.state.step else None)
+        return _loop(run)
+    finally:
+        distributed.teardown(dist)
+
+
+@dataclass
+class Run:
+    """Everything one training run works with (built once by `_prepare`)."""
+
+    task: Task
+    cfg: TrainConfig
+    dir: Path
+    dist: distributed.DistInfo
+    device: torch.device
+    model: torch.nn.Module  # the unwrapped model (saved, validated)
+    net: torch.nn.Module  # what the training loss calls: the DDP wrapper under torchrun
+    opt: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler
+    amp_dtype: torch.dtype | None  # autocast type; None = full precision
+    state: TrainState
+    train_ds: Dataset
+    val_ds: Dataset | None
+    meta: dict[str, Any]  # task meta, checkpoint-ready
+    model_config: dict[str, Any]  # model.config as a plain dict
+
+
+def _check_start(task: Task, cfg: TrainConfig, dist, last: Path, resume: bool) -> None:
+    if cfg.batch_size % dist.world_size:
+        raise ArtimapError(f"batch_size: {cfg.batch_size} does not split over "
+                           f"{dist.world_size} processes; use a multiple of {dist.world_size}")
+    if last.exists() and not resume:
+        raise ArtimapError(f"{last.parent}: already holds a training run (last.pt); resume it "
+                           "or use a new run dir")
+    if task.model_name not in MODELS:
+        warnings.warn(f"model_name {task.model_name!r} is not in artimap.models.MODELS: "
+                      "load_model cannot rebuild this run's checkpoints", stacklevel=4)
+
+
+def _prepare(task, cfg, run_dir, resume, dist, device) -> Run:
+    """Build model, optimiser and scaler; restore them from last.pt when resuming."""
+    last = run_dir / "last.pt"
+    _check_start(task, cfg, dist, last, resume)
+    seed_everything(cfg.seed)  # same seed everywhere: identical initial weights on every process
+    model = task.build_model().to(device)
+    train_ds, val_ds = task.datasets()
+    if len(train_ds) == 0:
+        raise ArtimapError("training set is empty; check the data split")
+    meta = checkpoint.to_plain(task.meta() if hasattr(task, "meta") else {}, "task meta")
+    amp_dtype = distributed.amp_dtype(cfg.amp, cfg.amp_dtype, device)
+    run = Run(
+        task=task, cfg=cfg, dir=run_dir, dist=dist, device=device, model=model,
+        net=model if not dist.enabled else torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None),
+        opt=torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay),
+        scaler=torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16),
+        amp_dtype=amp_dtype, state=TrainState(), train_ds=train_ds, val_ds=val_ds,
+        meta=meta, model_config=model_config(model),
+    )
+    saved_rng = None
+    if resume and last.exists():
+        run.state, saved_rng = checkpoint.restore_training(last, model, run.opt, run.scaler,
+                                                           task.model_name)
+    if saved_rng is not None and dist.is_main:
+        checkpoint.set_rng_state(saved_rng)
+    else:  # only the main process's generators are saved; dropout differs between processes
+        seed_everything(cfg.seed + 1 + dist.rank + 7919 * run.state.step)
+    return run
+
+
+def _loop(run: Run) -> TrainState:
+    """Epochs until done: train, validate, early-stop bookkeeping, checkpoints, metrics."""
+    bar = tqdm(total=_total_steps(run), initial=run.state.step, unit="step",
+               disable=not (run.dist.is_main and run.cfg.progress))
+    try:
+        while not _finished(run):
+            t0 = time.perf_counter()
+            train_avg, complete = _train_epoch(run, bar)
+            val_avg = _validate(run)
+            _end_of_epoch(run, bar, train_avg, val_avg, complete, time.perf_counter() - t0)
+    except KeyboardInterrupt:
+        if run.dist.is_main:
+            save_checkpoint(run.dir / "last.pt", _checkpoint(run, resumable=True))
+            bar.write(f"interrupted: resumable checkpoint saved to {run.dir / 'last.pt'}")
+        raise
+    finally:
+        bar.close()
+    distributed.barrier(run.dist)
+    return run.state
+
+
+def _train_epoch(run: Run, bar: tqdm) -> tuple[dict[str, float], bool]:
+    """Train until the epoch ends or max_steps is reached; returns (mean values, complete)."""
+    cfg, state = run.cfg, run.state
+    loader, n_batches = _loader(run, run.train_ds, state.epoch, state.batch_in_epoch, True)
+    run.net.train()
+    mean = Mean()
+    for batch in loader:
+        loss, extras = _step(run, batch)
+        mean.add({"loss": loss, **extras})
+        state.step += 1
+        state.batch_in_epoch += 1
+        bar.update(1)
+        if state.step % max(cfg.log_every, 1) == 0:
+            bar.set_postfix(loss=f"{float(loss):.4g}")
+        if cfg.max_steps > 0 and state.step >= cfg.max_steps:
+            break
+    return mean.result(run.dist, run.device), state.batch_in_epoch >= n_batches
+
+
+def _step(run: Run, batch: Any) -> tuple[torch.Tensor, dict[str, Any]]:
+    """One optimiser step on one batch; returns the detached loss and the task's extras."""
+    batch = to_device(batch, run.device)
+    with autocast(run.device, run.amp_dtype):
+        loss, extras = run.task.loss(run.net, batch)
+    run.opt.zero_grad(set_to_none=True)
+    run.scaler.scale(loss).backward()
+    if run.cfg.grad_clip > 0:
+        run.scaler.unscale_(run.opt)  # clip the true gradients, not the scaled ones
+        torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.cfg.grad_clip)
+    run.scaler.step(run.opt)
+    run.scaler.update()
+    return loss.detach(), extras
+
+
+@torch.no_grad()
+def _validate(run: Run) -> dict[str, float] | None:
+    """Mean validation loss (and extras) over all processes; None without a validation set."""
+    if run.val_ds is None or len(run.val_ds) == 0:
+        return None
+    loader, _ = _loader(run, run.val_ds, 0, 0, False)
+    run.model.eval()
+    mean = Mean()
+    for batch in loader:
+        with autocast(run.device, run.amp_dtype):
+            loss, extras = run.task.loss(run.model, to_device(batch, run.device))
+        mean.add({"loss": loss.detach(), **extras})
+    return mean.result(run.dist, run.device)
+
+
+def _end_of_epoch(run, bar, train_avg, val_avg, complete: bool, seconds: float) -> None:
+    """Early-stopping bookkeeping, best/last checkpoints and the metrics line."""
+    state = run.state
+    epoch_no = state.epoch + 1  # 1-based number of the epoch this evaluation closes or cuts
+    if complete:
+        state.epoch, state.batch_in_epoch = state.epoch + 1, 0
+    improved = _early_stopping(run, (val_avg or train_avg).get("loss"), epoch_no, complete)
+    if not run.dist.is_main:
+        return
+    if improved:
+        save_checkpoint(run.dir / "best.pt", _checkpoint(run, resumable=False))
+    if not complete or state.epoch % max(run.cfg.save_every, 1) == 0 or _finished(run):
+        save_checkpoint(run.dir / "last.pt", _checkpoint(run, resumable=True))
+    row = rundir.metrics_row(epoch_no, state.step, complete, train_avg, val_avg, state.best_val,
+                             seconds)
+    rundir.append_metrics(run.dir, row)
+    bar.write(rundir.summary(row) + (" *" if improved else ""))
+
+
+def _early_stopping(run: Run, score: float | None, epoch_no: int, complete: bool) -> bool:
+    """Update best loss and patience counter from `score`; True when it improved."""
+    state = run.state
+    if score is not None and not math.isfinite(score):
+        raise ArtimapError(
+            f"training diverged at step {state.step} (loss {score}); lower lr, set grad_clip, "
+            "or check the data for NaN"
+        )
+    improved = score is not None and score < state.best_val - run.cfg.min_delta
+    if improved:
+        state.best_val, state.best_epoch, state.bad_epochs = score, epoch_no, 0
+    elif complete:  # a max_steps cut is not a full epoch: it does not count against patience
+        state.bad_epochs += 1
+    return improved
+
+
+def _checkpoint(run: Run, resumable: bool) -> dict[str, Any]:
+    """best.pt: the model part only; last.pt (resumable): plus optimiser, scaler and RNG."""
+    ckpt = checkpoint.build_checkpoint(run.task.model_name, run.model_config, run.model,
+                                       run.meta, run.state, to_dict(run.cfg))
+    if resumable:
+        ckpt.update(optimizer=run.opt.state_dict(), scaler=run.scaler.state_dict(),
+                    rng=checkpoint.rng_state())
+    return ckpt
+
+
+def _loader(run: Run, ds: Dataset, epoch: int, skip: int, shuffle: bool):
+    """This process's loader for `ds` in `epoch` after `skip` batches, and batches per epoch."""
+    return shard_loader(
+        ds, run.cfg.batch_size // run.dist.world_size, run.dist, seed=run.cfg.seed, epoch=epoch,
+        skip=skip, shuffle=shuffle, num_workers=run.cfg.num_workers,
+        collate=getattr(run.task, "collate", None), pin_memory=run.device.type == "cuda",
+    )
+
+
+def _finished(run: Run) -> bool:
+    s, c = run.state, run.cfg
+    stopped_early = c.patience > 0 and s.bad_epochs >= c.patience
+    return s.epoch >= c.epochs or (c.max_steps > 0 and s.step >= c.max_steps) or stopped_early
+
+
+def _total_steps(run: Run) -> int:
+    per_epoch = math.ceil(len(run.train_ds) / run.cfg.batch_size)  # as every process sees it
+    total = per_epoch * run.cfg.epochs
+    return min(total, run.cfg.max_steps) if run.cfg.max_steps > 0 else total
