@@ -110,6 +110,7 @@ def shard_loader(
     num_workers: int = 0,
     collate: Callable[[list], Any] | None = None,
     pin_memory: bool = False,
+    batches: list[list[int]] | None = None,
 ) -> tuple[DataLoader, int]:
     """(loader over this process's share of `ds`, starting after `skip` batches; batches/epoch).
 
@@ -117,7 +118,13 @@ def shard_loader(
     RNG, so a resumed epoch sees the same batches and creating the loader draws no numbers.
     Process r takes positions r, r + W, r + 2W... of the shuffled order, so the k-th batches of
     all W processes together are exactly the k-th batch of size W * batch_size of one process.
+    `batches` (this process's index lists for the epoch, e.g. length-bucketed) replaces that
+    sampling; it must be a pure function of (seed, epoch, rank) for resume to be exact.
     """
+    if batches is not None:  # the task grouped this process's items into batches itself
+        loader = DataLoader(ds, batch_sampler=batches[skip:], num_workers=num_workers,
+                            collate_fn=collate, pin_memory=pin_memory)
+        return loader, len(batches)
     sampler = DistributedSampler(
         ds, num_replicas=info.world_size, rank=info.rank, shuffle=shuffle, seed=seed
     )

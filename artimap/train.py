@@ -58,7 +58,9 @@ def smoke(cfg: TrainConfig) -> TrainConfig:
 class Task(Protocol):
     """What a task supplies to `train`: a plain class with these members (no base class).
 
-    Optional, used when present: `collate(items: list) -> batch` (the DataLoader's collate_fn)
+    Optional, used when present: `collate(items: list) -> batch` (the DataLoader's collate_fn),
+    `batches(ds, batch_size, rank, world_size, seed, epoch) -> list[list[int]]` (this process's
+    training batches for an epoch, e.g. grouped by length; deterministic in its arguments)
     and `meta() -> dict` (saved in every checkpoint: normalisation statistics, inventories,
     decoder basis...; tensors, numpy arrays (stored as tensors) and plain values only).
     """
@@ -277,10 +279,17 @@ def _checkpoint(run: Run, resumable: bool) -> dict[str, Any]:
 
 def _loader(run: Run, ds: Dataset, epoch: int, skip: int, shuffle: bool):
     """This process's loader for `ds` in `epoch` after `skip` batches, and batches per epoch."""
+    per_process = run.cfg.batch_size // run.dist.world_size
+    make_batches = getattr(run.task, "batches", None)
+    batches = None
+    if make_batches is not None and shuffle:  # training only; validation order is fixed
+        batches = make_batches(ds, per_process, run.dist.rank, run.dist.world_size,
+                               run.cfg.seed, epoch)
     return shard_loader(
-        ds, run.cfg.batch_size // run.dist.world_size, run.dist, seed=run.cfg.seed, epoch=epoch,
+        ds, per_process, run.dist, seed=run.cfg.seed, epoch=epoch,
         skip=skip, shuffle=shuffle, num_workers=run.cfg.num_workers,
         collate=getattr(run.task, "collate", None), pin_memory=run.device.type == "cuda",
+        batches=batches,
     )
 
 

@@ -161,3 +161,25 @@ def test_train_config_rejects_unknown_keys_and_bad_values() -> None:
     with pytest.raises(ArtimapError, match="amp"):
         load_config(TrainConfig, None, ["amp=maybe"])
     assert load_config(TrainConfig, None, ["lr=1e-4", "max_steps=2"]).lr == 1e-4
+
+
+
+def test_task_batches_hook_controls_training_batches(tmp_path) -> None:
+    """A task's `batches` member decides which items go together, and in which order."""
+    seen: list[torch.Tensor] = []
+
+    class Grouped(ToyTask):
+        def batches(self, ds, batch_size, rank, world_size, seed, epoch):
+            n = len(ds)  # contiguous groups, last group first: nothing like a random shuffle
+            return [list(range(i, min(i + batch_size, n))) for i in range(0, n, batch_size)][::-1]
+
+        def loss(self, model, batch):
+            if model.training:
+                seen.append(batch[0])
+            return super().loss(model, batch)
+
+    task = Grouped(n_train=12)
+    train(task, quiet(epochs=1, batch_size=5), tmp_path / "run")
+    x = task.train_ds.tensors[0]
+    assert [len(b) for b in seen] == [2, 5, 5]
+    torch.testing.assert_close(torch.cat(seen), torch.cat([x[10:], x[5:10], x[:5]]))
