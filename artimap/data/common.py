@@ -10,6 +10,7 @@ A prepared dataset is a folder:
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -72,6 +73,28 @@ def read_split_lists(paths: dict[str, str | Path], ids: Sequence[str]) -> dict[s
     return out
 
 
+def _init_worker() -> None:
+    """Each worker is one of several processes: keep OpenCV from starting a thread pool each."""
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:  # pragma: no cover - cv2 is a dependency
+        pass
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers start clean (forkserver on Linux).
+
+    A plain fork copies a parent whose OpenCV/torch thread pools may hold locks; the child can
+    then wait forever on a lock no thread of its will release. Forkserver children are forked
+    from a small server process that never ran those libraries.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
+
+
 def parallel_map(
     fn: Callable[[T], R], items: Iterable[T], workers: int = 1, desc: str = ""
 ) -> list[R]:
@@ -88,7 +111,7 @@ def parallel_map(
                 out.append(fn(x))
                 bar.update()
             return out
-        with ProcessPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        with worker_pool(min(workers, len(items))) as pool:
             futures = [pool.submit(fn, x) for x in items]
             out = []
             for f in futures:

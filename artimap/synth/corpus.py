@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, wait
 from pathlib import Path
 
 from artimap.errors import ArtimapError
@@ -41,7 +41,9 @@ def _run_serial(jobs: list[Job], bar) -> list[tuple[dict, dict, dict]]:
 
 
 def _run_pool(jobs: list[Job], workers: int, bar) -> list[tuple[dict, dict, dict]]:
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from artimap.data.common import worker_pool
+
+    with worker_pool(workers) as pool:
         futures = [pool.submit(make_one, job) for job in jobs]
         pending = set(futures)
         while pending:
