@@ -8,6 +8,7 @@ import importlib
 # task -> module exposing `add_arguments(parser)` and `run(args) -> int`.
 TASKS: dict[str, str] = {
     "phone2face": "artimap.data.phone2face.prepare",
+    "lip2tongue": "artimap.data.lip2tongue.prepare",
 }
 
 

@@ -1,0 +1,25 @@
+"""lip2tongue data: lip video + ultrasound (or tongue points) -> synchronised, cropped,
+optical-flow datasets, and the clip dataset that reads them.
+
+Modules: sources (find utterances per format), streams (read them), sync (clocks and
+resampling), roi (mouth box, crop), flow (optical flow), utterance (one utterance's work),
+assemble (boxes per speaker, final arrays), prepare (the CLI step), dataset (clips),
+normalise (training-split statistics), bench (throughput). Nothing heavy is imported until used.
+"""
+
+from __future__ import annotations
+
+_LAZY = {
+    "Lip2TongueDataset": "artimap.data.lip2tongue.dataset",
+    "fit_normalisation": "artimap.data.lip2tongue.normalise",
+    "load_normalisation": "artimap.data.lip2tongue.normalise",
+}
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

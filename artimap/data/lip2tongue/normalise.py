@@ -1,0 +1,103 @@
+"""Normalisation statistics of a prepared lip2tongue dataset, fitted on the training split only.
+
+`fit_normalisation` reads the arrays in chunks (memory stays small) and returns:
+
+    {"fitted_on": "train" | "all", "n_frames": F_train,
+     "frames":  {"mean": m, "std": s}            lip frames scaled to [0, 1]
+     "flow":    {"mean": [u, v], "std": [u, v]}  pixels; first frames of utterances excluded
+     "target":  {"mean": m, "std": s}            images scaled to [0, 1], or per point and
+                                                 coordinate (K, 2) lists for points (NaN-aware)}
+
+`prepare` stores it as stats.json beside the manifest; a model applies (x - mean) / std.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from artimap.data.common import open_array, read_manifest
+from artimap.errors import ArtimapError
+
+CHUNK = 256  # frames read at a time
+STATS_FILE = "stats.json"
+
+
+class _Moments:
+    """Running count, sum and sum of squares over `axis` of chunks, NaN-aware."""
+
+    def __init__(self) -> None:
+        self.n = self.s = self.s2 = 0
+
+    def add(self, x: np.ndarray, axis: int | tuple[int, ...] | None = None) -> None:
+        x = x.astype(np.float64)
+        ok = ~np.isnan(x)
+        x = np.where(ok, x, 0.0)
+        self.n = self.n + ok.sum(axis=axis)
+        self.s = self.s + x.sum(axis=axis)
+        self.s2 = self.s2 + (x * x).sum(axis=axis)
+
+    def result(self) -> dict:
+        n = np.maximum(self.n, 1)
+        mean = self.s / n
+        std = np.sqrt(np.maximum(self.s2 / n - mean**2, 0))
+        mean = np.where(self.n > 0, mean, np.nan)
+        std = np.where(self.n > 0, std, np.nan)
+        return {"mean": _plain(mean), "std": _plain(std)}
+
+
+def _plain(a: np.ndarray):
+    a = np.asarray(a, np.float64)
+    if a.ndim == 0:
+        return float(a) if np.isfinite(a) else None
+    return [_plain(x) for x in a]
+
+
+def _ranges(manifest: dict, ids: set[str]) -> list[tuple[int, int]]:
+    return [(u["offset"], u["offset"] + u["n_frames"])
+            for u in manifest["utterances"] if u["id"] in ids]
+
+
+def fit_normalisation(prepared_dir: str | Path) -> dict:
+    """Mean and std of frames, flow and targets over the training split (see module doc)."""
+    folder = Path(prepared_dir)
+    manifest, split = read_manifest(folder, "lip2tongue")
+    fitted_on = "train"
+    ranges = _ranges(manifest, set(split["train"]))
+    if not ranges:  # user lists with an empty train split: better than nothing, and said so
+        fitted_on = "all"
+        ranges = _ranges(manifest, {u["id"] for u in manifest["utterances"]})
+    frames, flow, targets = (open_array(folder, n) for n in ("frames", "flow", "targets"))
+    m_frames, m_flow, m_target = _Moments(), _Moments(), _Moments()
+    is_image = targets.dtype == np.uint8
+    for lo, hi in ranges:
+        for c in range(lo, hi, CHUNK):
+            end = min(c + CHUNK, hi)
+            m_frames.add(np.asarray(frames[c:end], np.float32) / 255.0)  # (F_c, H, W)
+            first = c + 1 if c == lo else c  # the first frame's flow is zero by convention
+            if end > first:
+                m_flow.add(np.asarray(flow[first:end], np.float32), axis=(0, 2, 3))
+            t = np.asarray(targets[c:end], np.float32)
+            if is_image:
+                m_target.add(t / 255.0)  # (F_c, H_t, W_t)
+            else:
+                m_target.add(t, axis=0)  # (F_c, K, 2) -> per point and coordinate
+    return {
+        "fitted_on": fitted_on,
+        "n_frames": int(sum(hi - lo for lo, hi in ranges)),
+        "frames": m_frames.result(),
+        "flow": m_flow.result(),
+        "target": m_target.result(),
+    }
+
+
+def load_normalisation(prepared_dir: str | Path) -> dict:
+    """Read the stats.json written by prepare."""
+    path = Path(prepared_dir) / STATS_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtimapError(f"{path}: not found; prepare the dataset again with "
+                           "`artimap prepare lip2tongue`") from None
