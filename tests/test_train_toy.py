@@ -118,4 +118,5 @@ if __name__ == "__main__":  # torchrun entry point of the data-parallel test
     out = Path(sys.argv[1])
     cfg = quiet(epochs=int(sys.argv[2]), batch_size=int(sys.argv[3]))
     final = train(ToyTask(), cfg, out)
-    print("rank done", os.environ.get("RANK", "0"), final.step)
+    # one file per rank: printed lines of two processes can interleave mid-line
+    (out / f"rank{os.environ.get('RANK', '0')}.done").write_text(str(final.step))
