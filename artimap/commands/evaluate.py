@@ -1,0 +1,44 @@
+"""`artimap evaluate RUN_DIR [--split test]`: metrics of a trained run -> RUN_DIR/eval/."""
+
+from __future__ import annotations
+
+import argparse
+
+from artimap.commands._args import non_negative_int
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="evaluate a trained run",
+        description="Evaluate a run's best checkpoint; writes RUN_DIR/eval/metrics.json "
+                    "(and, for lip2tongue, eval/samples.npz) and prints the main numbers.",
+    )
+    p.add_argument("run_dir", help="run directory written by `artimap train`")
+    p.add_argument("--split", default="test", choices=["train", "val", "test"])
+    p.add_argument("--max-frames", type=non_negative_int, default=None,
+                   help="lip2tongue: evaluate at most N frames, evenly spread (0 = all; "
+                        "default: the run's eval.max_frames)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from artimap.evaluate import evaluate
+
+    result = evaluate(args.run_dir, args.split, max_frames=args.max_frames)
+    print(summary_line(result))
+    return 0
+
+
+def summary_line(result: dict) -> str:
+    """'split test, 120 frames: ssim 0.61 +- 0.05, ...' from a metrics.json dict."""
+    parts = []
+    for name, m in result.get("metrics", {}).items():
+        if isinstance(m, dict) and m.get("mean") is not None:
+            std = f" +- {m['std']:.4g}" if m.get("std") is not None else ""
+            parts.append(f"{name} {m['mean']:.4g}{std}")
+        elif isinstance(m, (int, float)):
+            parts.append(f"{name} {m:.4g}")
+    n = result.get("n_frames")
+    head = f"split {result.get('split', '?')}" + (f", {n} frames" if n is not None else "")
+    return f"{head}: {', '.join(parts)}"

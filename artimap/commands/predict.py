@@ -1,0 +1,60 @@
+"""`artimap predict RUN_DIR --out DIR [task options]`: run a trained model on new input.
+
+The task is read from RUN_DIR/config.yaml; its options come from the task module's
+`add_predict_arguments(parser)` (`artimap predict RUN_DIR --help` lists them), e.g.
+lip2tongue: --video LIPS.mp4 [--roi X,Y,W,H|auto] [--ultrasound REAL.ult].
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "predict",
+        help="run a trained model on new input",
+        description="Run a trained run's model on new input; the options depend on the run's "
+                    "task: `artimap predict RUN_DIR --help` lists them.",
+    )
+    p.add_argument("run_dir", help="run directory written by `artimap train`")
+    p.add_argument("options", nargs=argparse.REMAINDER,
+                   help="--out DIR and the task's options (see `artimap predict RUN_DIR --help`)")
+    p.set_defaults(func=run)
+
+
+def task_parser(run_dir: str, module) -> argparse.ArgumentParser:
+    """The parser of `artimap predict RUN_DIR` for the run's task module."""
+    p = argparse.ArgumentParser(prog=f"artimap predict {run_dir}",
+                                description=(module.predict.__doc__ or "").strip())
+    p.add_argument("--out", required=True, help="output folder")
+    if hasattr(module, "add_predict_arguments"):
+        module.add_predict_arguments(p)
+    return p
+
+
+def parse_task_options(parser: argparse.ArgumentParser, options: list[str]) -> argparse.Namespace:
+    """Parse `options`; a task without `add_predict_arguments` gets every `--name value` pair
+    as a string attribute `name` (dashes become underscores)."""
+    args, rest = parser.parse_known_args(options)
+    while rest:
+        key = rest.pop(0)
+        if not key.startswith("--"):
+            parser.error(f"unexpected argument {key!r}")
+        value = rest.pop(0) if rest and not rest[0].startswith("--") else True
+        setattr(args, key[2:].replace("-", "_"), value)
+    return args
+
+
+def run(args: argparse.Namespace) -> int:
+    from artimap.tasks import get_task_module, run_task_name
+
+    module = get_task_module(run_task_name(args.run_dir))
+    parser = task_parser(args.run_dir, module)
+    if hasattr(module, "add_predict_arguments"):
+        task_args = parser.parse_args(args.options)
+    else:
+        task_args = parse_task_options(parser, args.options)
+    out = module.predict(args.run_dir, task_args)
+    print(f"predictions -> {out}")
+    return 0

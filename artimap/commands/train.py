@@ -1,0 +1,52 @@
+"""`artimap train CONFIG.yaml --out RUN_DIR [--resume] [--set key=value ...] [--evaluate]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from artimap.commands._args import positive_int
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train one run from a config file",
+        description="Train one run (a row config such as configs/lip2tongue/ts_cnn_lstm_att.yaml; "
+                    "its `task` key picks the task). The run directory receives config.yaml, "
+                    "run.json, metrics.jsonl, best.pt and last.pt. Under torchrun the run is "
+                    "data-parallel.",
+    )
+    p.add_argument("config", help="YAML run config (partial ExperimentConfig of its task)")
+    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from RUN_DIR/last.pt (starts afresh when there is none)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value, e.g. --set train.lr=3e-4 (repeatable)")
+    p.add_argument("--evaluate", action="store_true",
+                   help="evaluate the best checkpoint on the test split afterwards")
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help="torch CPU threads (default: torch's choice)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+
+    import torch
+
+    from artimap.tasks import load_config_file, train_run
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    module, cfg = load_config_file(args.config, args.sets)
+    state = train_run(module, cfg, args.out, resume=args.resume)
+    if int(os.environ.get("RANK", "0")) != 0:  # torchrun: the main process reports
+        return 0
+    print(f"trained {cfg.task}/{cfg.name}: {state.step} steps, best epoch {state.best_epoch} "
+          f"(val {state.best_val:.5g}) -> {args.out}")
+    if args.evaluate:
+        from artimap.commands.evaluate import summary_line
+        from artimap.evaluate import evaluate
+
+        print(summary_line(evaluate(args.out)))
+    return 0

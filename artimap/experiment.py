@@ -1,0 +1,245 @@
+"""Run an experiment file: every row config x every seed, then results.csv and summary.md.
+
+Experiment file (e.g. configs/lip2tongue/paper.yaml):
+
+    task: lip2tongue                 # picks the task module (artimap.tasks.TASKS)
+    description: one line
+    runs:                            # row configs, relative to this file; name defaults to the
+      - {config: convlstm.yaml}      #   row's `name`, else the file stem
+      - {config: ts_cnn_lstm_att.yaml, name: full}
+    seeds: 1                         # seeds 0..K-1 per row (--seeds overrides)
+    scale: [train.epochs=100]        # dotted overrides applied to every row (optional)
+    smoke: [tiny=true, train.max_steps=2]   # applied with --smoke (tiny models, 2 steps)
+
+Every run gets OUT/<row>/seed<k>/ (config `experiment.yaml` resolved there, then the usual run
+directory). A run whose eval/metrics.json exists is skipped, so rerunning the command finishes
+an interrupted experiment (an unfinished run resumes from its last.pt). Runs go one after the
+other in this process, or `workers` at a time as `python -m artimap train ... --evaluate`
+subprocesses with cores / workers torch threads each (log in the run's train.log). Data paths
+in row configs are relative to the working directory; `data` (--data) replaces them all.
+Finally the task writes OUT/results.csv (one row per config x seed), OUT/summary.md and
+OUT/figures/ from the evaluated runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from artimap.config import read_yaml, to_dict
+from artimap.data.common import default_workers
+from artimap.errors import ArtimapError
+from artimap.fsutil import atomic_write_text
+
+KEYS = {"task", "description", "runs", "seeds", "smoke", "scale"}
+
+
+@dataclass
+class RunSpec:
+    """One training run of an experiment."""
+
+    name: str  # row name
+    seed: int
+    config: Any  # the task's resolved ExperimentConfig
+    source: Path  # the row's YAML file
+    dir: Path  # OUT/<name>/seed<seed>
+
+    @property
+    def done(self) -> bool:
+        return (self.dir / "eval" / "metrics.json").is_file()
+
+
+def read_experiment(path: str | Path) -> dict[str, Any]:
+    """Read and check an experiment file (see the module doc); returns its plain dict."""
+    path = Path(path)
+    exp = read_yaml(path)
+    unknown = sorted(set(exp) - KEYS)
+    if unknown:
+        raise ArtimapError(f"{path}: unknown key(s) {', '.join(unknown)}; valid: {sorted(KEYS)}")
+    if "task" not in exp:
+        raise ArtimapError(f"{path}: no 'task' key; add e.g. `task: lip2tongue`")
+    runs = exp.get("runs")
+    if not isinstance(runs, list) or not runs or not all(
+            isinstance(r, dict) and "config" in r and set(r) <= {"config", "name"} for r in runs):
+        raise ArtimapError(f"{path}: 'runs' must be a non-empty list of {{config: FILE, "
+                           "name: optional}} entries")
+    for key in ("smoke", "scale"):
+        if not isinstance(exp.get(key, []), list):
+            raise ArtimapError(f"{path}: '{key}' must be a list of key=value overrides")
+    seeds = exp.get("seeds", 1)
+    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
+        raise ArtimapError(f"{path}: 'seeds' must be a whole number >= 1, got {seeds!r}")
+    return {"description": "", "seeds": 1, "smoke": [], "scale": [], **exp}
+
+
+def plan(path: str | Path, out: str | Path, seeds: int | None = None, smoke: bool = False,
+         sets: list[str] | tuple[str, ...] = (), data: str | None = None):
+    """(experiment dict, task module, [RunSpec]) with every row config resolved and checked."""
+    from artimap.tasks import get_task_module, resolve_config
+
+    path, out = Path(path), Path(out)
+    exp = read_experiment(path)
+    module = get_task_module(str(exp["task"]))
+    overrides = [*exp["scale"], *(exp["smoke"] if smoke else []), *sets]
+    if data is not None:
+        overrides.append(f"data={data}")
+    specs, names = [], set()
+    for entry in exp["runs"]:
+        source = path.parent / str(entry["config"])
+        row = read_yaml(source)
+        if row.setdefault("task", exp["task"]) != exp["task"]:
+            raise ArtimapError(f"{source}: task {row['task']!r} differs from the experiment's "
+                               f"{exp['task']!r}")
+        name = str(entry.get("name") or row.get("name") or source.stem)
+        if name in names:
+            raise ArtimapError(f"{path}: two runs are named {name!r}; give one a `name:`")
+        names.add(name)
+        for seed in range(seeds or exp["seeds"]):
+            extra = [*overrides, f"name={name}", f"train.seed={seed}"]
+            _, cfg = resolve_config(row, extra, str(source))
+            cfg.data = str(Path(cfg.data).expanduser().resolve())  # runs may use another cwd
+            specs.append(RunSpec(name, seed, cfg, source, out / name / f"seed{seed}"))
+    return exp, module, specs
+
+
+def check_data(specs: list[RunSpec], task: str) -> None:
+    """Every run's prepared dataset must exist; the error says how to make it."""
+    for folder in dict.fromkeys(str(s.config.data) for s in specs):
+        if not (Path(folder) / "manifest.json").is_file():
+            raise ArtimapError(
+                f"{folder}: prepared dataset not found (the `data` of the row configs). Make it "
+                f"with `artimap prepare {task} --corpus CORPUS --out {folder}` (a corpus: "
+                "`artimap synth --preset demo --out CORPUS`), or pass --data DIR")
+
+
+def check_unchanged(specs: list[RunSpec]) -> None:
+    """A run folder made with other settings must not be skipped or resumed as if it matched."""
+    for s in specs:
+        saved = s.dir / "experiment.yaml"
+        if not saved.is_file():
+            continue
+        old, new = read_yaml(saved), to_dict(s.config)
+        diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        if diff:
+            raise ArtimapError(
+                f"{s.dir}: was run with other settings ({', '.join(diff)} differ); use another "
+                "--out, or delete that run folder to run it again")
+
+
+def _run_here(module, spec: RunSpec) -> None:
+    from artimap.tasks import train_run
+
+    train_run(module, spec.config, spec.dir, resume=True)
+    module.evaluate_run(spec.dir, "test")
+
+
+def _run_subprocess(spec: RunSpec, threads: int) -> None:
+    cmd = [sys.executable, "-m", "artimap", "train", str(spec.dir / "experiment.yaml"),
+           "--out", str(spec.dir), "--resume", "--evaluate", "--threads", str(threads)]
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    with open(spec.dir / "train.log", "a", encoding="utf-8") as log:
+        done = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, check=False)
+    if done.returncode != 0:
+        tail = (spec.dir / "train.log").read_text(encoding="utf-8").strip().splitlines()[-3:]
+        raise ArtimapError(f"exit status {done.returncode}: {' | '.join(tail)}")
+
+
+def _execute(module, spec: RunSpec, threads: int | None) -> str:
+    """Train and evaluate one run; returns '' or the error message (also in error.txt)."""
+    spec.dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(spec.dir / "experiment.yaml",
+                      yaml.safe_dump(to_dict(spec.config), sort_keys=False))
+    t0 = time.perf_counter()
+    try:
+        if threads is None:
+            _run_here(module, spec)
+        else:
+            _run_subprocess(spec, threads)
+    except Exception as e:  # one failed run must not stop the others; reported at the end
+        message = f"{type(e).__name__}: {e}"
+        atomic_write_text(spec.dir / "error.txt", message + "\n")
+        print(f"  {spec.name} seed{spec.seed}: FAILED ({message})", flush=True)
+        return message
+    print(f"  {spec.name} seed{spec.seed}: done in {time.perf_counter() - t0:.1f} s", flush=True)
+    return ""
+
+
+def run_experiment(path: str | Path, out: str | Path | None = None, *, seeds: int | None = None,
+                   smoke: bool = False, workers: int = 1, sets: list[str] | tuple[str, ...] = (),
+                   data: str | None = None) -> dict[str, Any]:
+    """Run (or finish) an experiment; returns {"out", "trained", "skipped", "failed", "rows"}.
+
+    Raises ArtimapError after writing the results when some runs failed.
+    """
+    path = Path(path)
+    out = Path(out) if out is not None else default_out(path, smoke)
+    exp, module, specs = plan(path, out, seeds, smoke, sets, data)
+    check_data(specs, str(exp["task"]))
+    check_unchanged(specs)
+    todo = [s for s in specs if not s.done]
+    print(f"experiment {path}: {len(specs)} runs, {len(specs) - len(todo)} already done, "
+          f"{len(todo)} to run -> {out}", flush=True)
+    threads = None if workers <= 1 else max(1, default_workers() // workers)
+    if threads is None:
+        errors = [_execute(module, s, None) for s in todo]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            errors = list(pool.map(lambda s: _execute(module, s, threads), todo))
+    failed = {f"{s.name}/seed{s.seed}": e for s, e in zip(todo, errors) if e}
+    rows = write_results(module, specs, out)
+    module.summarise(rows, experiment_info(exp, path, out, specs, smoke), out)
+    if failed:
+        raise ArtimapError(f"{len(failed)} run(s) failed (see error.txt in their folders): "
+                           + "; ".join(f"{k}: {v}" for k, v in failed.items()))
+    return {"out": str(out), "trained": len(todo), "skipped": len(specs) - len(todo),
+            "failed": 0, "rows": rows}
+
+
+def default_out(path: Path, smoke: bool) -> Path:
+    """runs/<task folder>/<file stem>[-smoke]."""
+    return Path("runs") / path.resolve().parent.name / (path.stem + ("-smoke" if smoke else ""))
+
+
+def write_results(module, specs: list[RunSpec], out: Path) -> list[dict]:
+    """OUT/results.csv: one row per evaluated run, the task's RESULT_COLUMNS."""
+    rows = []
+    for s in specs:
+        if s.done:
+            metrics = json.loads((s.dir / "eval" / "metrics.json").read_text(encoding="utf-8"))
+            row = dict(module.result_row(s.dir, metrics))
+            row.setdefault("config", s.name)
+            row.setdefault("seed", s.seed)
+            rows.append(row)
+    columns = [c for c in ("config", "seed") if c not in module.RESULT_COLUMNS]
+    columns += list(module.RESULT_COLUMNS)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "results.csv", buf.getvalue())
+    return rows
+
+
+def experiment_info(exp: dict, path: Path, out: Path, specs: list[RunSpec], smoke: bool) -> dict:
+    """What a task's `summarise` gets besides the rows: the file, its runs and their dirs."""
+    runs: dict[str, dict] = {}
+    for s in specs:
+        r = runs.setdefault(s.name, {"name": s.name, "config": str(s.source), "seeds": [],
+                                     "run_dirs": [], "model": getattr(s.config, "model", "")})
+        r["seeds"].append(s.seed)
+        r["run_dirs"].append(str(s.dir))
+    return {"task": exp["task"], "description": exp.get("description", ""), "file": str(path),
+            "out": str(out), "smoke": smoke, "seeds": sorted({s.seed for s in specs}),
+            "runs": list(runs.values())}

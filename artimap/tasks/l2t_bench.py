@@ -1,0 +1,97 @@
+"""`artimap bench lip2tongue`: inference and training speed of the lip2tongue models on CPU.
+
+- The model numbers of `artimap.models.l2t_bench.bench_models`: streaming fps (one stream, one
+  frame at a time, per-frame feature cache), naive recomputation fps, batched throughput,
+  ConvLSTM, optical flow cost.
+- Training throughput with the full data pipeline against the model alone: a tiny virtual
+  talker corpus is generated and prepared (96 x 96 lips, 64 x 128 ultrasound) in a temporary
+  folder; the same TS-CNN-LSTM trains on batches from `Lip2TongueDataset` + `DataLoader`
+  (memory-mapped arrays, one process) and on the same batches already in memory, interleaved
+  step by step. `pipeline_overhead` = pipeline time / model-only time - 1 (goal <= 0.10).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+THREADS = 2
+
+
+def _prepared(root: Path) -> Path:
+    """A tiny talker corpus, prepared for lip2tongue at the paper's sizes."""
+    from artimap.data.lip2tongue.prepare import prepare
+    from artimap.synth.corpus import generate_corpus
+
+    generate_corpus(root / "corpus", "tiny", seed=0, progress=False)
+    prepare(root / "corpus", root / "prepared", workers=1)
+    return root / "prepared"
+
+
+def _task(data: Path, batch: int, quick: bool):
+    from artimap.config import build_config
+    from artimap.tasks.lip2tongue import ExperimentConfig, make_task
+
+    overrides = [f"data={data}", f"train.batch_size={batch}"]
+    if quick:
+        overrides.append("model_config.tower_downsample=stride")
+    return make_task(build_config(ExperimentConfig, {}, overrides))
+
+
+def training_throughput(data: Path, batch: int, steps: int, quick: bool) -> dict[str, Any]:
+    """Samples/s of training steps with the data pipeline and with in-memory batches."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    task = _task(data, batch, quick)
+    model = task.build_model().train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    train, _ = task.datasets()
+    loader = iter(DataLoader(train, batch_size=batch, shuffle=True, drop_last=True,
+                             generator=torch.Generator().manual_seed(0)))
+
+    def step(b: dict) -> None:
+        loss, _ = task.loss(model, b)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    memory = next(loader)  # the model-only batches: already decoded tensors
+    step(memory)  # warm-up
+    pipe, only = [], []
+    for _ in range(steps):  # interleaved: both see the same machine load
+        t0 = time.perf_counter()
+        step(next(loader))
+        pipe.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        step(memory)
+        only.append(time.perf_counter() - t0)
+    t_pipe, t_only = statistics.median(pipe), statistics.median(only)
+    return {"train_batch": batch, "train_steps": steps,
+            "train_samples_per_s_pipeline": batch / t_pipe,
+            "train_samples_per_s_model_only": batch / t_only,
+            "pipeline_overhead": t_pipe / t_only - 1.0,
+            "data_ms_per_batch": 1e3 * (t_pipe - t_only)}
+
+
+def bench_lip2tongue(args: Any) -> dict[str, Any]:
+    """All lip2tongue speed numbers as one flat dict (`args.quick`: a smaller problem)."""
+    import torch
+
+    from artimap.models.l2t_bench import bench_models
+
+    quick = bool(getattr(args, "quick", False))
+    torch.set_num_threads(THREADS)
+    out: dict[str, Any] = {"bench": "lip2tongue", "threads": THREADS, "quick": quick}
+    models = bench_models(args)
+    models.pop("bench", None)
+    out.update(models)
+    with tempfile.TemporaryDirectory(prefix="artimap-l2t-bench-") as tmp:
+        t0 = time.perf_counter()
+        data = _prepared(Path(tmp))
+        out["prepare_tiny_s"] = time.perf_counter() - t0
+        out.update(training_throughput(data, 8 if quick else 32, 2 if quick else 5, quick))
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
