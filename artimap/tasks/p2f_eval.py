@@ -1,0 +1,165 @@
+"""Evaluate a phone2face run: predicted vs real marker trajectories of a split, in mm.
+
+metrics.json: {"metrics": {name: {"mean", "std" (over utterances), "pooled" (over all frames
+of all utterances; None for corr), "per_utterance": {id: value}}}, "training", "basis",
+"units", "definitions", "n_utterances", "n_frames", ...}. Names:
+    rmse_mm       RMSE per coordinate (over frames and the M*3 values)
+    euclid_mm     mean per-marker Euclidean distance (over frames and M markers)
+    corr          Pearson correlation per channel (M*3) per utterance, averaged
+    lip_error_mm  per frame the largest lip-marker Euclidean error, averaged over frames
+eval/sample.npz keeps one utterance (the split's first) for the trajectory figure.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from artimap.fsutil import atomic_path, atomic_write_json
+
+METRICS = ("rmse_mm", "euclid_mm", "corr", "lip_error_mm")
+DEFINITIONS = {
+    "rmse_mm": "RMSE per coordinate, mm (mean = per utterance then averaged)",
+    "euclid_mm": "mean per-marker Euclidean error, mm",
+    "corr": "Pearson r per channel per utterance, averaged",
+    "lip_error_mm": "per frame the max over lip markers of the Euclidean error, averaged, mm",
+}
+
+
+class Predictor:
+    """A trained model with its target normalisation: phone ids (T,) -> markers (T, M, 3) mm."""
+
+    def __init__(self, model: torch.nn.Module, meta: dict[str, Any],
+                 device: str | torch.device = "cpu") -> None:
+        self.model = model.to(device).eval()
+        self.device = torch.device(device)
+        self.mean = torch.as_tensor(meta["target_mean"], dtype=torch.float32, device=device)
+        self.scale = torch.as_tensor(meta["target_scale"], dtype=torch.float32, device=device)
+        self.n_markers = len(meta["markers"])
+
+    @torch.inference_mode()
+    def __call__(self, phone_ids: np.ndarray | torch.Tensor) -> np.ndarray:
+        """Markers (T, M, 3) float32 mm for phone ids (T,)."""
+        x = torch.as_tensor(np.asarray(phone_ids, dtype=np.int64), device=self.device)[None]
+        y = self.model(x).float()[0] * self.scale + self.mean  # (T, D)
+        return y.reshape(len(y), self.n_markers, 3).cpu().numpy()
+
+
+def load_predictor(run_dir: Path, device: str = "cpu") -> tuple[Predictor, dict[str, Any]]:
+    """The run's best checkpoint as a Predictor, and its meta."""
+    from artimap.models import load_model
+    from artimap.tasks import best_checkpoint
+
+    ckpt = best_checkpoint(run_dir)
+    model, meta = load_model(ckpt, device)
+    meta["checkpoint"] = ckpt.name
+    return Predictor(model, meta, device), meta
+
+
+def score(preds: list[np.ndarray], trues: list[np.ndarray], masks: list[np.ndarray],
+          ids: list[str], lip_idx: list[int]) -> dict[str, dict[str, Any]]:
+    """Per-utterance and pooled metrics; preds, trues (T, M, 3) mm, masks (T, M) bool."""
+    from artimap.metrics import p2f_metrics
+
+    per = {u: p2f_metrics(p, t, lip_idx or None, m)
+           for u, p, t, m in zip(ids, preds, trues, masks)}
+    pooled = p2f_metrics(preds, trues, lip_idx or None, masks)
+    pooled_name = {"rmse_mm": "rmse_pooled_mm", "euclid_mm": "euclid_pooled_mm",
+                   "lip_error_mm": "lip_error_mm"}
+    out = {}
+    for name in METRICS:
+        if name == "lip_error_mm" and not lip_idx:
+            continue
+        values = np.array([per[u][name] for u in ids], np.float64)
+        ok = np.isfinite(values)
+        out[name] = {
+            "mean": _num(values[ok].mean()) if ok.any() else None,
+            "std": _num(values[ok].std()) if ok.any() else None,
+            "pooled": _num(pooled[pooled_name[name]]) if name in pooled_name else None,
+            "per_utterance": {u: _num(v) if np.isfinite(v) else None for u, v in zip(ids, values)},
+        }
+    return out
+
+
+def _num(x: float) -> float:
+    return round(float(x), 6)
+
+
+def _training(run_dir: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    from artimap.rundir import read_metrics
+
+    rows = read_metrics(run_dir)
+    state = meta.get("state", {})
+    return {"best_epoch": state.get("best_epoch"), "step": state.get("step"),
+            "best_val": state.get("best_val"), "epochs": len(rows),
+            "train_seconds": round(sum(r.get("seconds", 0.0) for r in rows), 3)}
+
+
+def evaluate_run(run_dir: Path, split: str = "test") -> dict:
+    """Evaluate the run's best checkpoint on `split`; writes and returns eval/metrics.json."""
+    from artimap.data.phone2face.dataset import Phone2FaceDataset
+    from artimap.tasks import load_run
+
+    t0 = time.perf_counter()
+    run_dir = Path(run_dir)
+    _, cfg = load_run(run_dir)
+    predictor, meta = load_predictor(run_dir, "cuda" if torch.cuda.is_available() else "cpu")
+    ds = Phone2FaceDataset(cfg.data, split)
+    markers = list(meta["markers"])
+    lip_idx = [markers.index(m) for m in meta.get("lip_markers") or [] if m in markers]
+    preds, trues, masks = [], [], []
+    for i in range(len(ds)):
+        item = ds[i]
+        n = len(item["phone_ids"])
+        preds.append(predictor(item["phone_ids"]))
+        trues.append(item["markers"].numpy().reshape(n, len(markers), 3))
+        masks.append(item["mask"].numpy().reshape(n, len(markers), 3).all(axis=2))
+    result = {
+        "task": "phone2face", "run": str(run_dir), "checkpoint": meta["checkpoint"],
+        "split": split, "n_utterances": len(ds), "n_frames": int(sum(ds.lengths)),
+        "units": {"rmse_mm": "mm", "euclid_mm": "mm", "corr": "1", "lip_error_mm": "mm"},
+        "definitions": DEFINITIONS,
+        "config": {"name": cfg.name, "decoder": cfg.decoder,
+                   "init": meta.get("init"), "seed": cfg.train.seed},
+        "training": _training(run_dir, meta),
+        "basis": {"rmse_mm": meta.get("basis_rmse_mm") or {}},
+        "metrics": score(preds, trues, masks, ds.ids, lip_idx) if len(ds) else {},
+    }
+    if len(ds):
+        _save_sample(run_dir / "eval" / "sample.npz", ds, preds[0], trues[0], masks[0], meta)
+    result["seconds"] = round(time.perf_counter() - t0, 3)
+    atomic_write_json(run_dir / "eval" / "metrics.json", result)
+    return result
+
+
+def _save_sample(path: Path, ds, pred: np.ndarray, true: np.ndarray, mask: np.ndarray,
+                 meta: dict[str, Any]) -> None:
+    """One utterance for the figures: pred, true (T, M, 3), mask (T, M), phone ids (T,)."""
+    phones = list(meta["phones"]["phones"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez_compressed(
+            f, id=np.array(ds.ids[0]), pred=pred, true=true, mask=mask,
+            phone_ids=ds[0]["phone_ids"].numpy(), phones=np.array(phones),
+            markers=np.array(meta["markers"]), rate=np.array(meta["rate"]),
+            upper_lip_centre=np.array(meta.get("upper_lip_centre") or ""),
+        )
+
+
+def result_row(run_dir: Path, metrics: dict) -> dict:
+    """One results.csv row: config, seed, metric means, best_epoch, train_seconds, decoder,
+    init and the basis' test reconstruction RMSE (mm; empty for dense / random decoders)."""
+    cfg, m = metrics.get("config", {}), metrics.get("metrics", {})
+    row: dict[str, Any] = {"config": cfg.get("name"), "seed": cfg.get("seed")}
+    for name in METRICS:
+        row[name] = (m.get(name) or {}).get("mean")
+    row["best_epoch"] = metrics["training"]["best_epoch"]
+    row["train_seconds"] = metrics["training"]["train_seconds"]
+    row["decoder"] = cfg.get("decoder")
+    row["init"] = cfg.get("init")
+    row["basis_rmse_mm"] = (metrics.get("basis", {}).get("rmse_mm") or {}).get("test")
+    return row

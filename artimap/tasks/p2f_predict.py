@@ -1,0 +1,101 @@
+"""`artimap predict RUN_DIR --alignment FILE --out DIR [--audio WAV] [--tier NAME]`.
+
+Phone alignment (TextGrid, HTK/HTS .lab, MOCHA .lab, Kaldi .ctm) -> frame-wise phone ids at
+the model's rate -> markers (T, M, 3) mm, written as
+    OUT/<name>.c3d   POINT:LABELS = the model's markers, POINT:RATE, POINT:UNITS mm
+    OUT/<name>.csv   OptiTrack Motive layout
+    OUT/<name>.mp4   front and side views with the current phone (--no-video skips it),
+                     with the --audio track when an ffmpeg is at hand, else OUT/<name>.wav
+<name> is the alignment's file name without its extension. Phones outside the model's
+inventory are an error naming them (unless the dataset declared a fallback phone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from artimap.errors import file_error
+
+
+def add_predict_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `artimap predict RUN_DIR` for phone2face runs."""
+    from artimap.commands._args import positive_float, positive_int
+
+    p.add_argument("--alignment", required=True,
+                   help="phone alignment: .TextGrid, .lab (HTK/HTS or MOCHA), .ctm")
+    p.add_argument("--tier", default=None, help="TextGrid tier with the phones")
+    p.add_argument("--utterance", default=None, help="utterance id in a CTM/MLF file")
+    p.add_argument("--audio", default=None, help="speech .wav to put in the video")
+    p.add_argument("--fps", type=positive_float, default=60.0, help="video frame rate")
+    p.add_argument("--size", type=positive_int, default=360, help="pixels per view (square)")
+    p.add_argument("--no-video", action="store_true", help="write only the C3D and CSV")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+
+
+def phone_frames(meta: dict, alignment_path: Path, tier: str | None,
+                 utterance: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """(phone ids (T,) int64, normalised labels (T,)) at the model's rate."""
+    from artimap.data.phone2face.phones import PhoneSet
+    from artimap.io.alignments import read_alignment
+
+    phones = PhoneSet(**meta["phones"])
+    ali = read_alignment(alignment_path, tier, utterance=utterance)
+    if not len(ali):
+        raise file_error(alignment_path, "has no phone interval", "Pass a phone alignment")
+    rate = float(meta["rate"])
+    n = max(1, math.ceil(ali.end * rate - 1e-6))
+    ids = phones.frame_ids(ali, rate, n).astype(np.int64)  # unknown phones: ArtimapError
+    return ids, [phones.phones[i] for i in ids]
+
+
+def predict(run_dir: Path, args: argparse.Namespace) -> Path:
+    """Markers from a phone alignment: OUT/<name>.c3d, .csv and .mp4 (see the module doc)."""
+    from artimap.io.c3d import write_c3d
+    from artimap.io.motion import Motion
+    from artimap.io.motive import write_motive_csv
+    from artimap.tasks.p2f_eval import load_predictor
+
+    alignment = Path(args.alignment)
+    audio = Path(args.audio) if getattr(args, "audio", None) else None
+    if audio is not None and not audio.is_file():
+        raise file_error(audio, "audio file not found", "Check the --audio path")
+    predictor, meta = load_predictor(Path(run_dir), getattr(args, "device", "cpu"))
+    ids, labels = phone_frames(meta, alignment, getattr(args, "tier", None),
+                               getattr(args, "utterance", None))
+    points = predictor(ids)  # (T, M, 3) mm
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = alignment.stem or "prediction"
+    motion = Motion(points, float(meta["rate"]), list(meta["markers"]), source=str(alignment))
+    write_c3d(out / f"{stem}.c3d", motion)
+    write_motive_csv(out / f"{stem}.csv", motion)
+    if not getattr(args, "no_video", False):
+        _video(out / f"{stem}.mp4", points, meta, labels, audio, args)
+    return out
+
+
+def _video(path: Path, points: np.ndarray, meta: dict, labels: list[str], audio: Path | None,
+           args: argparse.Namespace) -> None:
+    """The marker video, with the audio muxed in or copied beside it."""
+    from artimap.tasks.p2f_render import find_ffmpeg, mux_audio, write_marker_video
+
+    write_marker_video(path, points, float(meta["rate"]), meta["markers"],
+                       meta.get("lip_markers") or [], labels, float(getattr(args, "fps", 60.0)),
+                       int(getattr(args, "size", 360)))
+    if audio is None:
+        return
+    ffmpeg = find_ffmpeg()
+    if ffmpeg is not None:
+        mux_audio(path, audio, ffmpeg)
+        return
+    beside = path.with_suffix(".wav")
+    if audio.resolve() != beside.resolve():
+        shutil.copyfile(audio, beside)
+    print(f"artimap: no ffmpeg found (install one, or `pip install imageio-ffmpeg`): the video "
+          f"{path.name} is silent and the audio is beside it as {beside.name}", file=sys.stderr)

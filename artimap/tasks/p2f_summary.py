@@ -1,0 +1,159 @@
+"""summary.md and figures/ of a phone2face experiment, beside the published numbers.
+
+Table 1: test-split reconstruction RMSE of the 13-d spaces (from the injected runs' bases).
+Table 2: per configuration, mean ± std over seeds of RMSE, correlation, Euclidean and lip
+errors, and the mean epoch of minimum validation loss.
+Figures: loss per epoch per configuration, violins of RMSE and correlation, the upper-lip
+centre trajectory of one test utterance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from artimap.fsutil import atomic_write_text
+
+# Biasutto-Lervat, Dahmani & Ouni, Interspeech 2019 (one French speaker, 44 lower-face markers,
+# 120 fps). Bases: test reconstruction RMSE of the 13-d spaces; the rest read from the text.
+PUBLISHED: dict[str, Any] = {
+    "bases_rmse_mm": {"pca": 0.33, "blendshape": 0.95, "autoencoder": 0.32},
+    "best_rmse_mm": 1.3,  # best models, average RMSE
+    "random_plateau": {"loss": 750, "rmse_mm": 2.0, "corr": 0.0},  # random-init latent models
+    "min_val_epoch": {"dense": 70, "pca": 10, "blendshape": 10, "autoencoder": 10},
+    "max_relative_rmse_gain": 0.35,  # injection vs random at the same training time
+}
+BASES = ("pca", "blendshape", "autoencoder")
+COLUMNS = ("rmse_mm", "corr", "euclid_mm", "lip_error_mm", "best_epoch", "train_seconds")
+
+
+def _values(rows: list[dict], key: str) -> np.ndarray:
+    out = []
+    for r in rows:
+        try:
+            v = float(r.get(key))
+        except (TypeError, ValueError):
+            continue
+        if np.isfinite(v):
+            out.append(v)
+    return np.asarray(out, float)
+
+
+def fmt(values: np.ndarray, digits: int = 3) -> str:
+    """'1.234 ± 0.012' (std over runs), one value alone, '-' for none."""
+    if len(values) == 0:
+        return "-"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+
+
+def _by_config(rows: list[dict], experiment: dict) -> dict[str, list[dict]]:
+    order = [r["name"] for r in experiment.get("runs", [])]
+    names = order + sorted({str(r["config"]) for r in rows} - set(order))
+    return {n: [r for r in rows if str(r["config"]) == n] for n in names}
+
+
+def table_bases(rows: list[dict]) -> list[str]:
+    """Table 1 lines: basis reconstruction RMSE (mm) on the test split."""
+    lines = ["| space (13-d) | RMSE mm (here) | published |", "|---|---|---|"]
+    for kind in BASES:
+        v = _values([r for r in rows if r.get("decoder") == kind], "basis_rmse_mm")
+        lines.append(f"| {kind} | {fmt(v)} | {PUBLISHED['bases_rmse_mm'][kind]:.2f} |")
+    return lines
+
+
+def table_runs(groups: dict[str, list[dict]]) -> list[str]:
+    """Table 2 lines: per configuration mean ± std over seeds."""
+    head = ("| configuration | decoder | init | runs | RMSE mm | corr | Euclid mm | lip error mm "
+            "| epoch of min val | train s | published min-val epoch |")
+    lines = [head, "|" + "---|" * 11]
+    for name, rs in groups.items():
+        if not rs:
+            lines.append(f"| {name} | | | 0 | - | - | - | - | - | - | |")
+            continue
+        dec, init = rs[0].get("decoder", ""), rs[0].get("init", "")
+        pub = PUBLISHED["min_val_epoch"].get(dec) if init == "injected" or dec == "dense" else None
+        cells = [fmt(_values(rs, c), 1 if c in ("best_epoch", "train_seconds") else 3)
+                 for c in COLUMNS]
+        lines.append(f"| {name} | {dec} | {init} | {len(rs)} | " + " | ".join(cells)
+                     + f" | {'~' + str(pub) if pub else '-'} |")
+    return lines
+
+
+def _injection_gains(groups: dict[str, list[dict]]) -> list[str]:
+    """Relative RMSE change of each injected row against its random twin."""
+    lines = []
+    for kind in BASES:
+        inj = [r for rs in groups.values() for r in rs
+               if r.get("decoder") == kind and r.get("init") == "injected"]
+        rnd = [r for rs in groups.values() for r in rs
+               if r.get("decoder") == kind and r.get("init") == "random"]
+        a, b = _values(inj, "rmse_mm"), _values(rnd, "rmse_mm")
+        if len(a) and len(b):
+            gain = 1 - a.mean() / b.mean()
+            lines.append(f"- {kind}: injected RMSE {a.mean():.3f} mm vs random {b.mean():.3f} mm "
+                         f"({100 * gain:+.1f}% relative improvement)")
+    return lines
+
+
+def _figures(rows: list[dict], experiment: dict, out_dir: Path) -> list[tuple[str, Path]]:
+    from artimap.tasks import p2f_figures as F
+
+    fig_dir = out_dir / "figures"
+    made: list[tuple[str, Path | None]] = []
+    for run in experiment.get("runs", []):
+        path = fig_dir / f"loss_{run['name']}.png"
+        made.append((f"loss per epoch: {run['name']}",
+                     F.loss_figure(run["name"], run["run_dirs"], path)))
+    made.append(("RMSE per architecture and initialisation",
+                 F.violin_figure(rows, "rmse_mm", "RMSE (mm)", fig_dir / "violin_rmse.png")))
+    made.append(("correlation per architecture and initialisation",
+                 F.violin_figure(rows, "corr", "Pearson r", fig_dir / "violin_corr.png")))
+    samples = {}
+    for run in experiment.get("runs", []):
+        s = next((x for x in map(F.load_sample, run["run_dirs"]) if x is not None), None)
+        if s is not None and (not samples or
+                              str(s["id"]) == str(next(iter(samples.values()))["id"])):
+            samples[run["name"]] = s
+    made.append(("upper-lip centre trajectory, one test utterance",
+                 F.trajectory_figure(samples, fig_dir / "trajectory_upper_lip.png")))
+    return [(title, p) for title, p in made if p is not None]
+
+
+def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
+    """Write OUT/summary.md and OUT/figures/*.png from the results rows and the run dirs."""
+    out_dir = Path(out_dir)
+    groups = _by_config(rows, experiment)
+    lines = [f"# phone2face: {experiment.get('description') or experiment.get('file', '')}", ""]
+    if experiment.get("smoke"):
+        lines += ["**Smoke run** (tiny models, 2 steps): the numbers only show that the "
+                  "pipeline works.", ""]
+    lines += [f"{len(rows)} evaluated runs; seeds {experiment.get('seeds', [])}. Metrics on the "
+              "test split: RMSE per coordinate and mean per-marker Euclidean error (mm), "
+              "per utterance then averaged; Pearson r per channel per utterance, averaged; lip "
+              "error = per frame the largest lip-marker error, averaged. ± is the standard "
+              "deviation over seeds. The published numbers come from one real speaker's 4 h "
+              "corpus: on other data compare the trends, not the values.", "",
+              "## Table 1: reconstruction error of the 13-d spaces",
+              "", *table_bases(rows), "", "## Configurations", "", *table_runs(groups), ""]
+    twins = [sorted((str(r["seed"]), str(r["rmse_mm"])) for r in groups.get(n, []))
+             for n in ("pca_random", "blend_random")]
+    if twins[0] and twins[0] == twins[1]:
+        lines += ["pca_random and blend_random have the same architecture (a linear 13-d "
+                  "bottleneck, random weights): with the same seeds they give the same runs.",
+                  ""]
+    gains = _injection_gains(groups)
+    if gains:
+        lines += ["## Injected vs random initialisation", "", *gains,
+                  f"- published: up to {100 * PUBLISHED['max_relative_rmse_gain']:.0f}% relative "
+                  "RMSE improvement; best models about "
+                  f"{PUBLISHED['best_rmse_mm']} mm; random-init latent models stuck near "
+                  f"{PUBLISHED['random_plateau']['rmse_mm']} mm (a static mean face).", ""]
+    figures = _figures(rows, experiment, out_dir)
+    if figures:
+        lines += ["## Figures", ""]
+        lines += [f"- {title}: ![{p.stem}](figures/{p.name})" for title, p in figures]
+    atomic_write_text(out_dir / "summary.md", "\n".join(lines) + "\n")

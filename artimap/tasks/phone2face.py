@@ -1,0 +1,237 @@
+"""phone2face study: phone sequences -> 3-D lower-face marker trajectories (BiGRU + decoders).
+
+One `ExperimentConfig` is one row of the study (baseline, or a latent decoder built from PCA,
+blendshapes or an autoencoder, injected or randomly initialised). `make_task` turns it into a
+`Task` for the shared training loop:
+
+    fit the basis on the train split  ->  BiGRU with that decoder (filled or random)
+    batches of whole utterances (collate_padded)  ->  masked MSE on normalised targets
+
+The evaluation, summary, prediction and benchmark live in p2f_eval, p2f_summary, p2f_predict
+and p2f_bench; the functions the experiment runner calls are re-exported here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from artimap.config import build_config, to_dict
+from artimap.data.common import read_manifest
+from artimap.data.phone2face.dataset import Phone2FaceDataset, collate_padded
+from artimap.data.phone2face.phones import load_phone_set
+from artimap.data.phone2face.sampler import BucketBatchSampler
+from artimap.errors import ArtimapError
+from artimap.models import MODELS, build_model
+from artimap.models.bigru import Phone2FaceConfig, make_model
+from artimap.tasks import p2f_bases
+from artimap.train import TrainConfig
+
+DECODERS = ("dense", "pca", "blendshape", "autoencoder")
+BIGRU = "phone2face_bigru"
+
+
+@dataclass
+class ExperimentConfig:
+    """One phone2face training run (a row of the study); YAML states only what differs."""
+
+    task: str = "phone2face"  # task name (artimap.tasks.TASKS)
+    name: str = "baseline"  # row name in results and figures
+    data: str = "prepared/phone2face"  # prepared dataset folder (artimap prepare phone2face)
+    model: str = BIGRU  # registry name: phone2face_bigru, or phone2face_window (dense only)
+    model_config: dict[str, Any] = field(default_factory=dict)  # partial Phone2FaceConfig
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(batch_size=2, epochs=150))
+    decoder: Literal["dense", "pca", "blendshape", "autoencoder"] = "dense"  # output layers
+    init: Literal["injected", "random"] = "injected"  # latent decoder: fitted basis or random
+    latent_dim: int = 13  # size of the latent space (latent decoders)
+    blend_bounds: Literal["nonneg", "unit"] = "nonneg"  # blendshape weights; unit: sigmoid code
+    keyshape_classes: dict[str, str] = field(default_factory=dict)  # phone -> viseme class
+    ae_epochs: int = 100  # autoencoder pretraining epochs
+    ae_hidden: int = 64  # autoencoder hidden units per layer
+    ae_layers: int = 2  # autoencoder hidden layers per side
+    ae_batch_size: int = 256  # autoencoder pretraining minibatch (frames)
+    basis_max_frames: int = 100_000  # frames sampled from the train split to fit a basis
+    normalise: Literal["none", "centre", "standardise"] = "centre"  # targets: (x - mean) / s
+    freeze_decoder: bool = False  # keep the latent decoder fixed while training
+    bucket_batches: bool = True  # batch utterances of similar length together (less padding)
+
+
+def model_settings(cfg: ExperimentConfig, n_phones: int, n_out: int) -> dict[str, Any]:
+    """The model config of a row: user's model_config plus what the data and the decoder
+    variant fix (latent decoders exist for the BiGRU only; other models take decoder: dense)."""
+    if cfg.decoder not in DECODERS:
+        raise ArtimapError(f"decoder: expected one of {list(DECODERS)}, got {cfg.decoder!r}")
+    if cfg.model not in MODELS or not cfg.model.startswith("phone2face"):
+        valid = sorted(m for m in MODELS if m.startswith("phone2face"))
+        raise ArtimapError(f"model: {cfg.model!r} is not a phone2face model; valid: {valid}")
+    fixed: dict[str, Any] = {"n_phones": n_phones, "n_out": n_out}
+    if cfg.model != BIGRU:
+        if cfg.decoder != "dense":
+            raise ArtimapError(f"decoder: {cfg.model} has no latent decoder; use decoder: dense")
+        return {**cfg.model_config, **fixed}
+    if cfg.decoder == "dense":
+        fixed.update(decoder="dense", init="random")
+    else:
+        ae = cfg.decoder == "autoencoder"
+        # codes in [0, 1]: the autoencoder's sigmoid code, blendshape weights with unit bounds
+        bounded = ae or (cfg.decoder == "blendshape" and cfg.blend_bounds == "unit")
+        fixed.update(
+            decoder="latent", latent_dim=cfg.latent_dim, init=cfg.init,
+            latent_activation="sigmoid" if bounded else "none",
+            decoder_hidden=[cfg.ae_hidden] * cfg.ae_layers if ae else [],
+            freeze_decoder=cfg.freeze_decoder,
+        )
+    return {**cfg.model_config, **fixed}
+
+
+class Phone2FaceTask:
+    """The `artimap.train.Task` of one phone2face row (see the module docstring)."""
+
+    def __init__(self, cfg: ExperimentConfig) -> None:
+        if cfg.task != "phone2face":
+            raise ArtimapError(f"task: expected 'phone2face' for this config, got {cfg.task!r}")
+        self.cfg = cfg
+        self.data = Path(cfg.data)
+        self.manifest, self.splits = read_manifest(self.data, "phone2face")
+        self.phones = load_phone_set(self.data)
+        self.markers: list[str] = list(self.manifest["markers"])
+        self.model_name = cfg.model
+        mean, scale = p2f_bases.target_stats(self.data, cfg.normalise)
+        self.mean, self.scale = torch.from_numpy(mean), torch.from_numpy(scale)  # (D,), (D,)
+        self.model_cfg = model_settings(cfg, len(self.phones), 3 * len(self.markers))
+        self.basis, self.basis_rmse = self._fit_basis(mean, scale)
+
+    def _fit_basis(self, mean: np.ndarray, scale: np.ndarray):
+        """Basis fitted on the train split (injected latent decoders only) and its
+        reconstruction RMSE in mm on the train and test splits."""
+        cfg = self.cfg
+        if cfg.decoder == "dense" or cfg.init != "injected":
+            return None, {}
+        frames = p2f_bases.split_frames(self.data, "train", cfg.basis_max_frames, cfg.train.seed)
+        raw = frames.X
+        frames.X = (raw - mean) / scale
+        settings = {"bounds": cfg.blend_bounds, "hidden": cfg.ae_hidden, "layers": cfg.ae_layers,
+                    "epochs": cfg.ae_epochs, "batch_size": cfg.ae_batch_size,
+                    "lr": cfg.train.lr, "seed": cfg.train.seed}
+        visemes = p2f_bases.phone_groups(self.data, cfg.keyshape_classes) \
+            if cfg.decoder == "blendshape" else None
+        basis = p2f_bases.fit_basis(cfg.decoder, frames, cfg.latent_dim, settings, visemes)
+        rmse = {"train": p2f_bases.basis_rmse_mm(basis, raw, mean, scale)}
+        if self.splits.get("test"):
+            test = p2f_bases.split_frames(self.data, "test", cfg.basis_max_frames)
+            rmse["test"] = p2f_bases.basis_rmse_mm(basis, test.X, mean, scale)
+        return basis, rmse
+
+    def build_model(self) -> torch.nn.Module:
+        """Phones (B, T) -> markers (B, T, D): the BiGRU with its decoder filled from the
+        basis or random, or another registry model (dense output)."""
+        if self.model_name == BIGRU:
+            return make_model(build_config(Phone2FaceConfig, self.model_cfg), self.basis)
+        return build_model(self.model_name, self.model_cfg)
+
+    def datasets(self) -> tuple[Phone2FaceDataset, Phone2FaceDataset | None]:
+        """Whole utterances of the train and val splits (mm; normalised in `loss`)."""
+        val = Phone2FaceDataset(self.data, "val") if self.splits.get("val") else None
+        return Phone2FaceDataset(self.data, "train"), val
+
+    def collate(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        return collate_padded(items)
+
+    def batches(self, ds: Phone2FaceDataset, batch_size: int, rank: int, world_size: int,
+                seed: int, epoch: int) -> list[list[int]] | None:
+        """Length-bucketed training batches of this process for `epoch` (None: plain shuffle)."""
+        if not self.cfg.bucket_batches:
+            return None
+        sampler = BucketBatchSampler(ds.lengths, batch_size, shuffle=True, seed=seed,
+                                     rank=rank, world_size=world_size)
+        sampler.set_epoch(epoch)
+        return [list(map(int, b)) for b in sampler]
+
+    def loss(self, model: torch.nn.Module, batch: dict[str, Any]):
+        """Masked MSE per coordinate on normalised targets; padded and missing values do not
+        count. Extras: loss_sum (squared error summed over the D coordinates of a frame) and
+        mse_mm (per coordinate, in mm^2)."""
+        y = batch["markers"]  # (B, T, D) mm
+        mask = batch["mask"].to(y.dtype)  # (B, T, D)
+        mean, scale = self.mean.to(y.device), self.scale.to(y.device)
+        pred = model(batch["phones"], batch["lengths"]).float()  # (B, T, D)
+        err2 = (pred - (y - mean) / scale) ** 2 * mask  # (B, T, D)
+        n = mask.sum().clamp(min=1.0)
+        loss = err2.sum() / n
+        with torch.no_grad():
+            mm2 = (err2 * scale**2).sum() / n
+        return loss, {"loss_sum": loss.detach() * y.shape[-1], "mse_mm": mm2}
+
+    def meta(self) -> dict[str, Any]:
+        """What evaluate and predict need besides the weights."""
+        m = self.manifest
+        return {
+            "task": "phone2face",
+            "config": to_dict(self.cfg),
+            "data": str(self.data.resolve()),
+            "normalise": self.cfg.normalise,
+            "target_mean": self.mean.numpy(),
+            "target_scale": self.scale.numpy(),
+            "phones": dataclasses.asdict(self.phones),
+            "markers": self.markers,
+            "lip_markers": list(m.get("lip_markers") or []),
+            "upper_lip_centre": m.get("upper_lip_centre"),
+            "rate": float(m["rate"]),
+            "decoder": self.cfg.decoder,
+            "init": self.cfg.init if self.cfg.decoder != "dense" else "random",
+            "basis": self.basis.to_state() if self.basis is not None else None,
+            "basis_rmse_mm": self.basis_rmse,
+        }
+
+
+def make_task(cfg: ExperimentConfig) -> Phone2FaceTask:
+    """The training task of a phone2face row (fits its basis; may take a while)."""
+    return Phone2FaceTask(cfg)
+
+
+def evaluate_run(run_dir: Path, split: str = "test") -> dict:
+    """Metrics of a trained run on `split`, written to RUN/eval/metrics.json."""
+    from artimap.tasks.p2f_eval import evaluate_run as _evaluate
+
+    return _evaluate(Path(run_dir), split)
+
+
+def result_row(run_dir: Path, metrics: dict) -> dict:
+    """One results.csv row (RESULT_COLUMNS)."""
+    from artimap.tasks.p2f_eval import result_row as _row
+
+    return _row(Path(run_dir), metrics)
+
+
+RESULT_COLUMNS: list[str] = [
+    "config", "seed", "rmse_mm", "euclid_mm", "corr", "lip_error_mm", "best_epoch",
+    "train_seconds", "decoder", "init", "basis_rmse_mm",
+]
+
+
+def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
+    """summary.md and figures/ of a finished experiment."""
+    from artimap.tasks.p2f_summary import summarise as _summarise
+
+    _summarise(rows, experiment, Path(out_dir))
+
+
+def add_predict_arguments(parser) -> None:
+    """--alignment, --tier, --audio, video options of `artimap predict` for phone2face."""
+    from artimap.tasks.p2f_predict import add_predict_arguments as _add
+
+    _add(parser)
+
+
+def predict(run_dir: Path, args) -> Path:
+    """Markers from a phone alignment: OUT/<name>.c3d (labels, rate, mm), OUT/<name>.csv
+    (Motive) and OUT/<name>.mp4 (front and side views with the current phone; the --audio
+    track muxed in when an ffmpeg is at hand, else copied beside it as <name>.wav)."""
+    from artimap.tasks.p2f_predict import predict as _predict
+
+    return _predict(Path(run_dir), args)
