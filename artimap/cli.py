@@ -18,6 +18,10 @@ from artimap.errors import ArtimapError
 COMMANDS: tuple[str, ...] = (
     "synth",
     "prepare",
+    "train",
+    "evaluate",
+    "experiment",
+    "predict",
     "demo",
     "bench",
 )
