@@ -74,6 +74,7 @@ def _lip_labels() -> dict[int, np.ndarray]:
             for name, pts in zip(labels.index, labels.points)}
 
 
+@pytest.mark.filterwarnings("ignore:.*frames decode")  # the AVI states twice its rate
 def test_auto_box_contains_hand_labelled_lips_on_real_video():
     if not LIPS.is_dir():
         pytest.skip("../shared/data not present (lip_labels)")

@@ -89,3 +89,14 @@ def test_real_avi_and_wav():
     frames, fps = read_video(DATA / "tal/088_aud.mp4")
     # Audio and video start together and last about as long (within 2 video frames).
     assert abs(len(samples) / rate - len(frames) / fps) < 2 / fps
+
+
+def test_rate_is_fitted_to_the_decoded_frames():
+    avi = DATA / "lip_labels/videos/002_cal.avi"
+    if not avi.exists():
+        pytest.skip("../shared/data not present (lip video)")
+    # The container claims 728 frames at 120.18 fps; 364 decode, so the true rate is ~60.09.
+    with pytest.warns(UserWarning, match="364 frames decode"):
+        frames, fps = read_video(avi)
+    assert len(frames) == 364
+    assert fps == pytest.approx(60.09, abs=0.02)

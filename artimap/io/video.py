@@ -5,6 +5,7 @@ Frames are uint8, (F, H, W) grayscale or (F, H, W, 3) in OpenCV's BGR order.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,13 +55,34 @@ def video_info(path: str | Path) -> VideoInfo:
     return info
 
 
+def _decoded_rate(path: Path, n_decoded: int, fps: float, n_container: int) -> float:
+    """The frame rate that fits the frames actually decoded.
+
+    Some AVI exports state twice the true rate and twice the frame count (a TaL lip AVI says
+    120.18 fps and 728 frames but decodes 364 frames 16.6 ms apart). The container's duration
+    is kept and the rate recomputed when the counts differ by more than 10 %.
+    """
+    if n_container <= 0 or fps <= 0 or abs(n_decoded / n_container - 1) <= 0.1:
+        return fps
+    rate = n_decoded / (n_container / fps)
+    warnings.warn(f"{path}: the container says {n_container} frames at {fps:.3f} fps but "
+                  f"{n_decoded} frames decode; using {rate:.3f} fps over the same duration",
+                  stacklevel=3)
+    return rate
+
+
 def read_video(path: str | Path, gray: bool = True) -> tuple[np.ndarray, float]:
-    """Decode every frame: ((F, H, W) uint8 if `gray` else (F, H, W, 3) BGR uint8, fps)."""
+    """Decode every frame: ((F, H, W) uint8 if `gray` else (F, H, W, 3) BGR uint8, fps).
+
+    The rate is the one that fits the decoded frames over the container's duration (see
+    `_decoded_rate`), which is the container's stated rate for well-formed files.
+    """
     path = Path(path)
     cap = _open(path)
     frames = []
     try:
         fps = float(cap.get(cv2.CAP_PROP_FPS))
+        n_container = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         while True:
             ok, frame = cap.read()
             if not ok:
@@ -75,7 +97,7 @@ def read_video(path: str | Path, gray: bool = True) -> tuple[np.ndarray, float]:
     if not frames:
         raise file_error(path, "the video has no decodable frames",
                          "Check the file is complete; re-encode it with ffmpeg if needed")
-    return np.stack(frames), fps
+    return np.stack(frames), _decoded_rate(path, len(frames), fps, n_container)
 
 
 def write_video(path: str | Path, frames: np.ndarray, fps: float) -> None:

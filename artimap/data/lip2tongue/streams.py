@@ -11,7 +11,6 @@ Targets and their units:
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,30 +60,13 @@ def load_lips(utt: Utterance, frames_fps: float = 60.0) -> tuple[np.ndarray, np.
 
         frames, fps = read_frame_folder(utt.lips), frames_fps
     else:
-        from artimap.io.video import read_video, video_info
+        from artimap.io.video import read_video
 
         frames, fps = read_video(utt.lips, gray=True)
         if not fps > 0:
             raise file_error(utt.lips, "the video reports no frame rate",
                              "Re-encode it with ffmpeg, stating -r")
-        fps = _decoded_rate(utt.lips, len(frames), fps, video_info(utt.lips).n_frames)
     return frames, stream_times(len(frames), fps), fps
-
-
-def _decoded_rate(path: Path, n_decoded: int, fps: float, n_container: int) -> float:
-    """The frame rate that fits the frames actually decoded.
-
-    Some AVI exports state twice the true rate and twice the frame count (a TaL lip AVI says
-    120.18 fps and 728 frames but decodes 364 frames 16.6 ms apart). The container's duration
-    is kept and the rate recomputed when the counts differ by more than 10 %.
-    """
-    if n_container <= 0 or abs(n_decoded / n_container - 1) <= 0.1:
-        return fps
-    rate = n_decoded / (n_container / fps)
-    warnings.warn(f"{path}: the container says {n_container} frames at {fps:.3f} fps but "
-                  f"{n_decoded} frames decode; using {rate:.3f} fps over the same duration",
-                  stacklevel=3)
-    return rate
 
 
 def load_target(utt: Utterance, lip_times: np.ndarray, frames_fps: float = 60.0) -> Target:
