@@ -1,5 +1,6 @@
 """Evaluate a trained run: dispatch to its task's `evaluate_run` (the task is read from the
-run's config.yaml). Writes RUN_DIR/eval/metrics.json and returns its content."""
+run's config.yaml). Writes RUN_DIR/eval/metrics.json (test split; other splits write
+metrics_<split>.json, so they never stand in for the test result) and returns its content."""
 
 from __future__ import annotations
 
@@ -9,6 +10,13 @@ from typing import Any
 
 from artimap.data.common import SPLITS
 from artimap.errors import ArtimapError
+
+
+def metrics_path(run_dir: str | Path, split: str = "test") -> Path:
+    """Where the evaluation of `split` is written: eval/metrics.json for test, else
+    eval/metrics_<split>.json."""
+    name = "metrics.json" if split == "test" else f"metrics_{split}.json"
+    return Path(run_dir) / "eval" / name
 
 
 def evaluate(run_dir: str | Path, split: str = "test", **options: Any) -> dict:

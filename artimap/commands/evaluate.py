@@ -11,8 +11,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "evaluate",
         help="evaluate a trained run",
-        description="Evaluate a run's best checkpoint; writes RUN_DIR/eval/metrics.json "
-                    "(and, for lip2tongue, eval/samples.npz) and prints the main numbers.",
+        description="Evaluate a run's best checkpoint; writes RUN_DIR/eval/metrics.json for the "
+                    "test split (eval/metrics_<split>.json for others; lip2tongue also "
+                    "eval/samples.npz) and prints the main numbers.",
     )
     p.add_argument("run_dir", help="run directory written by `artimap train`")
     p.add_argument("--split", default="test", choices=["train", "val", "test"])
@@ -23,10 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from artimap.evaluate import evaluate
+    from artimap.evaluate import evaluate, metrics_path
 
     result = evaluate(args.run_dir, args.split, max_frames=args.max_frames)
     print(summary_line(result))
+    print(f"wrote {metrics_path(args.run_dir, args.split)}")
     return 0
 
 

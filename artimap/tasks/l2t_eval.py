@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from artimap.errors import ArtimapError
+from artimap.evaluate import metrics_path
 from artimap.fsutil import atomic_path, atomic_write_json
 
 IMAGE_METRICS = ("ssim", "cw_ssim", "cw_ssim_pyssim", "msd")
@@ -209,7 +210,7 @@ def evaluate_run(run_dir: str | Path, split: str = "test", max_frames: int | Non
     }
     sample_frames(run_dir / "eval" / "samples.npz", cfg, got, ref_arrays)
     result["seconds"] = round(time.perf_counter() - t0, 3)
-    atomic_write_json(run_dir / "eval" / "metrics.json", result)
+    atomic_write_json(metrics_path(run_dir, split), result)
     return result
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from artimap.evaluate import metrics_path
 from artimap.fsutil import atomic_path, atomic_write_json
 
 METRICS = ("rmse_mm", "euclid_mm", "corr", "lip_error_mm")
@@ -132,7 +133,7 @@ def evaluate_run(run_dir: Path, split: str = "test") -> dict:
     if len(ds):
         _save_sample(run_dir / "eval" / "sample.npz", ds, preds[0], trues[0], masks[0], meta)
     result["seconds"] = round(time.perf_counter() - t0, 3)
-    atomic_write_json(run_dir / "eval" / "metrics.json", result)
+    atomic_write_json(metrics_path(run_dir, split), result)
     return result
 
 
