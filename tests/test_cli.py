@@ -1,0 +1,38 @@
+"""The command line: every registered subcommand has --help; user errors are one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from artimap.cli import COMMANDS, main
+from artimap.commands.bench import BENCHES
+from artimap.commands.prepare import TASKS
+
+
+@pytest.mark.parametrize("argv", [[c] for c in COMMANDS] + [["prepare", t] for t in TASKS])
+def test_every_subcommand_has_help(argv, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--help"])
+    assert done.value.code == 0
+    assert "usage: artimap " + " ".join(argv) in capsys.readouterr().out
+
+
+def test_bench_lists_its_benchmarks(capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", "--help"])
+    out = capsys.readouterr().out
+    assert all(name in out for name in BENCHES)
+
+
+def test_user_error_is_one_line_and_exit_2(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "artimap", "evaluate", str(tmp_path / "no_such_run")],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("artimap: error: ")
+    assert "no_such_run" in lines[0]
