@@ -13,7 +13,8 @@ import numpy as np
 from scipy.signal import fftconvolve
 
 
-def _frames(x: np.ndarray) -> np.ndarray:
+def as_frames(x: np.ndarray) -> np.ndarray:
+    """(H, W) or (F, H, W) -> float64 (F, H, W)."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim == 2:
         return x[None]
@@ -96,7 +97,7 @@ def cw_ssim(
     With K=0 a window where both images have zero energy is 0/0 and counts as S=1.
     Identical images give exactly 1; the index is 1 only for equal phase structure.
     """
-    a, b = _frames(x), _frames(y)
+    a, b = as_frames(x), as_frames(y)
     if a.shape != b.shape:
         raise ValueError(f"cw_ssim: shapes differ: {a.shape} vs {b.shape}")
     if orientations < 1:
@@ -168,7 +169,7 @@ def cw_ssim_pyssim(x: np.ndarray, y: np.ndarray, width: int = 30, k: float = 0.0
     and the index is the mean of m over the N samples. Note it mixes rows (the flattening
     wraps) and is not the 2-D steerable-pyramid CW-SSIM of `cw_ssim`.
     """
-    a, b = _frames(x), _frames(y)
+    a, b = as_frames(x), as_frames(y)
     if a.shape != b.shape:
         raise ValueError(f"cw_ssim_pyssim: shapes differ: {a.shape} vs {b.shape}")
     if width < 1:

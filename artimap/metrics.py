@@ -14,7 +14,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from artimap.cwssim import cw_ssim, cw_ssim_pyssim
+from artimap.cwssim import as_frames, cw_ssim, cw_ssim_pyssim
 
 __all__ = [
     "cw_ssim", "cw_ssim_pyssim", "ssim", "msd", "msd_mm",
@@ -23,14 +23,6 @@ __all__ = [
 ]
 
 
-def _frames(x: np.ndarray) -> np.ndarray:
-    """(H, W) or (F, H, W) -> float64 (F, H, W)."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 2:
-        return x[None]
-    if x.ndim != 3:
-        raise ValueError(f"expected (H, W) or (F, H, W) images, got shape {x.shape}")
-    return x
 
 
 def ssim(
@@ -61,7 +53,7 @@ def ssim(
     Equals skimage.metrics.structural_similarity(x_f, y_f, data_range=L,
     gaussian_weights=gaussian, use_sample_covariance=..., sigma=sigma, win_size=win_size).
     """
-    a, b = _frames(x), _frames(y)
+    a, b = as_frames(x), as_frames(y)
     if a.shape != b.shape:
         raise ValueError(f"ssim: shapes differ: {a.shape} vs {b.shape}")
     if gaussian:

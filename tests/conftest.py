@@ -11,6 +11,18 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_thread():
+    """Every model in the suite is tiny: one torch thread is faster, and never stalls on a
+    loaded machine the way busy-waiting OpenMP threads can."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def talker_tiny(tmp_path_factory) -> Path:
     """A `tiny` preset corpus (1 speaker, 4 utterances of about 2 s), seed 0."""

@@ -21,13 +21,6 @@ from artimap.models.bases import (
 D = 12  # 4 markers x 3
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def low_rank(n: int = 400, rank: int = 3, noise: float = 0.0, seed: int = 0) -> np.ndarray:
     """(n, D) frames near a `rank`-dimensional affine subspace around a 100 mm offset."""

@@ -25,13 +25,6 @@ P, M = 6, 4  # phones, markers
 D = M * 3
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: threads only fight over the shared cores
-    yield
-    torch.set_num_threads(n)
-
 
 def synth_corpus(n_utts: int = 12, seed: int = 0):
     """Phone-id sequences (T,) and marker frames (T, D): each phone pulls towards its shape."""

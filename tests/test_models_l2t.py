@@ -14,14 +14,6 @@ from artimap.models.ts_cnn_lstm import TINY_TS_CNN_LSTM, TSCnnLstmConfig, build_
 B = 3
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models gain nothing from threads; one thread avoids stalls on a loaded machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def tiny(**over):
     torch.manual_seed(0)

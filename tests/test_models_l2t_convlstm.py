@@ -15,14 +15,6 @@ from artimap.models.convlstm import TINY_CONVLSTM, ConvLSTMCell, build_convlstm
 B = 2
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models gain nothing from threads; one thread avoids stalls on a loaded machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def tiny(**over):
     torch.manual_seed(0)

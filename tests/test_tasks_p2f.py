@@ -18,14 +18,6 @@ ROWS = [r["config"] for r in read_yaml(CONFIGS / "paper.yaml")["runs"]]
 SMOKE = read_yaml(CONFIGS / "paper.yaml")["smoke"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """GRUs on a shared 2-core machine run far faster on one thread."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
 
 def smoke_task(prepared: Path, row: str, *sets: str):
     module, cfg = load_config_file(CONFIGS / row, [*SMOKE, f"data={prepared}", *sets])
