@@ -24,6 +24,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json, atomic_write_text
@@ -38,6 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "when the run used one, else auto)")
     p.add_argument("--ultrasound", default=None,
                    help="real .ult (with its .param) shown beside the prediction")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads for the frame-by-frame model (default 1: one frame "
+                        "at a time is fastest and steadiest on one thread; see RESULTS.md)")
 
 
 def read_lips(path: Path, fps: float) -> tuple[np.ndarray, np.ndarray]:
@@ -219,7 +223,12 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     frames, times = read_lips(video, data["fps"])
     box = choose_box(args.roi, data["rois"], frames, data["fps"])
     crops = crop_frames(frames, box, data["image_size"])  # (F, S, S)
-    outs, has = stream_predict(model, meta, crops)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(getattr(args, "threads", 1))))
+    try:
+        outs, has = stream_predict(model, meta, crops)
+    finally:
+        torch.set_num_threads(threads)
     if not has.any():
         raise ArtimapError(f"{video}: {len(crops)} frames at {data['fps']:g} fps, fewer than the "
                            f"{model.config.n_frames} of one clip; use a longer video")
