@@ -4,7 +4,7 @@
   frame at a time, per-frame feature cache), naive recomputation fps, batched throughput,
   ConvLSTM, optical flow cost.
 - Training throughput with the full data pipeline against the model alone: a tiny virtual
-  talker corpus is generated and prepared (96 x 96 lips, 64 x 128 ultrasound) in a temporary
+  talker corpus is generated and prepared (96 x 96 lips, 128 x 64 ultrasound) in a temporary
   folder; the same TS-CNN-LSTM trains on batches from `Lip2TongueDataset` + `DataLoader`
   (memory-mapped arrays, one process) and on the same batches already in memory, interleaved
   step by step. `pipeline_overhead` = pipeline time / model-only time - 1 (goal <= 0.10).
