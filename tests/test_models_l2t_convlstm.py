@@ -110,3 +110,27 @@ def test_errors():
 def test_config_round_trips_through_plain_dict():
     model = tiny(use_attention=True)
     assert build_convlstm(to_dict(model.config)).config == model.config
+
+
+def _train_then_compare(norm: str) -> float:
+    """Max |eval - train-mode| output after 30 Adam steps (dropout off: only norms differ)."""
+    torch.manual_seed(0)
+    model = build_convlstm({**TINY_CONVLSTM, "head_norm": norm, "fc_dropout": 0.0})
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    n, s = model.config.n_frames, model.config.in_size
+    for _ in range(30):
+        x = 0.5 + 0.01 * torch.randn(4, n, 1, s, s)  # near-constant lips: a near-constant map
+        loss = (model(x) - torch.rand(4, *model.config.out_shape())).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    x = 0.5 + 0.01 * torch.randn(4, n, 1, s, s)
+    with torch.no_grad():
+        train_out = model.train()(x)
+        eval_out = model.eval()(x)
+    return float((eval_out - train_out).abs().max())
+
+
+def test_decoder_has_no_train_eval_gap_by_default():
+    assert _train_then_compare("layer") < 1e-5
+    assert _train_then_compare("batch") > 1e-3  # the failure layer norm avoids

@@ -32,14 +32,24 @@ def conv_block(cin: int, cout: int, downsample: str, slope: float, dropout: floa
     return nn.Sequential(*layers, nn.Dropout(dropout))
 
 
-def fc_block(din: int, dout: int, slope: float, dropout: float) -> nn.Sequential:
-    """Linear (no bias) -> BN -> LeakyReLU -> dropout, on (B, din) -> (B, dout)."""
-    return nn.Sequential(
-        nn.Linear(din, dout, bias=False),
-        nn.BatchNorm1d(dout),
-        nn.LeakyReLU(slope, inplace=True),
-        nn.Dropout(dropout),
-    )
+NORMS = ("batch", "layer", "none")
+
+
+def fc_block(din: int, dout: int, slope: float, dropout: float, norm: str = "batch"
+             ) -> nn.Sequential:
+    """Linear -> norm -> LeakyReLU -> dropout, on (B, din) -> (B, dout).
+
+    norm "batch" (the paper's choice for TS-CNN-LSTM), "layer" (no running statistics, so no
+    train/eval gap) or "none"; the Linear has a bias only without a norm.
+    """
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
+    layers: list[nn.Module] = [nn.Linear(din, dout, bias=norm == "none")]
+    if norm == "batch":
+        layers.append(nn.BatchNorm1d(dout))
+    elif norm == "layer":
+        layers.append(nn.LayerNorm(dout))
+    return nn.Sequential(*layers, nn.LeakyReLU(slope, inplace=True), nn.Dropout(dropout))
 
 
 class ConvTower(nn.Module):
@@ -128,7 +138,8 @@ class UpconvDecoder(nn.Module):
 class OutputHead(nn.Module):
     """Fully connected head: (B, D) -> image (B, H, W) or points (B, K, 2).
 
-    `fc_dims` = (h1, ..., hk): h1..h_{k-1} are `fc_block`s; hk is a linear bottleneck (followed
+    `fc_dims` = (h1, ..., hk): h1..h_{k-1} are `fc_block`s (with `norm`); hk is a linear
+    bottleneck (followed
     by `fc_dropout`). The output layer is linear: one Linear to H * W (or K * 2), or, when
     `decoder_channels` is non-empty, an `UpconvDecoder`.
     """
@@ -141,13 +152,14 @@ class OutputHead(nn.Module):
         decoder_channels: tuple[int, ...],
         slope: float,
         fc_dropout: float,
+        norm: str = "batch",
     ) -> None:
         super().__init__()
         if not fc_dims:
             raise ValueError("fc_dims needs at least one entry (the linear bottleneck)")
         layers: list[nn.Module] = []
         for dout in fc_dims[:-1]:
-            layers.append(fc_block(din, dout, slope, fc_dropout))
+            layers.append(fc_block(din, dout, slope, fc_dropout, norm))
             din = dout
         layers += [nn.Linear(din, fc_dims[-1]), nn.Dropout(fc_dropout)]
         self.hidden = nn.Sequential(*layers)
@@ -156,6 +168,15 @@ class OutputHead(nn.Module):
             self.out: nn.Module = UpconvDecoder(fc_dims[-1], out_shape, decoder_channels, slope)
         else:
             self.out = nn.Linear(fc_dims[-1], out_shape[0] * out_shape[1])
+
+    def zero_output(self) -> None:
+        """Zero the output layer (the Linear, or the decoder's last conv): the head outputs 0
+        for every input until training moves it, i.e. the training mean for targets that are
+        standardised about it, instead of random noise the first steps must unlearn."""
+        last = self.out if isinstance(self.out, nn.Linear) else self.out.stages[-1]
+        nn.init.zeros_(last.weight)
+        if last.bias is not None:
+            nn.init.zeros_(last.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, D) -> (B, H, W) for images, (B, K, 2) for points."""

@@ -5,7 +5,9 @@ hidden 64, 64, 32, 3x3 kernels, zero initial state) run over the N steps; each s
 map h(t) (B, C, H, W) is reduced by a 3x3 conv to one channel. Lips and tongue are different
 images, so a resizing decoder maps that (B, 1, H, W) map to the target:
   - decoder "fc" (default): adaptive average pool to a g x g grid, then the shared fully
-    connected `OutputHead` -> image (B, H_out, W_out) or points (B, K, 2);
+    connected `OutputHead` -> image (B, H_out, W_out) or points (B, K, 2). Its hidden layers
+    use layer norm by default: the pooled 1-channel map varies little between clips, and batch
+    norm's running variance of it (~1e-7) made eval-mode outputs diverge from training ones;
   - decoder "interp": bilinear resize of the 1-channel map to (H_out, W_out) (image head only;
     closest to the original frame-prediction code, purely spatial).
 Optional attention over time: a(t) = sigmoid(w . mean_HW h(t) + b) gates each step's hidden map;
@@ -43,6 +45,7 @@ class ConvLstmConfig:
     decoder_grid: int = 24  # decoder fc: adaptive pooling grid (g x g) of the 1-channel map
     fc_dims: tuple[int, ...] = (512, 128)  # decoder fc: FC layers; the last is linear
     leaky_slope: float = 0.3  # LeakyReLU negative slope in the decoder
+    head_norm: Literal["batch", "layer", "none"] = "layer"  # decoder fc norm (module doc)
     fc_dropout: float = 0.5  # dropout after fully connected layers
 
     def __post_init__(self) -> None:
@@ -130,6 +133,7 @@ class ConvLstm(nn.Module):
                 (),
                 cfg.leaky_slope,
                 cfg.fc_dropout,
+                cfg.head_norm,
             )
 
     def decode(self, hid: torch.Tensor) -> torch.Tensor:

@@ -166,3 +166,15 @@ def references(cfg, ds, index: np.ndarray, split: str, mode: str, run_dir: Path,
         save_npz(npz, **arrays)
         atomic_write_json(js, {"key": key, "split": split, "metrics": metrics})
     return metrics, arrays, js
+
+
+def mean_image_stats(cfg, manifest: dict, splits: dict, stats: dict) -> dict:
+    """`stats` with target.mean_image (H_t, W_t) float32 in [0, 1], the training split's mean
+    target image, when image targets are normalised per pixel; else `stats` unchanged."""
+    if manifest["settings"]["target"] != "image" or cfg.target_norm != "pixel":
+        return stats
+    train = set(splits["train"])
+    ranges = [(u["offset"], u["offset"] + u["n_frames"]) for u in manifest["utterances"]
+              if u["id"] in train]
+    image = mean_target(cfg.data, ranges) / np.float32(255.0)  # (H_t, W_t) 0..255 -> [0, 1]
+    return {**stats, "target": {**stats["target"], "mean_image": image}}

@@ -8,8 +8,13 @@ a row config states only the model's own choices (attention, flow, widths).
 
 Normalisation: lip frames (B, N, 1, H, W) in [0, 1] and flow (B, N-1, 2, H, W) in pixels are
 standardised with the training-split statistics of the prepared dataset (stats.json; frames one
-scalar, flow per channel); targets (B, H_t, W_t) in [0, 1] (one scalar) or points (B, K, 2)
-(per point and coordinate) likewise. The statistics and the data settings go into every
+scalar, flow per channel); points (B, K, 2) likewise, per point and coordinate. Image targets
+(B, H_t, W_t) in [0, 1] lose the training mean image, pixel by pixel (`target_norm` "pixel", the
+default), and are divided by the one scalar std: a zero output is the mean image, so the network
+learns only how a frame departs from it (with one scalar mean, `target_norm` "scalar", the output
+layer must first build the whole mean image from its bias, which takes Adam thousands of
+steps). The output layer starts at zero (`zero_output`), so an untrained model predicts the
+training mean. The statistics (with the mean image) and the data settings go into every
 checkpoint (`meta`), so evaluation and prediction need only the run directory.
 """
 
@@ -61,6 +66,9 @@ class ExperimentConfig:
     data: str = "prepared/lip2tongue"  # prepared dataset folder (`artimap prepare lip2tongue`)
     model: str = "lip2tongue_ts_cnn_lstm"  # registry name in artimap.models.MODELS
     model_config: dict[str, Any] = field(default_factory=dict)  # builder values (not data sizes)
+    model_scale: dict[str, dict[str, Any]] = field(default_factory=dict)  # registry model ->
+    #   builder values over model_config, for experiment `scale:` lists whose rows use models
+    #   with different keys (e.g. model_scale.lip2tongue_convlstm.hidden=[8,8,4])
     train: TrainConfig = field(default_factory=_paper_train)  # loop settings (paper: Adam 1e-4)
     clip_len: int = 7  # N lip frames per clip (and N-1 flow fields)
     target_position: Literal["last", "centre", "all"] = "last"  # ultrasound frame(s) predicted
@@ -69,6 +77,10 @@ class ExperimentConfig:
     max_val_clips: int = 0  # validate on this many clips evenly spread over val (0 = all)
     normalise_inputs: bool = True  # standardise frames and flow with the training statistics
     normalise_target: bool = True  # loss on standardised targets (else [0, 1] images / raw points)
+    target_norm: Literal["pixel", "scalar"] = "pixel"  # image targets: subtract the mean image or
+    #   one scalar mean (module doc); points are always per point and coordinate
+    zero_output: bool = True  # output layer starts at zero: an untrained model predicts the
+    #   training mean (with normalise_target), the first steps need not unlearn random outputs
     tiny: bool = False  # start the model config from the model's tiny preset (smoke runs)
     eval: EvalConfig = field(default_factory=EvalConfig)  # evaluation settings
 
@@ -99,7 +111,8 @@ class Normaliser:
         self.stats, self.use_inputs, self.use_target = stats, inputs, target
         self.frames = _safe(stats["frames"]["mean"], stats["frames"]["std"])  # scalars
         self.flow = _safe(stats["flow"]["mean"], stats["flow"]["std"])  # (2,) each
-        self.target_stats = _safe(stats["target"]["mean"], stats["target"]["std"])
+        target = stats["target"]  # "mean_image" (H_t, W_t): per-pixel mean, see mean_image_stats
+        self.target_stats = _safe(target.get("mean_image", target["mean"]), target["std"])
         self._cache: dict = {}  # (id of the array, dtype, device) -> tensor: once per device
 
     def _t(self, x, a: np.ndarray):
@@ -148,7 +161,15 @@ def data_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
 
 
 def resolve_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
-    """The full builder dict: tiny preset (if asked) < model_config < data-derived values."""
+    """The full builder dict: tiny preset (if asked) < model_config < model_scale[model] <
+    data-derived values."""
+    from artimap.models import MODELS
+
+    unknown = sorted(set(cfg.model_scale) - set(MODELS))
+    if unknown:
+        raise ArtimapError(f"model_scale: unknown model(s) {', '.join(unknown)}; "
+                           f"valid: {', '.join(sorted(MODELS))}")
+    given_config = {**cfg.model_config, **cfg.model_scale.get(cfg.model, {})}
     derived = data_model_config(cfg, manifest)
     base: dict[str, Any] = {}
     if cfg.tiny:
@@ -159,12 +180,12 @@ def resolve_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any
         base = dict(getattr(importlib.import_module(module), name))
     for key, value in derived.items():
         base.pop(key, None)
-        given = cfg.model_config.get(key, value)
+        given = given_config.get(key, value)
         if given != value:
             raise ArtimapError(
                 f"model_config.{key}: {given!r} disagrees with {value!r} set by the data or "
-                f"by clip_len/target_position; remove model_config.{key}")
-    return {**base, **cfg.model_config, **derived}
+                f"by clip_len/target_position; remove model_config.{key} (or model_scale)")
+    return {**base, **given_config, **derived}
 
 
 def data_meta(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
@@ -196,18 +217,24 @@ class Lip2TongueTask:
     def __init__(self, cfg: ExperimentConfig) -> None:
         from artimap.data.common import read_manifest
         from artimap.data.lip2tongue import load_normalisation
+        from artimap.tasks.l2t_refs import mean_image_stats
 
         self.cfg = cfg
         self.model_name = cfg.model
-        self.manifest, _ = read_manifest(cfg.data, TASK)
-        self.stats = load_normalisation(cfg.data)
+        self.manifest, splits = read_manifest(cfg.data, TASK)
+        self.stats = mean_image_stats(cfg, self.manifest, splits,
+                                      load_normalisation(cfg.data))
         self.model_config = resolve_model_config(cfg, self.manifest)
         self.norm = Normaliser(self.stats, cfg.normalise_inputs, cfg.normalise_target)
 
     def build_model(self):
         from artimap.models import build_model
 
-        return build_model(self.model_name, self.model_config)
+        model = build_model(self.model_name, self.model_config)
+        head = getattr(model, "head", None)  # None: the ConvLSTM's interp decoder
+        if self.cfg.zero_output and self.cfg.normalise_target and head is not None:
+            head.zero_output()
+        return model
 
     def _dataset(self, split: str):
         from artimap.data.lip2tongue import Lip2TongueDataset
