@@ -135,7 +135,7 @@ def fit_autoencoder(
     """
     X = np.asarray(X, dtype=np.float32)
     mean = X.mean(axis=0)  # (D,)
-    scale = float(X.std()) or 1.0
+    scale = float((X - mean).std()) or 1.0  # of the centred frames: offsets must not count
     data = torch.from_numpy((X - mean) / scale)  # (F, D)
     widths = (hidden,) * layers
     with torch.random.fork_rng(devices=[]):
