@@ -2,8 +2,11 @@
 to the minimum validation loss with an injected decoder vs the baseline.
 
 1. inference: the paper-size BiGRU (2 x 128 units per direction, 132 outputs) on random phone
-   sequences at 120 fps, on one long utterance (batch 1, latency) and on many utterances in
-   padded batches (throughput); speed = seconds of speech per second of compute.
+   sequences at 120 fps, on one long utterance (batch 1, latency), on the same utterance in
+   overlapping windows run as one batch (`p2f_chunks`, 8 s windows with 2 s of context each
+   side) and on many utterances in padded batches (throughput); speed = seconds of speech per
+   second of compute. The chunks' deviation from whole-sequence inference (mm) is measured
+   with the models trained in 3, on the talker's utterances put end to end.
 2. training: one epoch over a small virtual-talker set with minibatches of 2 random sentences
    (the paper's setting) vs length-bucketed batches of `bucket_batch` sentences.
 3. convergence: the baseline and the PCA-injected model trained the same number of epochs on
@@ -24,20 +27,29 @@ import torch
 
 GOAL_X_REALTIME = 1000.0  # inference, CPU
 RATE = 120.0  # marker frames per second
+CHUNK_S, CONTEXT_S = 8.0, 2.0  # chunked inference: kept window and context each side, s
 
 
-def _speed(model: torch.nn.Module, batch: int, frames: int, device: str, repeats: int) -> float:
+def _speed(model: torch.nn.Module, batch: int, frames: int, device: str, repeats: int,
+           chunk: tuple[int, int] | None = None) -> float:
     """Seconds of speech per compute second for `batch` sequences of `frames` frames (the
-    fastest of `repeats` timed passes after a warm-up: the least disturbed by other load)."""
+    fastest of `repeats` timed passes after a warm-up: the least disturbed by other load);
+    chunk = (window, context) frames: one sequence in overlapping windows (`p2f_chunks`)."""
+    from artimap.tasks.p2f_chunks import forward_chunked
+
     x = torch.randint(0, model.config.n_phones, (batch, frames), device=device)  # (B, T)
+
+    def run() -> torch.Tensor:
+        return model(x) if chunk is None else forward_chunked(model, x[0], *chunk)
+
     best = float("inf")
     with torch.inference_mode():
-        model(x)  # warm-up
+        run()  # warm-up
         for _ in range(repeats):
             if device == "cuda":
                 torch.cuda.synchronize()
             t0 = time.perf_counter()
-            model(x)
+            run()
             if device == "cuda":
                 torch.cuda.synchronize()
             best = min(best, time.perf_counter() - t0)
@@ -54,15 +66,44 @@ def inference_speed(quick: bool) -> dict[str, Any]:
     for device in devices:
         torch.manual_seed(0)
         model = build({"n_phones": 40, "n_out": 132}).to(device).eval()
-        single = _speed(model, 1, int(long_s * RATE), device, 1 if quick else 3)
-        many = _speed(model, batch, int(utt_s * RATE), device, 1 if quick else 3)
+        repeats = 1 if quick else 3
+        single = _speed(model, 1, int(long_s * RATE), device, repeats)
+        chunked = _speed(model, 1, int(long_s * RATE), device, repeats,
+                         (int(CHUNK_S * RATE), int(CONTEXT_S * RATE)))
+        many = _speed(model, batch, int(utt_s * RATE), device, repeats)
         out[device] = {"x_realtime_single": round(single, 1),
+                       "x_realtime_single_chunked": round(chunked, 1),
                        "x_realtime_batched": round(many, 1),
-                       "single_utterance_s": long_s, "batch": batch, "batch_utterance_s": utt_s}
+                       "single_utterance_s": long_s, "chunk_s": CHUNK_S, "context_s": CONTEXT_S,
+                       "batch": batch, "batch_utterance_s": utt_s}
     cpu = out["cpu"]
     out["goal_x_realtime_cpu"] = GOAL_X_REALTIME
-    out["meets_goal_cpu"] = max(cpu["x_realtime_single"], cpu["x_realtime_batched"]) \
-        >= GOAL_X_REALTIME
+    out["meets_goal_cpu"] = max(cpu["x_realtime_single"], cpu["x_realtime_single_chunked"],
+                                cpu["x_realtime_batched"]) >= GOAL_X_REALTIME
+    return out
+
+
+def chunk_deviation(run_dir: Path, window_s: float = CHUNK_S,
+                    contexts_s: tuple[float, ...] = (0.5, 1.0, CONTEXT_S)) -> dict[str, Any]:
+    """Largest and mean absolute difference (mm, per coordinate) between chunked and
+    whole-sequence inference of a trained run, on every utterance of its dataset end to end."""
+    import numpy as np
+
+    from artimap.data.common import open_array
+    from artimap.tasks import load_run
+    from artimap.tasks.p2f_eval import load_predictor
+
+    _, cfg = load_run(run_dir)
+    ids = np.asarray(open_array(cfg.data, "phone_ids"), dtype=np.int64)  # (T,) all utterances
+    full, meta = load_predictor(run_dir)
+    ref = full(ids)  # (T, M, 3) mm
+    out: dict[str, Any] = {"run": str(run_dir), "seconds": round(len(ids) / meta["rate"], 1),
+                           "window_s": window_s, "max_abs_mm": {}, "mean_abs_mm": {}}
+    for c in contexts_s:
+        chunked, _ = load_predictor(run_dir, chunk_s=window_s, context_s=c)
+        diff = np.abs(chunked(ids) - ref)
+        out["max_abs_mm"][str(c)] = float(f"{diff.max():.3g}")
+        out["mean_abs_mm"][str(c)] = float(f"{diff.mean():.3g}")
     return out
 
 
@@ -154,4 +195,6 @@ def bench_phone2face(args: argparse.Namespace) -> dict[str, Any]:
                                       settings={"epochs": 3 if quick else 100})
         result["training"] = training_speed(prepared, hidden, 4 if quick else 16)
         result["convergence"] = convergence(prepared, root / "runs", epochs, conv_hidden)
+        result["chunk_deviation"] = {name: chunk_deviation(root / "runs" / name)
+                                     for name in ("baseline", "pca_injected")}
     return result
