@@ -1,0 +1,130 @@
+"""The lip2tongue section of `artimap demo`: prepare the demo corpus, train the ConvLSTM baseline
+and the full TS-CNN-LSTM (with attention) for a few CPU minutes, put Table 2 beside the paper.
+
+    out/lip2tongue/prepared/                 32 x 32 lip crops (paper: 96), 128 x 64 raw
+                                             scanline targets, Farneback flow (made once)
+    out/lip2tongue/demo[-quick]/             the demo's experiment file and its two row files
+    out/lip2tongue/demo[-quick]/out/<row>/seed0/   run dirs, evaluated on the test split
+    out/lip2tongue/demo[-quick]/out/summary.md, figures/figure2_grid.png
+
+The runs go through `artimap.experiment`, so a rerun skips every evaluated run and resumes an
+interrupted one. Widths are those of configs/lip2tongue/talker_cpu.yaml with fewer epochs;
+quick mode (tests, first tries): the models' tiny presets, 2 training steps each.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from artimap.fsutil import atomic_write_text
+from artimap.report import Report
+
+IMAGE_SIZE = 32  # lip crop side of the demo dataset
+ROWS = {  # row name -> partial ExperimentConfig (Table 2's first and last rows)
+    "convlstm": {"model": "lip2tongue_convlstm", "model_config": {"use_attention": False}},
+    "ts_cnn_lstm_att": {"model": "lip2tongue_ts_cnn_lstm",
+                        "model_config": {"use_flow": True, "use_attention": True}},
+}
+FULL = [
+    "model_scale.lip2tongue_ts_cnn_lstm.tower_channels=[16,32,64]",
+    "model_scale.lip2tongue_ts_cnn_lstm.tower_downsample=stride",
+    "model_scale.lip2tongue_ts_cnn_lstm.feat_dim=128",
+    "model_scale.lip2tongue_ts_cnn_lstm.lstm_hidden=128",
+    "model_scale.lip2tongue_convlstm.hidden=[8,8,4]",
+    "train.lr=1e-3", "train.epochs=2", "stride=2", "max_val_clips=300", "eval.max_frames=300",
+]
+QUICK = ["tiny=true", "train.max_steps=2", "train.epochs=1", "train.batch_size=4",
+         "max_val_clips=16", "eval.max_frames=24", "eval.n_samples=4"]
+COMMON = ["train.device=cpu", "train.progress=false"]
+
+
+def prepared_dataset(out: Path, corpus: Path) -> Path:
+    """The demo corpus prepared for lip2tongue under out/lip2tongue/prepared (made once)."""
+    from artimap.data.lip2tongue.prepare import prepare
+    from artimap.data.lip2tongue.utterance import Settings
+
+    prepared = out / "lip2tongue" / "prepared"
+    if not (prepared / "manifest.json").is_file():
+        prepare(corpus, prepared, Settings(image_size=IMAGE_SIZE), workers=1, overwrite=True)
+    return prepared
+
+
+def write_experiment(folder: Path, quick: bool) -> Path:
+    """The demo's experiment file (and its row files) in `folder`; returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, row in ROWS.items():
+        text = yaml.safe_dump({"task": "lip2tongue", "name": name, **row}, sort_keys=False)
+        atomic_write_text(folder / f"{name}.yaml", text)
+    exp = {"task": "lip2tongue", "description": "artimap demo: ConvLSTM vs TS-CNN-LSTM",
+           "runs": [{"config": f"{name}.yaml"} for name in ROWS], "seeds": 1,
+           "scale": [*(QUICK if quick else FULL), *COMMON]}
+    path = folder / "experiment.yaml"
+    atomic_write_text(path, yaml.safe_dump(exp, sort_keys=False))
+    return path
+
+
+def _metrics(run_dir: Path) -> dict[str, Any]:
+    return json.loads((run_dir / "eval" / "metrics.json").read_text(encoding="utf-8"))
+
+
+def _cell(values: dict[str, Any], key: str) -> Any:
+    mean = values.get(key, {}).get("mean")
+    return "-" if mean is None else round(float(mean), 3)
+
+
+def table_rows(out: Path) -> list[list[Any]]:
+    """Table 2 rows: both models and the two reference rows, beside the published numbers."""
+    from artimap.tasks.l2t_summary import PUBLISHED
+
+    rows, refs = [], {}
+    for name in ROWS:
+        m = _metrics(out / name / "seed0")
+        refs = refs or m["references"]
+        pub = PUBLISHED["table2"][name]
+        label = pub["method"] + (" + attention" if pub["attention"] else "")
+        rows.append([label, _cell(m["metrics"], "ssim"), pub["ssim"],
+                     _cell(m["metrics"], "cw_ssim"), _cell(m["metrics"], "cw_ssim_pyssim"),
+                     pub["cw_ssim"], _cell(m["metrics"], "msd"), pub["msd"],
+                     m["training"]["best_epoch"], m["training"]["train_seconds"]])
+    for ref, label in (("train_mean", "training-mean image"),
+                       ("nearest_neighbour", "nearest neighbour (lips)")):
+        v = refs[ref]
+        rows.append([label, _cell(v, "ssim"), "-", _cell(v, "cw_ssim"),
+                     _cell(v, "cw_ssim_pyssim"), "-", _cell(v, "msd"), "-", "-", "-"])
+    return rows
+
+
+def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
+    """Append the lip2tongue section to `report` (see the module doc); work goes under out/."""
+    from artimap.experiment import run_experiment
+
+    out = Path(out)
+    prepared = prepared_dataset(out, Path(corpus))
+    folder = out / "lip2tongue" / ("demo-quick" if quick else "demo")
+    result = run_experiment(write_experiment(folder, quick), folder / "out",
+                            data=str(prepared))
+    runs = Path(result["out"])
+    first = _metrics(runs / "ts_cnn_lstm_att" / "seed0")
+    report.heading("lip2tongue: ultrasound tongue images from lip video")
+    report.text(
+        "ConvLSTM baseline and TS-CNN-LSTM (frames + optical flow, LSTM, attention) trained on "
+        f"the demo corpus's train split ({IMAGE_SIZE} x {IMAGE_SIZE} lip crops, clips of 7 "
+        "frames, the raw ultrasound frame of the clip's last lip frame, 128 x 64), "
+        + ("2 steps each with tiny models (quick mode: the numbers mean nothing)" if quick else
+           "reduced widths, 2 epochs each")
+        + f"; scored on {first['n_frames']} test frames. The paper (Liu & Zhang 2021) trained "
+        "full-size models on real SSC data: compare the ordering, not the values. Reference "
+        "rows: the training-mean image for every frame, and the target of the training clip "
+        "whose lips look most alike.")
+    report.table(["method", "SSIM", "paper", "CW-SSIM", "CW-SSIM (pyssim)", "paper",
+                  "MSD (px)", "paper", "best epoch", "train s"], table_rows(runs),
+                 caption="Table 2 (test split). MSD: pixels of the 128 x 64 target image "
+                         "(paper: its own SSC images); CW-SSIM (pyssim) is the published kind")
+    grid = runs / "figures" / "figure2_grid.png"
+    if grid.is_file():
+        report.image(grid.read_bytes(), "Figure 2: lips, real ultrasound, the predictions of "
+                                        "both models and the reference rows, random test frames")

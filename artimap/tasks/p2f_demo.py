@@ -1,0 +1,140 @@
+"""The phone2face section of `artimap demo`: prepare the demo corpus, fit the 13-d face spaces,
+train the baseline and the PCA-injected BiGRU for a few epochs, compare them with the paper.
+
+    out/phone2face/prepared/            markers at 30 fps (the paper: 120), unknown phones -> sil
+    out/phone2face/bases[-quick].json   Table 1 (test reconstruction RMSE of the 13-d spaces)
+    out/phone2face/runs[-quick]/<row>/  run dirs (evaluated on the test split)
+    out/phone2face/trajectory[-quick].png
+
+Everything finished is reused by a rerun; an interrupted run resumes from its last.pt. Quick
+mode (tests, first tries): tiny GRUs, 4-d spaces, 2 training steps per model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from artimap.fsutil import atomic_write_json
+from artimap.report import Report
+
+FPS = 30.0  # marker rate of the demo dataset: a quarter of the paper's, four times faster
+ROWS = (("baseline", "dense"), ("pca_injected", "pca"))
+FULL = {"hidden": 32, "epochs": 30, "latent_dim": 13, "ae_epochs": 100, "max_frames": 100_000}
+QUICK = {"hidden": 8, "epochs": 1, "max_steps": 2, "latent_dim": 4, "ae_epochs": 2,
+         "max_frames": 2000}
+
+
+def prepared_dataset(out: Path, corpus: Path) -> Path:
+    """The demo corpus prepared for phone2face under out/phone2face/prepared (made once)."""
+    from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
+
+    prepared = out / "phone2face" / "prepared"
+    if not (prepared / "manifest.json").is_file():
+        prepare_phone2face(corpus, prepared, PrepareConfig(fps=FPS, fallback="sil"))
+    return prepared
+
+
+def bases(prepared: Path, path: Path, s: dict[str, Any]) -> dict[str, Any]:
+    """Table 1 numbers (p2f_bases.bases_table), cached in `path`."""
+    from artimap.tasks.p2f_bases import bases_table
+
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    table = bases_table(prepared, s["latent_dim"], settings={"epochs": s["ae_epochs"]},
+                        max_frames=s["max_frames"])
+    atomic_write_json(path, table)
+    return table
+
+
+def run_config(prepared: Path, name: str, decoder: str, s: dict[str, Any]) -> dict[str, Any]:
+    """The partial ExperimentConfig of one demo model (the task's defaults otherwise)."""
+    return {"task": "phone2face", "name": name, "data": str(prepared), "decoder": decoder,
+            "init": "injected", "latent_dim": s["latent_dim"], "ae_epochs": s["ae_epochs"],
+            "basis_max_frames": s["max_frames"], "model_config": {"hidden": s["hidden"]},
+            "train": {"epochs": s["epochs"], "max_steps": s.get("max_steps", 0),
+                      "device": "cpu", "progress": False}}
+
+
+def train_and_evaluate(prepared: Path, runs: Path, s: dict[str, Any]) -> dict[str, dict]:
+    """Test metrics (eval/metrics.json) of the demo models, training what is not finished."""
+    from artimap.tasks import resolve_config, train_run
+
+    results = {}
+    for name, decoder in ROWS:
+        run = runs / name
+        metrics = run / "eval" / "metrics.json"
+        if not metrics.is_file():
+            module, cfg = resolve_config(run_config(prepared, name, decoder, s))
+            train_run(module, cfg, run, resume=True)
+            module.evaluate_run(run, "test")
+        results[name] = json.loads(metrics.read_text(encoding="utf-8"))
+    return results
+
+
+def _bases_rows(table: dict[str, Any]) -> list[list[Any]]:
+    from artimap.tasks.p2f_summary import PUBLISHED
+
+    return [[kind, round(table[f"{kind}_rmse_mm"], 3), PUBLISHED["bases_rmse_mm"][kind]]
+            for kind in ("pca", "blendshape", "autoencoder")]
+
+
+def _model_rows(results: dict[str, dict]) -> list[list[Any]]:
+    from artimap.tasks.p2f_summary import PUBLISHED
+
+    published = {"baseline": f"min. val. epoch ~{PUBLISHED['min_val_epoch']['dense']}",
+                 "pca_injected": f"~{PUBLISHED['best_rmse_mm']} mm (best models), min. val. "
+                                 f"epoch ~{PUBLISHED['min_val_epoch']['pca']}"}
+    rows = []
+    for name, _ in ROWS:
+        m, t = results[name]["metrics"], results[name]["training"]
+        rows.append([name, round(m["rmse_mm"]["mean"], 3), round(m["corr"]["mean"], 3),
+                     t["best_epoch"], t["epochs"], round(t["train_seconds"], 1),
+                     published[name]])
+    return rows
+
+
+def trajectory_png(runs: Path, path: Path) -> bytes | None:
+    """The upper-lip centre figure of both models on the first test utterance (PNG bytes)."""
+    from artimap.tasks import p2f_figures
+
+    samples = {name: s for name, _ in ROWS
+               if (s := p2f_figures.load_sample(runs / name)) is not None}
+    made = p2f_figures.trajectory_figure(samples, path) if samples else None
+    return made.read_bytes() if made is not None else None
+
+
+def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
+    """Append the phone2face section to `report` (see the module doc); work goes under out/."""
+    s = QUICK if quick else FULL
+    tag = "-quick" if quick else ""
+    root = Path(out) / "phone2face"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # GRUs this small run fastest on one thread
+    try:
+        prepared = prepared_dataset(Path(out), Path(corpus))
+        table = bases(prepared, root / f"bases{tag}.json", s)
+        results = train_and_evaluate(prepared, root / f"runs{tag}", s)
+    finally:
+        torch.set_num_threads(threads)
+    report.heading("phone2face: lower-face markers from phones")
+    report.text(
+        f"BiGRU ({s['hidden']} units per direction, 2 layers) from frame-wise phones to the 44 "
+        f"lower-face markers at {FPS:g} fps, trained {s['epochs']} epoch(s)"
+        + (f" ({s['max_steps']} steps)" if quick else "")
+        + " on the demo corpus's train split; metrics on its test split. Targets are centred "
+        "on the training mean (the task's default). The paper (Biasutto-Lervat et al. 2019) "
+        "used 128 units, 120 fps and 4 h of one real speaker: compare trends, not values.")
+    report.table(["13-d space", "test RMSE mm (here)", "published"], _bases_rows(table),
+                 caption=f"Table 1: reconstruction error of the {s['latent_dim']}-d spaces "
+                         "fitted on the train split")
+    report.table(["model", "RMSE mm", "corr", "epoch of min val", "epochs", "train s",
+                  "published"], _model_rows(results),
+                 caption="RMSE per coordinate and Pearson r per channel, per test utterance "
+                         "then averaged")
+    png = trajectory_png(root / f"runs{tag}", root / f"trajectory{tag}.png")
+    if png is not None:
+        report.image(png, "Upper-lip centre marker, real vs predicted, one test utterance")

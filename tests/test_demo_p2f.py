@@ -1,0 +1,34 @@
+"""The phone2face demo step: Table 1, the two models beside the paper, the trajectory figure;
+a rerun reuses the prepared data, the bases and the trained runs."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from artimap.demo import DEMO_STEPS
+from artimap.report import Report
+from artimap.tasks.p2f_demo import demo_step
+
+
+def test_demo_step_reports_tables_and_figure_and_reuses_work(talker_tiny, tmp_path):
+    assert "artimap.tasks.p2f_demo:demo_step" in DEMO_STEPS
+    report = Report("demo")
+    demo_step(report, tmp_path, talker_tiny, quick=True)
+    html = "\n".join(report.parts)
+    assert html.count("<table>") == 2 and "Table 1" in html
+    for row in ("<td>pca</td>", "<td>blendshape</td>", "<td>autoencoder</td>",
+                "<td>baseline</td>", "<td>pca_injected</td>"):
+        assert row in html
+    assert "0.33" in html and "0.95" in html and "1.3 mm" in html  # published beside ours
+    png = re.search(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html).group(1)
+    assert base64.b64decode(png)[:8] == b"\x89PNG\r\n\x1a\n"
+
+    root = tmp_path / "phone2face"
+    best = {r: (root / "runs-quick" / r / "best.pt").stat().st_mtime_ns
+            for r in ("baseline", "pca_injected")}
+    again = Report("demo")
+    demo_step(again, tmp_path, talker_tiny, quick=True)
+    assert {r: (root / "runs-quick" / r / "best.pt").stat().st_mtime_ns for r in best} == best
+    assert [p for p in again.parts if "<table>" in p] == [p for p in report.parts
+                                                           if "<table>" in p]
