@@ -27,7 +27,11 @@ def smoke_task(prepared: Path, row: str, *sets: str):
 def test_paper_lists_the_seven_configurations_with_ten_seeds():
     exp = read_yaml(CONFIGS / "paper.yaml")
     assert exp["seeds"] == 10 and len(ROWS) == 7
-    assert {p.name for p in CONFIGS.glob("*.yaml")} - {"paper.yaml", "window.yaml"} == set(ROWS)
+    experiments = {p.name for p in CONFIGS.glob("*.yaml") if "runs" in read_yaml(p)}
+    assert experiments == {"paper.yaml", "talker_cpu.yaml"}
+    assert {p.name for p in CONFIGS.glob("*.yaml")} - experiments - {"window.yaml"} == set(ROWS)
+    cpu = read_yaml(CONFIGS / "talker_cpu.yaml")  # the same study at a CPU scale
+    assert [r["config"] for r in cpu["runs"]] == ROWS and cpu["seeds"] == 10
 
 
 @pytest.mark.parametrize("row", [*ROWS, "window.yaml"])
@@ -124,5 +128,7 @@ def test_bench_inference_speed_reports_x_realtime():
     res = inference_speed(quick=True)
     assert res["threads"] == 1 and res["goal_x_realtime_cpu"] == 1000.0
     assert res["cpu"]["x_realtime_single"] > 1 and res["cpu"]["x_realtime_batched"] > 1
+    assert res["cpu"]["x_realtime_single_chunked"] > 1
     assert res["meets_goal_cpu"] == (max(res["cpu"]["x_realtime_single"],
+                                         res["cpu"]["x_realtime_single_chunked"],
                                          res["cpu"]["x_realtime_batched"]) >= 1000)
