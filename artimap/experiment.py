@@ -158,6 +158,7 @@ def _run_subprocess(spec: RunSpec, threads: int) -> None:
 def _execute(module, spec: RunSpec, threads: int | None) -> str:
     """Train and evaluate one run; returns '' or the error message (also in error.txt)."""
     spec.dir.mkdir(parents=True, exist_ok=True)
+    (spec.dir / "error.txt").unlink(missing_ok=True)  # a retry: the old failure is history
     atomic_write_text(spec.dir / "experiment.yaml",
                       yaml.safe_dump(to_dict(spec.config), sort_keys=False))
     t0 = time.perf_counter()
