@@ -36,3 +36,21 @@ def test_user_error_is_one_line_and_exit_2(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("artimap: error: ")
     assert "no_such_run" in lines[0]
+
+
+def test_bench_stdout_is_only_json(monkeypatch, capsys):
+    import json
+    import types
+
+    def noisy(args):
+        print("epoch 1 step 2 train 0.5")  # e.g. a training log inside a benchmark
+        return {"bench": "noisy", "value": 1}
+
+    monkeypatch.setitem(BENCHES, "noisy", ("fake_bench_module:noisy", "test"))
+    monkeypatch.setitem(sys.modules, "fake_bench_module", types.SimpleNamespace(noisy=noisy))
+    from artimap.commands import bench
+
+    assert bench.run(types.SimpleNamespace(name="noisy", out=None, quick=True)) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"bench": "noisy", "value": 1}
+    assert "epoch 1" in err

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
+import sys
 
 # benchmark name -> ("module:function", help). The function takes the parsed args and returns
 # a JSON-serialisable dict (or a list of dicts, printed one per line).
@@ -35,7 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     target, _ = BENCHES[args.name]
     module, func = target.split(":")
-    result = getattr(importlib.import_module(module), func)(args)
+    # stdout carries only the JSON; whatever the benchmark prints (training logs) goes to stderr
+    with contextlib.redirect_stdout(sys.stderr):
+        result = getattr(importlib.import_module(module), func)(args)
     rows = result if isinstance(result, list) else [result]
     lines = [json.dumps(r) for r in rows]
     for line in lines:
