@@ -56,9 +56,8 @@ def speaker_boxes(utts: list[Utterance], spec, frames_fps: float, workers: int,
     `spec` is 'auto', a Box, or {speaker: Box} (see `parse_roi_spec`). Utterances of a speaker
     not among the sampled ones get the box of their speaker's most common frame size.
     """
-    manual = {u.id: box_for(spec, u.speaker) for u in utts} if spec != "auto" else {}
     if spec != "auto":
-        return manual, {}
+        return {u.id: box_for(spec, u.speaker) for u in utts}, {}
     by_speaker: dict[str, list[Utterance]] = defaultdict(list)
     for u in utts:
         by_speaker[u.speaker].append(u)

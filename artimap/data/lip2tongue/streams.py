@@ -76,9 +76,9 @@ def load_target(utt: Utterance, lip_times: np.ndarray, frames_fps: float = 60.0)
         values = read_ult(utt.target, params)
         return Target(values, params.frame_times(len(values)), "ult", utt.target, params)
     if utt.kind == "frames":
-        from artimap.io.frames import list_frames, read_frame_folder
+        from artimap.io.frames import read_frame_folder
 
-        n_lips = len(list_frames(utt.lips))
+        n_lips = len(lip_times)  # one time per lip frame
         values = read_frame_folder(utt.target)
         if len(values) != n_lips:
             raise file_error(utt.target, f"{len(values)} ultrasound frames but {n_lips} lip "

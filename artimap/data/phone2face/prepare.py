@@ -141,8 +141,9 @@ def _plan(corpus: Path, cfg: PrepareConfig, utts: list[Utterance]):
         markers = _first_labels(utts, head)
     ref: Any = cfg.head_reference
     if head and ref == "corpus":
-        by_id = {u.id: u for u in utts}
-        ref = _corpus_reference([by_id[i] for i in split["train"]] + utts, head)
+        train = set(split["train"])  # a training utterance's pose first, each file once
+        ref = _corpus_reference([u for u in utts if u.id in train]
+                                + [u for u in utts if u.id not in train], head)
     s = UtteranceSettings(markers, head, ref, cfg.min_head_markers, cfg.fps, cfg.max_gap,
                           cfg.gap_method, cfg.gap_context, cfg.tier, cfg.strip_stress, cfg.silence)
     return split, s, talker
