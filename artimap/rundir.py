@@ -13,6 +13,7 @@ a resume, metrics rows logged after the resumed checkpoint are dropped: the log 
 from __future__ import annotations
 
 import json
+import math
 import platform
 import time
 from collections.abc import Iterator
@@ -109,3 +110,14 @@ def _rows(path: Path) -> Iterator[dict[str, Any]]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 yield json.loads(line)
+
+
+def training_summary(run_dir: str | Path, state: dict[str, Any]) -> dict[str, Any]:
+    """What evaluations report about training: best epoch, steps, best validation loss (None
+    when there was none: JSON has no infinity), epochs logged and seconds spent."""
+    rows = read_metrics(run_dir)
+    best = state.get("best_val")
+    return {"best_epoch": state.get("best_epoch"), "step": state.get("step"),
+            "best_val": best if best is not None and math.isfinite(best) else None,
+            "epochs": len(rows),
+            "train_seconds": round(sum(r.get("seconds", 0.0) for r in rows), 3)}

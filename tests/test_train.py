@@ -183,3 +183,14 @@ def test_task_batches_hook_controls_training_batches(tmp_path) -> None:
     x = task.train_ds.tensors[0]
     assert [len(b) for b in seen] == [2, 5, 5]
     torch.testing.assert_close(torch.cat(seen), torch.cat([x[10:], x[5:10], x[:5]]))
+
+
+def test_training_summary_is_strict_json(tmp_path) -> None:
+    """A run without validation keeps best_val = inf; evaluations must still write valid JSON."""
+    from artimap.rundir import append_metrics, training_summary
+
+    append_metrics(tmp_path, {"epoch": 1, "seconds": 1.5})
+    summary = training_summary(tmp_path, {"best_epoch": 1, "step": 4, "best_val": float("inf")})
+    assert summary["best_val"] is None and summary["epochs"] == 1
+    assert summary["train_seconds"] == 1.5
+    json.dumps(summary, allow_nan=False)  # raises on Infinity / NaN

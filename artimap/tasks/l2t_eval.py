@@ -31,6 +31,7 @@ import numpy as np
 from artimap.errors import ArtimapError
 from artimap.evaluate import metrics_path
 from artimap.fsutil import atomic_path, atomic_write_json
+from artimap.rundir import training_summary
 
 IMAGE_METRICS = ("ssim", "cw_ssim", "cw_ssim_pyssim", "msd")
 POINT_METRICS = ("point_error", "msd")
@@ -156,17 +157,6 @@ def _units(meta_data: dict) -> dict[str, str]:
             "ssim": "1 = identical", "cw_ssim": "1 = identical", "cw_ssim_pyssim": "1 = identical"}
 
 
-def _training(run_dir: Path, meta: dict) -> dict[str, Any]:
-    from artimap.rundir import read_metrics
-
-    rows = read_metrics(run_dir)
-    state = meta.get("state", {})
-    best = state.get("best_val")
-    return {"best_epoch": state.get("best_epoch"), "step": state.get("step"),
-            "best_val": best if best is not None and np.isfinite(best) else None,
-            "train_seconds": round(sum(r.get("seconds", 0.0) for r in rows), 3)}
-
-
 def evaluate_run(run_dir: str | Path, split: str = "test", max_frames: int | None = None
                  ) -> dict:
     """Evaluate the run's best checkpoint on `split`; writes and returns eval/metrics.json.
@@ -204,7 +194,7 @@ def evaluate_run(run_dir: str | Path, split: str = "test", max_frames: int | Non
         "n_frames": len(index), "n_clips_in_split": len(ds), "n_utterances": len(set(utts)),
         "units": _units(meta["data"]),
         "settings": {"contour": mode, **_settings_of(cfg), "references_cache": str(cache)},
-        "training": _training(run_dir, meta),
+        "training": training_summary(run_dir, meta.get("state", {})),
         "metrics": aggregate(score_frames(got["pred"], got["real"], contours), utts),
         "references": refs,
     }

@@ -21,6 +21,7 @@ import torch
 
 from artimap.evaluate import metrics_path
 from artimap.fsutil import atomic_path, atomic_write_json
+from artimap.rundir import training_summary
 from artimap.tasks.p2f_chunks import forward_chunked
 
 METRICS = ("rmse_mm", "euclid_mm", "corr", "lip_error_mm")
@@ -105,16 +106,6 @@ def _num(x: float) -> float:
     return round(float(x), 6)
 
 
-def _training(run_dir: Path, meta: dict[str, Any]) -> dict[str, Any]:
-    from artimap.rundir import read_metrics
-
-    rows = read_metrics(run_dir)
-    state = meta.get("state", {})
-    return {"best_epoch": state.get("best_epoch"), "step": state.get("step"),
-            "best_val": state.get("best_val"), "epochs": len(rows),
-            "train_seconds": round(sum(r.get("seconds", 0.0) for r in rows), 3)}
-
-
 def evaluate_run(run_dir: Path, split: str = "test") -> dict:
     """Evaluate the run's best checkpoint on `split`; writes and returns eval/metrics.json."""
     from artimap.data.phone2face.dataset import Phone2FaceDataset
@@ -141,7 +132,7 @@ def evaluate_run(run_dir: Path, split: str = "test") -> dict:
         "definitions": DEFINITIONS,
         "config": {"name": cfg.name, "decoder": cfg.decoder,
                    "init": meta.get("init"), "seed": cfg.train.seed},
-        "training": _training(run_dir, meta),
+        "training": training_summary(run_dir, meta.get("state", {})),
         "basis": {"rmse_mm": meta.get("basis_rmse_mm") or {}},
         "metrics": score(preds, trues, masks, ds.ids, lip_idx) if len(ds) else {},
     }
