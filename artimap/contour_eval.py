@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from artimap.contour import ContourConfig, estimate_fan, extract_fan, extract_raw
+from artimap.contour import ContourConfig, estimate_fan, extract_fan, extract_raw, fan_mask
 from artimap.errors import ArtimapError
 from artimap.metrics import msd
 
@@ -110,8 +110,9 @@ def eval_labelled_set(folder: Path, cfg: ContourConfig | None = None,
     idx = [dlc.bodyparts.index(name) for name in TONGUE_POINTS]
     names = [Path(str(i)).name for i in dlc.index]
     frames = np.stack([cv2.imread(str(folder / n), cv2.IMREAD_GRAYSCALE) for n in names])
-    geo = estimate_fan(frames)  # from all images of the recording, before any limit
-    got = extract_fan(frames[:limit], geo, cfg)  # (F', n_rays, 2)
+    mask = fan_mask(frames)  # geometry and mask from all images of the recording, before any
+    geo = estimate_fan(frames, mask=mask)  # limit, and passed together as extract_fan asks
+    got = extract_fan(frames[:limit], geo, cfg, mask=mask)  # (F', n_rays, 2)
     refs = dlc.points[:, idx]  # (F, 11, 2)
     out = _summary(_scores(got, refs, geo.origin, -1.0, 1.0), "px")
     out["n"] = len(got)
