@@ -141,7 +141,8 @@ def _format_motive(motion: Motion, take_name: str) -> str:
     w.writerow(["", ""] + ["Position"] * (3 * m))
     w.writerow(["Frame", "Time (Seconds)"] + ["X", "Y", "Z"] * m)
     flat = motion.points.reshape(f, 3 * m).astype(np.float64)  # (F, M*3)
-    # One format string per row is ~7x faster than formatting cell by cell; NaN -> empty cell.
+    # One format string per row: 2.6-6.6x faster than csv.writer with a format per cell
+    # (measured on talker utterances); NaN -> empty cell.
     row_fmt = "%d,%.6f" + ",%.6f" * (3 * m) + "\r\n"
     rows = np.column_stack([np.arange(f), motion.times, flat])
     text = "".join(row_fmt % tuple(r) for r in rows)
