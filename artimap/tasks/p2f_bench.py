@@ -91,7 +91,7 @@ def chunk_deviation(run_dir: Path, window_s: float = CHUNK_S,
 
     from artimap.data.common import open_array
     from artimap.tasks import load_run
-    from artimap.tasks.p2f_eval import load_predictor
+    from artimap.tasks.p2f_eval import Predictor, load_predictor
 
     _, cfg = load_run(run_dir)
     ids = np.asarray(open_array(cfg.data, "phone_ids"), dtype=np.int64)  # (T,) all utterances
@@ -100,7 +100,7 @@ def chunk_deviation(run_dir: Path, window_s: float = CHUNK_S,
     out: dict[str, Any] = {"run": str(run_dir), "seconds": round(len(ids) / meta["rate"], 1),
                            "window_s": window_s, "max_abs_mm": {}, "mean_abs_mm": {}}
     for c in contexts_s:
-        chunked, _ = load_predictor(run_dir, chunk_s=window_s, context_s=c)
+        chunked = Predictor(full.model, meta, chunk_s=window_s, context_s=c)  # same weights
         diff = np.abs(chunked(ids) - ref)
         out["max_abs_mm"][str(c)] = float(f"{diff.max():.3g}")
         out["mean_abs_mm"][str(c)] = float(f"{diff.mean():.3g}")
