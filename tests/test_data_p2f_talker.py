@@ -12,8 +12,9 @@ import torch
 from praatio import textgrid
 from test_data_p2f_helpers import apply_rigid, rigid_motion
 
+from artimap.commands.prepare_phone2face import add_arguments, run
 from artimap.data.phone2face.dataset import BucketBatchSampler, Phone2FaceDataset, collate_padded
-from artimap.data.phone2face.prepare import PrepareConfig, add_arguments, prepare_phone2face, run
+from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
 from artimap.io.c3d import read_c3d, write_c3d
 from artimap.io.motion import Motion
 from artimap.synth.corpus import generate_corpus

@@ -36,3 +36,15 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value}")
     return value
+
+
+def fractions3(text: str) -> tuple[float, float, float]:
+    """argparse type: three non-negative proportions 'train,val,test', e.g. 60,20,20."""
+    try:
+        parts = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 3 or min(parts) < 0 or sum(parts) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected three non-negative proportions like 60,20,20, got {text!r}")
+    return parts  # type: ignore[return-value]

@@ -7,8 +7,8 @@ import importlib
 
 # task -> module exposing `add_arguments(parser)` and `run(args) -> int`.
 TASKS: dict[str, str] = {
-    "phone2face": "artimap.data.phone2face.prepare",
-    "lip2tongue": "artimap.data.lip2tongue.prepare",
+    "phone2face": "artimap.commands.prepare_phone2face",
+    "lip2tongue": "artimap.commands.prepare_lip2tongue",
 }
 
 

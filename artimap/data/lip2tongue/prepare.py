@@ -22,7 +22,6 @@ sync summary. An empty corpus names the file patterns looked for.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import warnings
 from pathlib import Path
@@ -30,85 +29,6 @@ from pathlib import Path
 from artimap.errors import ArtimapError
 
 MANIFEST_VERSION = 1
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Add the `artimap prepare lip2tongue` options to `p`."""
-    from artimap.commands._args import non_negative_int, positive_float, positive_int
-
-    p.add_argument("--corpus", required=True, help="corpus folder")
-    p.add_argument("--out", required=True, help="output folder (must not exist)")
-    p.add_argument("--format", default="auto", choices=["auto", "aaa", "frames", "talker"])
-    p.add_argument("--target", default="image", choices=["image", "points"],
-                   help="ultrasound images or tongue points (DLC / contour truth)")
-    p.add_argument("--roi", default="auto",
-                   help="mouth box: auto, X,Y,W,H in video pixels, or a JSON file "
-                        '{"speaker": [x, y, w, h], "*": [...]} (default auto)')
-    p.add_argument("--fps", type=positive_float, default=60.0,
-                   help="output rate on the lip clock; also the rate of frame folders")
-    p.add_argument("--image-size", type=positive_int, default=96, help="lip crop side, pixels")
-    p.add_argument("--target-size", type=_size, default=(128, 64),
-                   help="HxW of ultrasound targets: depth x scanlines (default 128x64)")
-    p.add_argument("--ultrasound", default="raw", choices=["raw", "fan"],
-                   help="raw scanlines (depth down) or the scan-converted fan")
-    p.add_argument("--flow", default="farneback", choices=["farneback", "dis"])
-    p.add_argument("--resample", default="nearest", choices=["nearest", "linear"],
-                   help="how the target is read at the lip frame times")
-    p.add_argument("--split", type=_fractions, default=(60.0, 20.0, 20.0),
-                   help="train,val,test proportions by utterance (default 60,20,20)")
-    p.add_argument("--split-seed", type=non_negative_int, default=0)
-    p.add_argument("--split-lists", type=_lists, default=None,
-                   help="train.txt,val.txt,test.txt: utterance ids per line, instead of --split")
-    p.add_argument("--workers", type=positive_int, default=None,
-                   help="worker processes (default: the usable cores)")
-    p.add_argument("--skip-bad", action="store_true",
-                   help="skip utterances with bad input (listed in the manifest) instead of "
-                        "stopping")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        h, w = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected HxW, e.g. 128x64, got {text!r}") from None
-    if h < 1 or w < 1:
-        raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
-    return h, w
-
-
-def _fractions(text: str) -> tuple[float, float, float]:
-    try:
-        parts = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        parts = ()
-    if len(parts) != 3 or min(parts) < 0 or sum(parts) <= 0:
-        raise argparse.ArgumentTypeError(f"expected three proportions like 60,20,20, got {text!r}")
-    return parts  # type: ignore[return-value]
-
-
-def _lists(text: str) -> tuple[str, str, str]:
-    parts = tuple(text.split(","))
-    if len(parts) != 3:
-        raise argparse.ArgumentTypeError("expected train.txt,val.txt,test.txt")
-    return parts  # type: ignore[return-value]
-
-
-def run(args: argparse.Namespace) -> int:
-    """CLI handler: prepare, then print one summary line."""
-    from artimap.data.common import default_workers
-    from artimap.data.lip2tongue.utterance import Settings
-
-    settings = Settings(target=args.target, fps=args.fps, image_size=args.image_size,
-                        target_size=tuple(args.target_size), ultrasound=args.ultrasound,
-                        flow=args.flow, resample=args.resample)
-    manifest = prepare(args.corpus, args.out, settings, fmt=args.format, roi=args.roi,
-                       split=args.split, split_seed=args.split_seed,
-                       split_lists=args.split_lists, workers=args.workers or default_workers(),
-                       skip_bad=args.skip_bad, overwrite=args.overwrite)
-    print(f"prepared {len(manifest['utterances'])} utterances, {manifest['n_frames']} frames "
-          f"({len(manifest['skipped'])} skipped) -> {args.out}")
-    return 0
 
 
 def prepare(corpus: str | Path, out: str | Path, settings=None, *, fmt: str = "auto",

@@ -8,7 +8,6 @@ mask.npy (F, M), phone_ids.npy (F,) concatenated over utterances (see `arrays.py
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 from dataclasses import asdict, dataclass
@@ -18,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from artimap.data.common import default_workers, parallel_map, split_ids, write_manifest
+from artimap.data.common import parallel_map, split_ids, write_manifest
 from artimap.data.phone2face.arrays import concatenate
 from artimap.data.phone2face.headmotion import reference_pose
 from artimap.data.phone2face.markers import (
@@ -213,71 +212,3 @@ def _first_labels(utts: list[Utterance], head: list[str]) -> list[str]:
         except ArtimapError:
             continue
     raise ArtimapError("no readable motion file to take the marker list from; pass --markers")
-
-
-def _split_arg(text: str) -> tuple[float, float, float]:
-    try:
-        parts = tuple(float(x) for x in text.split(","))
-    except ValueError:
-        msg = f"expected three numbers like 80,10,10, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
-    if len(parts) != 3 or any(p < 0 for p in parts) or sum(parts) <= 0:
-        raise argparse.ArgumentTypeError(f"expected three non-negative numbers, got {text!r}")
-    return parts  # type: ignore[return-value]
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Flags of `artimap prepare phone2face`."""
-    from artimap.commands._args import non_negative_int, positive_float, positive_int
-
-    p.add_argument("--corpus", required=True, help="talker corpus or folder of motion+alignments")
-    p.add_argument("--out", required=True, help="prepared dataset folder to create")
-    p.add_argument("--format", default="auto", choices=("auto", "talker", "files"))
-    p.add_argument("--tier", default=None, help="TextGrid tier with the phones")
-    p.add_argument("--markers", default=None, metavar="PRESET|LIST",
-                   help="preset (talker44) or comma-separated labels (default: the talker's 44 "
-                        "face markers, else all but the head markers)")
-    p.add_argument("--head-markers", default=None, metavar="LIST",
-                   help="comma-separated rigid head markers, or 'none' (default: the talker's)")
-    p.add_argument("--head-reference", default="corpus", choices=("corpus", "first", "mean"))
-    p.add_argument("--min-head-markers", type=positive_int, default=3)
-    p.add_argument("--fps", type=positive_float, default=120.0, help="output frame rate")
-    p.add_argument("--max-gap", type=non_negative_int, default=12, metavar="FRAMES",
-                   help="longest occlusion gap filled, in output frames")
-    p.add_argument("--gap-method", default="cubic", choices=("cubic", "spline", "pchip", "linear"),
-                   help="cubic: least-squares cubic over --gap-context seen frames each side")
-    p.add_argument("--gap-context", type=positive_int, default=6)
-    p.add_argument("--split", type=_split_arg, default=(80.0, 10.0, 10.0),
-                   metavar="TRAIN,VAL,TEST", help="percentages by utterance (default 80,10,10)")
-    p.add_argument("--split-seed", type=int, default=0)
-    p.add_argument("--strip-stress", action="store_true", help="AH0 -> AH")
-    p.add_argument("--silence", default="sil",
-                   help="symbol for every silence spelling ('none' keeps them as written)")
-    p.add_argument("--phone-fallback", default=None, help="phone for labels unseen in training")
-    p.add_argument("--workers", type=positive_int, default=None, metavar="W",
-                   help="processes (default: the usable cores)")
-    p.add_argument("--skip-bad", action="store_true", help="leave out (and list) bad utterances")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Handler of `artimap prepare phone2face`."""
-    cfg = PrepareConfig(
-        format=args.format, tier=args.tier, markers=args.markers, head_markers=args.head_markers,
-        head_reference=args.head_reference, min_head_markers=args.min_head_markers, fps=args.fps,
-        max_gap=args.max_gap, gap_method=args.gap_method, gap_context=args.gap_context,
-        split=args.split,
-        split_seed=args.split_seed, strip_stress=args.strip_stress,
-        silence=None if args.silence.lower() == "none" else args.silence,
-        fallback=args.phone_fallback,
-    )
-    workers = args.workers or default_workers()
-    out = prepare_phone2face(args.corpus, args.out, cfg, workers, args.skip_bad, args.overwrite)
-    from artimap.data.common import read_manifest
-
-    manifest, split = read_manifest(out, "phone2face")
-    sizes = ", ".join(f"{k} {len(v)}" for k, v in split.items())
-    print(f"{out}: {len(manifest['utterances'])} utterances ({sizes}), {manifest['n_frames']} "
-          f"frames of {len(manifest['markers'])} markers at {manifest['rate']:g} fps, "
-          f"{manifest['n_phones']} phones")
-    return 0
