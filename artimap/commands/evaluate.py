@@ -39,8 +39,6 @@ def summary_line(result: dict) -> str:
         if isinstance(m, dict) and m.get("mean") is not None:
             std = f" +- {m['std']:.4g}" if m.get("std") is not None else ""
             parts.append(f"{name} {m['mean']:.4g}{std}")
-        elif isinstance(m, (int, float)):
-            parts.append(f"{name} {m:.4g}")
     n = result.get("n_frames")
     head = f"split {result.get('split', '?')}" + (f", {n} frames" if n is not None else "")
     return f"{head}: {', '.join(parts)}"

@@ -28,22 +28,8 @@ def task_parser(run_dir: str, module) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"artimap predict {run_dir}",
                                 description=(module.predict.__doc__ or "").strip())
     p.add_argument("--out", required=True, help="output folder")
-    if hasattr(module, "add_predict_arguments"):
-        module.add_predict_arguments(p)
+    module.add_predict_arguments(p)
     return p
-
-
-def parse_task_options(parser: argparse.ArgumentParser, options: list[str]) -> argparse.Namespace:
-    """Parse `options`; a task without `add_predict_arguments` gets every `--name value` pair
-    as a string attribute `name` (dashes become underscores)."""
-    args, rest = parser.parse_known_args(options)
-    while rest:
-        key = rest.pop(0)
-        if not key.startswith("--"):
-            parser.error(f"unexpected argument {key!r}")
-        value = rest.pop(0) if rest and not rest[0].startswith("--") else True
-        setattr(args, key[2:].replace("-", "_"), value)
-    return args
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,10 +37,6 @@ def run(args: argparse.Namespace) -> int:
 
     module = get_task_module(run_task_name(args.run_dir))
     parser = task_parser(args.run_dir, module)
-    if hasattr(module, "add_predict_arguments"):
-        task_args = parser.parse_args(args.options)
-    else:
-        task_args = parse_task_options(parser, args.options)
-    out = module.predict(args.run_dir, task_args)
+    out = module.predict(args.run_dir, parser.parse_args(args.options))
     print(f"predictions -> {out}")
     return 0

@@ -3,7 +3,7 @@
 MODELS maps a model name to its builder, given as "module:function" so that registering a model
 is one line and importing this package loads no model code. A builder takes the model's config
 as a plain dict (as stored in checkpoints; missing keys take the defaults) and returns a freshly
-initialised `nn.Module` that keeps that config as a dataclass in `.config` (or `.cfg`):
+initialised `nn.Module` that keeps that config as a dataclass in `.config`:
 
     def build(config: dict) -> nn.Module: ...        # e.g. artimap/models/bigru.py
 
@@ -43,10 +43,8 @@ def get_builder(name: str) -> Callable[[dict[str, Any]], torch.nn.Module]:
 
 
 def model_config(model: torch.nn.Module) -> dict[str, Any]:
-    """The plain-dict config of a registry model (its `.config` or `.cfg` dataclass)."""
+    """The plain-dict config of a registry model (its `.config` dataclass)."""
     cfg = getattr(model, "config", None)
-    if not dataclasses.is_dataclass(cfg):
-        cfg = getattr(model, "cfg", None)
     if not dataclasses.is_dataclass(cfg):
         raise TypeError(
             f"{type(model).__name__} has no .config dataclass; registry models keep their config"

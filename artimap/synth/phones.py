@@ -51,7 +51,6 @@ PHONES: dict[str, tuple[str, str]] = {
 
 VOICELESS = frozenset({"p", "t", "k", "f", "s", "S", "sil", "sp"})
 VOWELS = tuple(p for p, (_, manner) in PHONES.items() if manner in ("vowel", "nasal_vowel"))
-CONSONANTS = tuple(p for p, (c, m) in PHONES.items() if c != "silence" and p not in VOWELS)
 
 # Targets, in PARAMS order: jaw, lip ap, protr, spread, body height, body front, tip, root.
 TARGETS: dict[str, tuple[float, ...]] = {

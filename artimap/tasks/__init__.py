@@ -10,7 +10,7 @@ TASKS maps a task name to its module. Every task module provides (see each modul
     RESULT_COLUMNS: list[str]             the columns of that row
     summarise(rows, experiment, out_dir)  an experiment's summary.md and figures/
     predict(run_dir, args) -> Path        `artimap predict` for this task
-    add_predict_arguments(parser)         (optional) the task's `artimap predict` options
+    add_predict_arguments(parser)         the task's `artimap predict` options
 
 A run directory written by `train_run` holds, besides what `artimap.train` writes, the task
 name and the whole ExperimentConfig in config.yaml (sections `task` and `experiment`), so
