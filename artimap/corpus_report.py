@@ -14,12 +14,12 @@ import numpy as np
 
 from artimap import plots
 from artimap.io.c3d import read_c3d
-from artimap.io.scanconv import ScanConverter
 from artimap.io.textgrid import read_textgrid
 from artimap.io.ult import read_param, read_ult
 from artimap.io.video import read_video
 from artimap.report import Report
 from artimap.synth.truth import read_contour_csv, read_corpus_json
+from artimap.ultrasound.scanconv import ScanConverter
 
 
 def _statistics(meta: dict, root: Path) -> tuple[list[list], Counter]:

@@ -38,9 +38,9 @@ from typing import Any
 import yaml
 
 from artimap.config import read_yaml, to_dict
-from artimap.data.common import default_workers
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_text
+from artimap.parallel import default_workers
 
 KEYS = {"task", "description", "runs", "seeds", "smoke", "scale"}
 
@@ -86,7 +86,7 @@ def read_experiment(path: str | Path) -> dict[str, Any]:
 def plan(path: str | Path, out: str | Path, seeds: int | None = None, smoke: bool = False,
          sets: list[str] | tuple[str, ...] = (), data: str | None = None):
     """(experiment dict, task module, [RunSpec]) with every row config resolved and checked."""
-    from artimap.tasks import get_task_module, resolve_config
+    from artimap.tasks.registry import get_task_module, resolve_config
 
     path, out = Path(path), Path(out)
     exp = read_experiment(path)
@@ -138,7 +138,7 @@ def check_unchanged(specs: list[RunSpec]) -> None:
 
 
 def _run_here(module, spec: RunSpec) -> None:
-    from artimap.tasks import train_run
+    from artimap.tasks.registry import train_run
 
     train_run(module, spec.config, spec.dir, resume=True)
     module.evaluate_run(spec.dir, "test")

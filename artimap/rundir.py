@@ -121,3 +121,10 @@ def training_summary(run_dir: str | Path, state: dict[str, Any]) -> dict[str, An
             "best_val": best if best is not None and math.isfinite(best) else None,
             "epochs": len(rows),
             "train_seconds": round(sum(r.get("seconds", 0.0) for r in rows), 3)}
+
+
+def metrics_path(run_dir: str | Path, split: str = "test") -> Path:
+    """Where the evaluation of `split` is written: eval/metrics.json for test, else
+    eval/metrics_<split>.json."""
+    name = "metrics.json" if split == "test" else f"metrics_{split}.json"
+    return Path(run_dir) / "eval" / name

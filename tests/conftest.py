@@ -56,7 +56,7 @@ def p2f_prepared(talker_tiny, tmp_path_factory) -> Path:
 
 def smoke_config(data: Path, *sets: str):
     """(task module, ExperimentConfig) of configs/lip2tongue/smoke.yaml on `data`, quiet."""
-    from artimap.tasks import load_config_file
+    from artimap.tasks.registry import load_config_file
 
     path = Path(__file__).resolve().parents[1] / "configs" / "lip2tongue" / "smoke.yaml"
     return load_config_file(path, [f"data={data}", "train.progress=false", *sets])
@@ -66,7 +66,7 @@ def smoke_config(data: Path, *sets: str):
 def l2t_run(l2t_prepared, tmp_path_factory) -> Path:
     """A lip2tongue smoke run (tiny TS-CNN-LSTM, 2 steps) on `l2t_prepared`, evaluated.
     Read it, do not change it."""
-    from artimap.tasks import train_run
+    from artimap.tasks.registry import train_run
 
     run = tmp_path_factory.mktemp("l2t_run") / "run"
     module, cfg = smoke_config(l2t_prepared)

@@ -14,7 +14,7 @@ import pytest
 from artimap.config import read_yaml
 from artimap.experiment import plan
 from artimap.models import MODELS
-from artimap.tasks import TASKS, load_config_file
+from artimap.tasks.registry import TASKS, load_config_file
 
 ROOT = Path(__file__).resolve().parents[1] / "configs"
 FILES = sorted(ROOT.rglob("*.yaml"))

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from artimap import contour as C
-from artimap.io.scanconv import ScanConverter
 from artimap.io.ult import UltParams
-from artimap.metrics import msd
+from artimap.metrics.markers import msd
+from artimap.ultrasound import contour as C
+from artimap.ultrasound.scanconv import ScanConverter
 
 
 def _ridge_frames(edge: np.ndarray, n_frames=3, n_depth=128, thick=8, bright=200.0, seed=0):

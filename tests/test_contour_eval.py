@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from artimap import contour_eval as E
+from artimap.bench.contour import bench_contour
+from artimap.ultrasound import contour_eval as E
 
 DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data").resolve()
 
@@ -60,7 +61,7 @@ def test_file156_against_aaa_splines():
 def test_bench_quick(monkeypatch):
     _need("ultrasound_labels")
     monkeypatch.setenv("ARTIMAP_DATA", str(DATA))
-    out = E.bench_contour(argparse.Namespace(quick=True))
+    out = bench_contour(argparse.Namespace(quick=True))
     assert out["bench"] == "contour"
     assert out["ultrasound_labels_msd_px"] < out["ultrasound_labels_baseline_px"]
     assert all(s["n"] == 5 for s in out["per_set"].values())

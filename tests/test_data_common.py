@@ -7,7 +7,6 @@ import pytest
 
 from artimap.data.common import (
     open_array,
-    parallel_map,
     read_manifest,
     read_split_lists,
     save_array,
@@ -15,6 +14,7 @@ from artimap.data.common import (
     write_manifest,
 )
 from artimap.errors import ArtimapError
+from artimap.parallel import parallel_map
 
 
 def _square(x: int) -> int:

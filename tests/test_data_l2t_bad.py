@@ -6,10 +6,10 @@ import re
 import numpy as np
 import pytest
 
-from artimap.data.lip2tongue.fake import write_fake_corpus, write_fake_dlc
 from artimap.data.lip2tongue.prepare import prepare
 from artimap.data.lip2tongue.utterance import Settings
 from artimap.errors import ArtimapError
+from artimap.testing.lip2tongue import write_fake_corpus, write_fake_dlc
 
 
 def _corpus(tmp_path, n=2, dlc=False):

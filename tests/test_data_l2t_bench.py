@@ -2,7 +2,7 @@
 
 import argparse
 
-from artimap.data.lip2tongue.bench import bench_prepare_l2t
+from artimap.bench.l2t_data import bench_prepare_l2t
 
 
 def test_quick_bench_rows():

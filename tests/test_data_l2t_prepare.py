@@ -11,9 +11,9 @@ from torch.utils.data import DataLoader
 
 from artimap.commands.prepare_lip2tongue import add_arguments, run
 from artimap.data.lip2tongue import Lip2TongueDataset, load_normalisation
-from artimap.data.lip2tongue.fake import POINT_NAMES, lip_frames, ult_value, write_fake_corpus
 from artimap.data.lip2tongue.prepare import prepare
 from artimap.data.lip2tongue.utterance import Settings
+from artimap.testing.lip2tongue import POINT_NAMES, lip_frames, ult_value, write_fake_corpus
 
 T0, ULT_FPS = 0.2, 81.5  # the fake corpus's clock
 

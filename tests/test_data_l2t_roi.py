@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from artimap.data.lip2tongue.fake import MOUTH_BOX, lip_frames
 from artimap.data.lip2tongue.roi import (
     Box,
     auto_box,
@@ -17,6 +16,7 @@ from artimap.data.lip2tongue.roi import (
     parse_roi_spec,
 )
 from artimap.errors import ArtimapError
+from artimap.testing.lip2tongue import MOUTH_BOX, lip_frames
 
 DATA = Path(__file__).resolve().parents[1] / "../shared/data"
 LIPS = DATA / "lip_labels"

@@ -16,7 +16,7 @@ def _section(html: str, heading: str) -> str:
 
 
 def test_demo_report_has_the_lip2tongue_table_and_figure(tmp_path):
-    assert "artimap.tasks.l2t_demo:demo_step" in DEMO_STEPS
+    assert "artimap.tasks.lip2tongue.demo:demo_step" in DEMO_STEPS
     path = run_demo(tmp_path, preset="tiny", quick=True)
     html = path.read_text(encoding="utf-8")
     l2t = _section(html, "lip2tongue")

@@ -8,11 +8,11 @@ import re
 
 from artimap.demo import DEMO_STEPS
 from artimap.report import Report
-from artimap.tasks.p2f_demo import demo_step
+from artimap.tasks.phone2face.demo import demo_step
 
 
 def test_demo_step_reports_tables_and_figure_and_reuses_work(talker_tiny, tmp_path):
-    assert "artimap.tasks.p2f_demo:demo_step" in DEMO_STEPS
+    assert "artimap.tasks.phone2face.demo:demo_step" in DEMO_STEPS
     report = Report("demo")
     demo_step(report, tmp_path, talker_tiny, quick=True)
     html = "\n".join(report.parts)

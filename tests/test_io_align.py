@@ -14,7 +14,7 @@ from artimap.io.alignment import (
     strip_stress,
     validate,
 )
-from artimap.io.alignments import read_alignment, sniff_lab_format
+from artimap.io.alignment_formats import read_alignment, sniff_lab_format
 from artimap.io.ctm import read_ctm, read_ctm_all
 from artimap.io.htk import context_phone, read_htk_lab
 from artimap.io.lab import read_lab

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from artimap.io.alignment import Interval
-from artimap.io.alignments import read_alignment, sniff_lab_format
+from artimap.io.alignment_formats import read_alignment, sniff_lab_format
 from artimap.io.textgrid import read_textgrid, textgrid_tiers
 
 DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data").resolve()

@@ -12,7 +12,7 @@ from artimap.errors import ArtimapError
 from artimap.io.c3d import read_c3d, write_c3d
 from artimap.io.ema import MOCHA_CHANNELS, read_ema
 from artimap.io.motion import Motion
-from artimap.io.motive import read_motive_csv, write_motive_csv
+from artimap.io.optitrack import read_motive_csv, write_motive_csv
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from artimap.io.scanconv import ScanConverter, scan_convert
 from artimap.io.ult import UltParams, read_param, read_ult
+from artimap.ultrasound.scanconv import ScanConverter, scan_convert
 
 DATA = Path(__file__).resolve().parents[1] / "../shared/data"
 REF = DATA / "aaa_scanconv"

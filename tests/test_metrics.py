@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 from skimage.metrics import structural_similarity
 
-from artimap import metrics as M
+from artimap.metrics import markers as M
 
 
 def _pair(seed=0, shape=(3, 40, 52), noise=25.0):

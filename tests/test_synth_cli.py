@@ -8,8 +8,8 @@ import json
 import pytest
 
 from artimap import cli
+from artimap.bench.synth import bench_synth
 from artimap.synth import corpus
-from artimap.synth.bench import bench_synth
 
 
 @pytest.fixture

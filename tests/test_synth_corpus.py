@@ -12,7 +12,7 @@ import pytest
 from praatio import textgrid
 from scipy.io import wavfile
 
-from artimap.io.motive import read_motive_csv
+from artimap.io.optitrack import read_motive_csv
 from artimap.synth.corpus import generate_corpus
 from artimap.synth.phones import PHONES
 from artimap.synth.truth import read_contour_csv, read_corpus_json

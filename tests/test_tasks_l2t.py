@@ -13,10 +13,10 @@ from conftest import smoke_config
 
 from artimap.checkpoint import read_checkpoint
 from artimap.errors import ArtimapError
-from artimap.evaluate import evaluate
 from artimap.rundir import read_metrics
-from artimap.tasks import load_run
-from artimap.tasks.lip2tongue import Normaliser
+from artimap.tasks.evaluation import evaluate
+from artimap.tasks.lip2tongue.task import Normaliser
+from artimap.tasks.registry import load_run
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "lip2tongue"
 
@@ -133,7 +133,7 @@ def test_normaliser_round_trip_and_missing_statistics():
 def test_fan_contours_are_searched_from_the_apex_at_the_top():
     import cv2
 
-    from artimap.tasks.l2t_eval import contour_fn
+    from artimap.tasks.lip2tongue.evaluate import contour_fn
 
     rng = np.random.default_rng(0)
     frames = []

@@ -11,7 +11,7 @@ import torch
 from conftest import smoke_config
 
 from artimap.errors import ArtimapError
-from artimap.tasks.lip2tongue import Normaliser, make_task
+from artimap.tasks.lip2tongue.task import Normaliser, make_task
 
 
 def _train_mean_image(data) -> np.ndarray:

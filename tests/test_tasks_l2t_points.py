@@ -10,7 +10,7 @@ import pytest
 from conftest import smoke_config
 from test_tasks_l2t import command
 
-from artimap.tasks import train_run
+from artimap.tasks.registry import train_run
 
 
 @pytest.fixture(scope="module")

@@ -50,10 +50,10 @@ def test_streamed_prediction_matches_the_evaluated_clips(l2t_run, l2t_prepared, 
     from artimap.data.common import open_array
     from artimap.data.lip2tongue.roi import crop_frames
     from artimap.models import load_model
-    from artimap.tasks import load_run
-    from artimap.tasks.l2t_eval import eval_dataset, predict_clips
-    from artimap.tasks.l2t_predict import choose_box, read_lips, stream_predict
-    from artimap.tasks.lip2tongue import Normaliser
+    from artimap.tasks.lip2tongue.evaluate import eval_dataset, predict_clips
+    from artimap.tasks.lip2tongue.predict import choose_box, read_lips, stream_predict
+    from artimap.tasks.lip2tongue.task import Normaliser
+    from artimap.tasks.registry import load_run
 
     model, meta = load_model(l2t_run / "best.pt")
     data = meta["data"]

@@ -10,8 +10,8 @@ import torch
 
 from artimap.config import read_yaml
 from artimap.errors import ArtimapError
-from artimap.tasks import load_config_file
-from artimap.tasks.p2f_bases import bases_table, choose_keyshapes, phone_groups, split_frames
+from artimap.tasks.phone2face.bases import bases_table, choose_keyshapes, phone_groups, split_frames
+from artimap.tasks.registry import load_config_file
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "phone2face"
 ROWS = [r["config"] for r in read_yaml(CONFIGS / "paper.yaml")["runs"]]
@@ -123,7 +123,7 @@ def test_bases_table_reports_test_reconstruction_error(p2f_prepared):
 
 
 def test_bench_inference_speed_reports_x_realtime():
-    from artimap.tasks.p2f_bench import inference_speed
+    from artimap.bench.phone2face import inference_speed
 
     res = inference_speed(quick=True)
     assert res["threads"] == 1 and res["goal_x_realtime_cpu"] == 1000.0

@@ -17,11 +17,11 @@ import torch
 from artimap.commands.predict import task_parser
 from artimap.errors import ArtimapError
 from artimap.experiment import run_experiment
-from artimap.io.motive import read_motive_csv
-from artimap.metrics import p2f_metrics
+from artimap.io.optitrack import read_motive_csv
+from artimap.metrics.markers import p2f_metrics
 from artimap.tasks import phone2face
-from artimap.tasks.p2f_predict import phone_frames
-from artimap.tasks.p2f_render import find_ffmpeg
+from artimap.tasks.phone2face.predict import phone_frames
+from artimap.tasks.phone2face.render import find_ffmpeg
 
 PAPER = Path(__file__).resolve().parents[1] / "configs" / "phone2face" / "paper.yaml"
 ROWS = ["baseline", "pca_injected", "pca_random", "blend_injected", "blend_random",

@@ -11,12 +11,13 @@ import sys
 # benchmark name -> ("module:function", help). The function takes the parsed args and returns
 # a JSON-serialisable dict (or a list of dicts, printed one per line).
 BENCHES: dict[str, tuple[str, str]] = {
-    "synth": ("artimap.synth.bench:bench_synth", "virtual talker generation speed"),
-    "prepare": ("artimap.data.bench:bench_prepare", "prepare and dataset-read throughput per task"),
-    "lip2tongue": ("artimap.tasks.l2t_bench:bench_lip2tongue", "lip2tongue model/data speed"),
-    "contour": ("artimap.contour_eval:bench_contour", "contour extractor vs real tongue labels"),
-    "phone2face": ("artimap.tasks.p2f_bench:bench_phone2face", "p2f inference/training speed"),
-    "l2t_models": ("artimap.models.l2t_bench:bench_models", "l2t streaming vs window recompute"),
+    "synth": ("artimap.bench.synth:bench_synth", "virtual talker generation speed"),
+    "prepare": ("artimap.bench.prepare:bench_prepare",
+                "prepare and dataset-read throughput per task"),
+    "lip2tongue": ("artimap.bench.lip2tongue:bench_lip2tongue", "lip2tongue model/data speed"),
+    "contour": ("artimap.bench.contour:bench_contour", "contour extractor vs real tongue labels"),
+    "phone2face": ("artimap.bench.phone2face:bench_phone2face", "p2f inference/training speed"),
+    "l2t_models": ("artimap.bench.l2t_models:bench_models", "l2t streaming vs window recompute"),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artimap.commands._args import non_negative_int
+from artimap.argtypes import non_negative_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from artimap.evaluate import evaluate, metrics_path
+    from artimap.rundir import metrics_path
+    from artimap.tasks.evaluation import evaluate
 
     result = evaluate(args.run_dir, args.split, max_frames=args.max_frames)
     print(summary_line(result))

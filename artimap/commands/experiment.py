@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from artimap.commands._args import positive_int
+from artimap.argtypes import positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -33,7 +33,7 @@ def task_parser(run_dir: str, module) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from artimap.tasks import get_task_module, run_task_name
+    from artimap.tasks.registry import get_task_module, run_task_name
 
     module = get_task_module(run_task_name(args.run_dir))
     parser = task_parser(args.run_dir, module)

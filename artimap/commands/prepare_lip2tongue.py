@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from artimap.commands._args import fractions3, non_negative_int, positive_float, positive_int
+from artimap.argtypes import fractions3, non_negative_int, positive_float, positive_int
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -63,9 +63,9 @@ def _lists(text: str) -> tuple[str, str, str]:
 
 def run(args: argparse.Namespace) -> int:
     """CLI handler: prepare, then print one summary line."""
-    from artimap.data.common import default_workers
     from artimap.data.lip2tongue.prepare import prepare
     from artimap.data.lip2tongue.utterance import Settings
+    from artimap.parallel import default_workers
 
     settings = Settings(target=args.target, fps=args.fps, image_size=args.image_size,
                         target_size=tuple(args.target_size), ultrasound=args.ultrasound,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from artimap.commands._args import fractions3, non_negative_int, positive_float, positive_int
+from artimap.argtypes import fractions3, non_negative_int, positive_float, positive_int
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,8 +45,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of `artimap prepare phone2face`."""
-    from artimap.data.common import default_workers, read_manifest
+    from artimap.data.common import read_manifest
     from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
+    from artimap.parallel import default_workers
 
     cfg = PrepareConfig(
         format=args.format, tier=args.tier, markers=args.markers, head_markers=args.head_markers,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artimap.commands._args import positive_int
+from artimap.argtypes import positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from artimap.tasks import load_config_file, train_run
+    from artimap.tasks.registry import load_config_file, train_run
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
           f"(val {state.best_val:.5g}) -> {args.out}")
     if args.evaluate:
         from artimap.commands.evaluate import summary_line
-        from artimap.evaluate import evaluate
+        from artimap.tasks.evaluation import evaluate
 
         print(summary_line(evaluate(args.out)))
     return 0

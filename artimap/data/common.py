@@ -1,4 +1,5 @@
-"""Pieces shared by every prepare step: seeded splits, a parallel map, manifests, arrays.
+"""Pieces shared by every prepare step: seeded splits, manifests, arrays (worker processes:
+artimap.parallel).
 
 A prepared dataset is a folder:
 
@@ -10,21 +11,14 @@ A prepared dataset is a folder:
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 SPLITS = ("train", "val", "test")
 
@@ -71,63 +65,6 @@ def read_split_lists(paths: dict[str, str | Path], ids: Sequence[str]) -> dict[s
     for name in SPLITS:
         out.setdefault(name, [])
     return out
-
-
-def _init_worker() -> None:
-    """Each worker is one of several processes: keep OpenCV from starting a thread pool each."""
-    try:
-        import cv2
-
-        cv2.setNumThreads(1)
-    except ImportError:  # pragma: no cover - cv2 is a dependency
-        pass
-
-
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool whose workers start clean (forkserver on Linux).
-
-    A plain fork copies a parent whose OpenCV/torch thread pools may hold locks; the child can
-    then wait forever on a lock no thread of its will release. Forkserver children are forked
-    from a small server process that never ran those libraries.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
-
-
-def parallel_map(
-    fn: Callable[[T], R], items: Iterable[T], workers: int = 1, desc: str = ""
-) -> list[R]:
-    """`[fn(x) for x in items]` over `workers` processes, in order, with a progress bar.
-
-    With workers <= 1 it runs in this process (easier to debug, no pickling).
-    """
-    items = list(items)
-    bar = tqdm(total=len(items), desc=desc, unit="utt", disable=None, leave=False)
-    try:
-        if workers <= 1 or len(items) <= 1:
-            out = []
-            for x in items:
-                out.append(fn(x))
-                bar.update()
-            return out
-        with worker_pool(min(workers, len(items))) as pool:
-            futures = [pool.submit(fn, x) for x in items]
-            out = []
-            for f in futures:
-                out.append(f.result())
-                bar.update()
-            return out
-    finally:
-        bar.close()
-
-
-def default_workers() -> int:
-    """Worker processes to use when the user did not say: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any], split: dict[str, list[str]]) -> None:

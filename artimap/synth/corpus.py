@@ -41,7 +41,7 @@ def _run_serial(jobs: list[Job], bar) -> list[tuple[dict, dict, dict]]:
 
 
 def _run_pool(jobs: list[Job], workers: int, bar) -> list[tuple[dict, dict, dict]]:
-    from artimap.data.common import worker_pool
+    from artimap.parallel import worker_pool
 
     with worker_pool(workers) as pool:
         futures = [pool.submit(make_one, job) for job in jobs]

@@ -7,7 +7,7 @@ Rayleigh-distributed; a depth gain attenuates far samples; the hyoid (root side)
 mandible (tip side) shadow the edge scanlines beyond the bone; every few seconds the probe
 loses contact on a block of scanlines for some frames.
 
-Tongue geometry (as AAA and `artimap.io.scanconv` use it): the probe's virtual origin sits
+Tongue geometry (as AAA and `artimap.ultrasound.scanconv` use it): the probe's virtual origin sits
 under the chin; a direction is the angle phi from the fan's axis, positive towards the tongue
 tip, and scanline i looks along phi = (i - NV/2) * Angle. A point at radius r mm reads
 

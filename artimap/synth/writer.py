@@ -18,7 +18,7 @@ import numpy as np
 from artimap import __version__
 from artimap.fsutil import atomic_path, atomic_write_text
 from artimap.io.c3d import write_c3d
-from artimap.io.motive import write_motive_csv
+from artimap.io.optitrack import write_motive_csv
 from artimap.io.textgrid import write_textgrid
 from artimap.io.ult import write_param, write_ult
 from artimap.io.video import write_video

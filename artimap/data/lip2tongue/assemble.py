@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from artimap.data.common import parallel_map
 from artimap.data.lip2tongue.roi import Box, box_for, energy_box, motion_energy
 from artimap.data.lip2tongue.sources import Utterance
 from artimap.data.lip2tongue.streams import load_lips
 from artimap.data.lip2tongue.utterance import ARRAYS
 from artimap.errors import ArtimapError
+from artimap.parallel import parallel_map
 
 ROI_MAX_UTTERANCES = 12
 

@@ -72,8 +72,8 @@ def prepare(corpus: str | Path, out: str | Path, settings=None, *, fmt: str = "a
 def _run_jobs(utts, boxes, parts: Path, settings, workers: int, skip_bad: bool,
               skipped: dict[str, str]) -> list[dict]:
     """Prepare every utterance with a box; add failures to `skipped`; return the entries."""
-    from artimap.data.common import parallel_map
     from artimap.data.lip2tongue.utterance import Job, run_job
+    from artimap.parallel import parallel_map
 
     jobs = [Job(i, u, boxes[u.id], parts, settings, skip_bad)
             for i, u in enumerate(utts) if u.id in boxes]

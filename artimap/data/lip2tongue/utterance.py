@@ -91,7 +91,7 @@ def render_target(target: Target, sync: SyncResult, settings: Settings) -> np.nd
 def _fan_converter(target: Target, settings: Settings):
     if settings.ultrasound != "fan" or target.kind != "ult":
         return None
-    from artimap.io.scanconv import ScanConverter
+    from artimap.ultrasound.scanconv import ScanConverter
 
     h, w = settings.target_size
     return ScanConverter(target.params, (4 * h, 4 * w))

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from artimap.data.common import parallel_map, split_ids, write_manifest
+from artimap.data.common import split_ids, write_manifest
 from artimap.data.phone2face.arrays import concatenate
 from artimap.data.phone2face.headmotion import reference_pose
 from artimap.data.phone2face.markers import (
@@ -31,6 +31,7 @@ from artimap.data.phone2face.sources import Utterance, discover, read_motion, re
 from artimap.data.phone2face.utterance import UtteranceSettings, process_utterance
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_dir, atomic_write_json
+from artimap.parallel import parallel_map
 
 VERSION = 1
 

@@ -124,7 +124,7 @@ def read_motion(path: str | Path):
 
         return read_c3d(path)
     if path.suffix.lower() == ".csv":
-        from artimap.io.motive import read_motive_csv
+        from artimap.io.optitrack import read_motive_csv
 
         return read_motive_csv(path)
     raise file_error(path, f"unknown motion file type {path.suffix!r}", "Use .c3d or Motive .csv")
@@ -132,7 +132,7 @@ def read_motion(path: str | Path):
 
 def read_utterance_alignment(utt: Utterance, tier: str | None = None):
     """The utterance's Alignment (TextGrid tier `tier`; CTM entry named by the utterance id)."""
-    from artimap.io.alignments import alignment_format, read_alignment
+    from artimap.io.alignment_formats import alignment_format, read_alignment
 
     if not utt.alignment.is_file():
         raise file_error(utt.alignment, "no such alignment file", "Check the corpus folder")

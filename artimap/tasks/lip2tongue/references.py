@@ -7,7 +7,8 @@
   [0, 1]); up to eval.nn_max_clips training clips, evenly spread, are searched. A model should
   beat plain retrieval.
 
-Both are scored exactly like a model (artimap.tasks.l2t_eval.score_frames) on the same frames.
+Both are scored exactly like a model (artimap.tasks.lip2tongue.scoring.score_frames) on the
+same frames.
 The cache lives in PREPARED/cache/ (or, when that is not writable, the run's eval/ folder),
 keyed by everything the numbers depend on; a lock file makes parallel runs wait for the first.
 """
@@ -25,6 +26,7 @@ import numpy as np
 
 from artimap.data.common import open_array
 from artimap.fsutil import atomic_write_json
+from artimap.tasks.lip2tongue.scoring import aggregate, clip_subset, save_npz, score_frames
 
 CACHE_VERSION = 1
 NAMES = ("train_mean", "nearest_neighbour")
@@ -122,7 +124,6 @@ def _compute(cfg, ds, index: np.ndarray, split: str, contours) -> tuple[dict, di
     """Reference metrics and arrays {"mean", "nn_rows" (F,), "rows" (F,) target rows}."""
     from artimap.data.common import read_manifest
     from artimap.data.lip2tongue import Lip2TongueDataset
-    from artimap.tasks.l2t_eval import aggregate, clip_subset, score_frames
 
     at = target_offset(ds)
     rows = clip_rows(ds, index)  # (F,) first lip frame of each evaluated clip
@@ -152,7 +153,6 @@ def _compute(cfg, ds, index: np.ndarray, split: str, contours) -> tuple[dict, di
 def references(cfg, ds, index: np.ndarray, split: str, mode: str, run_dir: Path,
                contours) -> tuple[dict, dict, Path]:
     """(metrics of both references, arrays {"mean", "nn_rows", "rows"}, cache file), cached."""
-    from artimap.tasks.l2t_eval import save_npz
 
     key = _key(cfg, ds, index, split, mode)
     folder = _cache_dir(cfg.data, Path(run_dir))

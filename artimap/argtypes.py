@@ -1,4 +1,5 @@
-"""Argument types shared by subcommands: they reject bad values with a one-line message."""
+"""argparse types shared by the subcommands and the tasks' predict options: they reject bad values
+with a one-line message."""
 
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ def _injection_gains(groups: dict[str, list[dict]]) -> list[str]:
 
 
 def _figures(rows: list[dict], experiment: dict, out_dir: Path) -> list[tuple[str, Path]]:
-    from artimap.tasks import p2f_figures as F
+    from artimap.tasks.phone2face import figures as F
 
     fig_dir = out_dir / "figures"
     made: list[tuple[str, Path | None]] = []

@@ -78,7 +78,7 @@ def _cell(values: dict[str, Any], key: str) -> Any:
 
 def table_rows(out: Path) -> list[list[Any]]:
     """Table 2 rows: both models and the two reference rows, beside the published numbers."""
-    from artimap.tasks.l2t_summary import PUBLISHED
+    from artimap.tasks.lip2tongue.summary import PUBLISHED
 
     rows, refs = [], {}
     for name in ROWS:

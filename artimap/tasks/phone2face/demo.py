@@ -40,7 +40,7 @@ def prepared_dataset(out: Path, corpus: Path) -> Path:
 
 def bases(prepared: Path, path: Path, s: dict[str, Any]) -> dict[str, Any]:
     """Table 1 numbers (p2f_bases.bases_table), cached in `path`."""
-    from artimap.tasks.p2f_bases import bases_table
+    from artimap.tasks.phone2face.bases import bases_table
 
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
@@ -61,7 +61,7 @@ def run_config(prepared: Path, name: str, decoder: str, s: dict[str, Any]) -> di
 
 def train_and_evaluate(prepared: Path, runs: Path, s: dict[str, Any]) -> dict[str, dict]:
     """Test metrics (eval/metrics.json) of the demo models, training what is not finished."""
-    from artimap.tasks import resolve_config, train_run
+    from artimap.tasks.registry import resolve_config, train_run
 
     results = {}
     for name, decoder in ROWS:
@@ -76,14 +76,14 @@ def train_and_evaluate(prepared: Path, runs: Path, s: dict[str, Any]) -> dict[st
 
 
 def _bases_rows(table: dict[str, Any]) -> list[list[Any]]:
-    from artimap.tasks.p2f_summary import PUBLISHED
+    from artimap.tasks.phone2face.summary import PUBLISHED
 
     return [[kind, round(table[f"{kind}_rmse_mm"], 3), PUBLISHED["bases_rmse_mm"][kind]]
             for kind in ("pca", "blendshape", "autoencoder")]
 
 
 def _model_rows(results: dict[str, dict]) -> list[list[Any]]:
-    from artimap.tasks.p2f_summary import PUBLISHED
+    from artimap.tasks.phone2face.summary import PUBLISHED
 
     published = {"baseline": f"min. val. epoch ~{PUBLISHED['min_val_epoch']['dense']}",
                  "pca_injected": f"~{PUBLISHED['best_rmse_mm']} mm (best models), min. val. "
@@ -99,7 +99,7 @@ def _model_rows(results: dict[str, dict]) -> list[list[Any]]:
 
 def trajectory_png(runs: Path, path: Path) -> bytes | None:
     """The upper-lip centre figure of both models on the first test utterance (PNG bytes)."""
-    from artimap.tasks import p2f_figures
+    from artimap.tasks.phone2face import figures as p2f_figures
 
     samples = {name: s for name, _ in ROWS
                if (s := p2f_figures.load_sample(runs / name)) is not None}

@@ -15,7 +15,8 @@ the chosen depth is below `min_contrast` grey levels or below `rel_contrast` tim
 90th percentile, or whose windows leave the image's data, are rejected (NaN); the surviving
 depths are median-filtered and Savitzky-Golay smoothed within runs.
 
-Defaults were chosen on the hand-labelled images of `ultrasound_labels` (`artimap.contour_eval`).
+Defaults were chosen on the hand-labelled images of `ultrasound_labels`
+(`artimap.ultrasound.contour_eval`).
 Run predicted and real frames through the same function, settings and `FanGeometry`.
 """
 

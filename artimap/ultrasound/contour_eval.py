@@ -22,9 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from artimap.contour import ContourConfig, estimate_fan, extract_fan, extract_raw, fan_mask
 from artimap.errors import ArtimapError
-from artimap.metrics import msd
+from artimap.metrics.markers import msd
+from artimap.ultrasound.contour import (
+    ContourConfig,
+    estimate_fan,
+    extract_fan,
+    extract_raw,
+    fan_mask,
+)
 
 TONGUE_POINTS = ("vallecula", "tongueRoot1", "tongueRoot2", "tongueBody1", "tongueBody2",
                  "tongueDorsum1", "tongueDorsum2", "tongueBlade1", "tongueBlade2",
@@ -131,8 +137,8 @@ def eval_aaa(folder: Path, stem: str = "File156", cfg: ContourConfig | None = No
     """Extractor on raw frames vs AAA splines; MSD in mm (and in pixels of a fan image with
     one pixel per echo sample, i.e. mm * PixelsPerMm)."""
     from artimap.io.aaa_spline import read_aaa_splines
-    from artimap.io.scanconv import ScanConverter
     from artimap.io.ult import find_param, read_param, read_ult
+    from artimap.ultrasound.scanconv import ScanConverter
 
     params = read_param(find_param(folder / f"{stem}.ult"))
     splines = read_aaa_splines(folder / f"{stem}_splines.csv")
@@ -150,27 +156,4 @@ def eval_aaa(folder: Path, stem: str = "File156", cfg: ContourConfig | None = No
     out.update({k.replace("_mm", "_px"): round(v * params.pixels_per_mm, 3)
                 for k, v in out.items() if k.endswith("_mm")})
     out["n"] = len(at)
-    return out
-
-
-def bench_contour(args) -> dict:
-    """`artimap bench contour`: extractor accuracy on the real references (see module doc)."""
-    import time
-
-    root = Path(getattr(args, "data", None) or default_data_root())
-    if not (root / "ultrasound_labels").is_dir():
-        raise ArtimapError(f"{root}: no ultrasound_labels folder. Set ARTIMAP_DATA to the "
-                           "folder holding ultrasound_labels/ and aaa_ult/")
-    limit = 5 if getattr(args, "quick", False) else None
-    t0 = time.perf_counter()
-    sets = eval_ultrasound_labels(root / "ultrasound_labels", limit=limit)
-    out: dict = {"bench": "contour", "unit": "px (320x240 fan images)"}
-    for key in ("msd_px", "baseline_px", "msd_r_px", "baseline_r_px"):
-        out[f"ultrasound_labels_{key}"] = round(float(np.mean([s[key] for s in sets.values()])), 3)
-    out["per_set"] = sets
-    aaa = root / "aaa_ult" / "File156_gap"
-    if aaa.is_dir():
-        f156 = eval_aaa(aaa, limit=30 if limit else None)
-        out.update({f"file156_{k}": v for k, v in f156.items()})
-    out["seconds"] = round(time.perf_counter() - t0, 2)
     return out

@@ -7,16 +7,15 @@ blendshapes or an autoencoder, injected or randomly initialised). `make_task` tu
     fit the basis on the train split  ->  BiGRU with that decoder (filled or random)
     batches of whole utterances (collate_padded)  ->  masked MSE on normalised targets
 
-The evaluation, summary, prediction and benchmark live in p2f_eval, p2f_summary, p2f_predict
-and p2f_bench; the functions the experiment runner calls are re-exported here.
+The run settings live in config.py; evaluation, summary and prediction in their own modules of
+this package (see its __init__).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,66 +26,10 @@ from artimap.data.phone2face.dataset import Phone2FaceDataset, collate_padded
 from artimap.data.phone2face.phones import load_phone_set
 from artimap.data.phone2face.sampler import BucketBatchSampler
 from artimap.errors import ArtimapError
-from artimap.models import MODELS, build_model
+from artimap.models import build_model
 from artimap.models.bigru import Phone2FaceConfig, make_model
-from artimap.tasks import p2f_bases
-from artimap.train import TrainConfig
-
-DECODERS = ("dense", "pca", "blendshape", "autoencoder")
-BIGRU = "phone2face_bigru"
-
-
-@dataclass
-class ExperimentConfig:
-    """One phone2face training run (a row of the study); YAML states only what differs."""
-
-    task: str = "phone2face"  # task name (artimap.tasks.TASKS)
-    name: str = "baseline"  # row name in results and figures
-    data: str = "prepared/phone2face"  # prepared dataset folder (artimap prepare phone2face)
-    model: str = BIGRU  # registry name: phone2face_bigru, or phone2face_window (dense only)
-    model_config: dict[str, Any] = field(default_factory=dict)  # partial Phone2FaceConfig
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(batch_size=2, epochs=150))
-    decoder: Literal["dense", "pca", "blendshape", "autoencoder"] = "dense"  # output layers
-    init: Literal["injected", "random"] = "injected"  # latent decoder: fitted basis or random
-    latent_dim: int = 13  # size of the latent space (latent decoders)
-    blend_bounds: Literal["nonneg", "unit"] = "nonneg"  # blendshape weights; unit: sigmoid code
-    keyshape_classes: dict[str, str] = field(default_factory=dict)  # phone -> viseme class
-    ae_epochs: int = 100  # autoencoder pretraining epochs
-    ae_hidden: int = 64  # autoencoder hidden units per layer
-    ae_layers: int = 2  # autoencoder hidden layers per side
-    ae_batch_size: int = 256  # autoencoder pretraining minibatch (frames)
-    basis_max_frames: int = 100_000  # frames sampled from the train split to fit a basis
-    normalise: Literal["none", "centre", "standardise"] = "centre"  # targets: (x - mean) / s
-    freeze_decoder: bool = False  # keep the latent decoder fixed while training
-    bucket_batches: bool = True  # batch utterances of similar length together (less padding)
-
-
-def model_settings(cfg: ExperimentConfig, n_phones: int, n_out: int) -> dict[str, Any]:
-    """The model config of a row: user's model_config plus what the data and the decoder
-    variant fix (latent decoders exist for the BiGRU only; other models take decoder: dense)."""
-    if cfg.decoder not in DECODERS:
-        raise ArtimapError(f"decoder: expected one of {list(DECODERS)}, got {cfg.decoder!r}")
-    if cfg.model not in MODELS or not cfg.model.startswith("phone2face"):
-        valid = sorted(m for m in MODELS if m.startswith("phone2face"))
-        raise ArtimapError(f"model: {cfg.model!r} is not a phone2face model; valid: {valid}")
-    fixed: dict[str, Any] = {"n_phones": n_phones, "n_out": n_out}
-    if cfg.model != BIGRU:
-        if cfg.decoder != "dense":
-            raise ArtimapError(f"decoder: {cfg.model} has no latent decoder; use decoder: dense")
-        return {**cfg.model_config, **fixed}
-    if cfg.decoder == "dense":
-        fixed.update(decoder="dense", init="random")
-    else:
-        ae = cfg.decoder == "autoencoder"
-        # codes in [0, 1]: the autoencoder's sigmoid code, blendshape weights with unit bounds
-        bounded = ae or (cfg.decoder == "blendshape" and cfg.blend_bounds == "unit")
-        fixed.update(
-            decoder="latent", latent_dim=cfg.latent_dim, init=cfg.init,
-            latent_activation="sigmoid" if bounded else "none",
-            decoder_hidden=[cfg.ae_hidden] * cfg.ae_layers if ae else [],
-            freeze_decoder=cfg.freeze_decoder,
-        )
-    return {**cfg.model_config, **fixed}
+from artimap.tasks.phone2face import bases as p2f_bases
+from artimap.tasks.phone2face.config import BIGRU, ExperimentConfig, model_settings
 
 
 class Phone2FaceTask:
@@ -192,46 +135,3 @@ class Phone2FaceTask:
 def make_task(cfg: ExperimentConfig) -> Phone2FaceTask:
     """The training task of a phone2face row (fits its basis; may take a while)."""
     return Phone2FaceTask(cfg)
-
-
-def evaluate_run(run_dir: Path, split: str = "test") -> dict:
-    """Metrics of a trained run on `split`, written to RUN/eval/metrics.json."""
-    from artimap.tasks.p2f_eval import evaluate_run as _evaluate
-
-    return _evaluate(Path(run_dir), split)
-
-
-def result_row(run_dir: Path, metrics: dict) -> dict:
-    """One results.csv row (RESULT_COLUMNS)."""
-    from artimap.tasks.p2f_eval import result_row as _row
-
-    return _row(Path(run_dir), metrics)
-
-
-RESULT_COLUMNS: list[str] = [
-    "config", "seed", "rmse_mm", "euclid_mm", "corr", "lip_error_mm", "best_epoch",
-    "train_seconds", "decoder", "init", "basis_rmse_mm",
-]
-
-
-def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
-    """summary.md and figures/ of a finished experiment."""
-    from artimap.tasks.p2f_summary import summarise as _summarise
-
-    _summarise(rows, experiment, Path(out_dir))
-
-
-def add_predict_arguments(parser) -> None:
-    """--alignment, --tier, --audio, video options of `artimap predict` for phone2face."""
-    from artimap.tasks.p2f_predict import add_predict_arguments as _add
-
-    _add(parser)
-
-
-def predict(run_dir: Path, args) -> Path:
-    """Markers from a phone alignment: OUT/<name>.c3d (labels, rate, mm), OUT/<name>.csv
-    (Motive) and OUT/<name>.mp4 (front and side views with the current phone; the --audio
-    track muxed in when an ffmpeg is at hand, else copied beside it as <name>.wav)."""
-    from artimap.tasks.p2f_predict import predict as _predict
-
-    return _predict(Path(run_dir), args)

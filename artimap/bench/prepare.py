@@ -7,8 +7,8 @@ import importlib
 
 # task -> "module:function" returning a list of JSON-able dicts.
 PREPARE_BENCHES: dict[str, str] = {
-    "lip2tongue": "artimap.data.lip2tongue.bench:bench_prepare_l2t",
-    "phone2face": "artimap.data.phone2face.bench:bench_prepare_p2f",
+    "lip2tongue": "artimap.bench.l2t_data:bench_prepare_l2t",
+    "phone2face": "artimap.bench.p2f_data:bench_prepare_p2f",
 }
 
 

@@ -1,6 +1,6 @@
 """`artimap bench lip2tongue`: inference and training speed of the lip2tongue models on CPU.
 
-- The model numbers of `artimap.models.l2t_bench.bench_models`: streaming fps (one stream, one
+- The model numbers of `artimap.bench.l2t_models.bench_models`: streaming fps (one stream, one
   frame at a time, per-frame feature cache), naive recomputation fps, batched throughput,
   ConvLSTM, optical flow cost.
 - Training throughput with the full data pipeline against the model alone: a tiny virtual
@@ -33,7 +33,7 @@ def _prepared(root: Path) -> Path:
 
 def _task(data: Path, batch: int, quick: bool):
     from artimap.config import build_config
-    from artimap.tasks.lip2tongue import ExperimentConfig, make_task
+    from artimap.tasks.lip2tongue.task import ExperimentConfig, make_task
 
     overrides = [f"data={data}", f"train.batch_size={batch}"]
     if quick:
@@ -81,7 +81,7 @@ def bench_lip2tongue(args: Any) -> dict[str, Any]:
     """All lip2tongue speed numbers as one flat dict (`args.quick`: a smaller problem)."""
     import torch
 
-    from artimap.models.l2t_bench import bench_models
+    from artimap.bench.l2t_models import bench_models
 
     quick = bool(getattr(args, "quick", False))
     torch.set_num_threads(THREADS)

@@ -4,33 +4,23 @@ metrics_<split>.json, so they never stand in for the test result) and returns it
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Any
 
 from artimap.data.common import SPLITS
 from artimap.errors import ArtimapError
-
-
-def metrics_path(run_dir: str | Path, split: str = "test") -> Path:
-    """Where the evaluation of `split` is written: eval/metrics.json for test, else
-    eval/metrics_<split>.json."""
-    name = "metrics.json" if split == "test" else f"metrics_{split}.json"
-    return Path(run_dir) / "eval" / name
+from artimap.tasks.registry import get_task_module, run_task_name
 
 
 def evaluate(run_dir: str | Path, split: str = "test", **options: Any) -> dict:
     """Metrics of the run in `run_dir` on `split`; `options` go to the task (those it takes,
     e.g. lip2tongue's max_frames; None values are left out)."""
-    from artimap.tasks import get_task_module, run_task_name
-
     if split not in SPLITS:
         raise ArtimapError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
     task = run_task_name(run_dir)
     module = get_task_module(task)
     given = {k: v for k, v in options.items() if v is not None}
-    accepted = inspect.signature(module.evaluate_run).parameters
-    unknown = sorted(set(given) - set(accepted))
+    unknown = sorted(set(given) - set(module.EVAL_OPTIONS))
     if unknown:
         raise ArtimapError(f"{task} evaluation has no option {', '.join(unknown)}")
     return module.evaluate_run(Path(run_dir), split, **given)

@@ -30,7 +30,7 @@ CHUNK_S, CONTEXT_S = 0.0, 2.0  # chunked inference off by default (see p2f_chunk
 
 def add_predict_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `artimap predict RUN_DIR` for phone2face runs."""
-    from artimap.commands._args import positive_float, positive_int
+    from artimap.argtypes import positive_float, positive_int
 
     p.add_argument("--alignment", required=True,
                    help="phone alignment: .TextGrid, .lab (HTK/HTS or MOCHA), .ctm")
@@ -54,7 +54,7 @@ def phone_frames(meta: dict, alignment_path: Path, tier: str | None,
                  utterance: str | None = None) -> tuple[np.ndarray, list[str]]:
     """(phone ids (T,) int64, normalised labels (T,)) at the model's rate."""
     from artimap.data.phone2face.phones import PhoneSet
-    from artimap.io.alignments import read_alignment
+    from artimap.io.alignment_formats import read_alignment
 
     phones = PhoneSet(**meta["phones"])
     ali = read_alignment(alignment_path, tier, utterance=utterance)
@@ -70,8 +70,8 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     """Markers from a phone alignment: OUT/<name>.c3d, .csv and .mp4 (see the module doc)."""
     from artimap.io.c3d import write_c3d
     from artimap.io.motion import Motion
-    from artimap.io.motive import write_motive_csv
-    from artimap.tasks.p2f_eval import load_predictor
+    from artimap.io.optitrack import write_motive_csv
+    from artimap.tasks.phone2face.evaluate import load_predictor
 
     alignment = Path(args.alignment)
     audio = Path(args.audio) if getattr(args, "audio", None) else None
@@ -97,7 +97,7 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
 def _video(path: Path, points: np.ndarray, meta: dict, labels: list[str], audio: Path | None,
            args: argparse.Namespace) -> None:
     """The marker video, with the audio muxed in or copied beside it."""
-    from artimap.tasks.p2f_render import find_ffmpeg, mux_audio, write_marker_video
+    from artimap.tasks.phone2face.render import find_ffmpeg, mux_audio, write_marker_video
 
     write_marker_video(path, points, float(meta["rate"]), meta["markers"],
                        meta.get("lip_markers") or [], labels, float(getattr(args, "fps", 60.0)),

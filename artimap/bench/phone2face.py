@@ -35,7 +35,7 @@ def _speed(model: torch.nn.Module, batch: int, frames: int, device: str, repeats
     """Seconds of speech per compute second for `batch` sequences of `frames` frames (the
     fastest of `repeats` timed passes after a warm-up: the least disturbed by other load);
     chunk = (window, context) frames: one sequence in overlapping windows (`p2f_chunks`)."""
-    from artimap.tasks.p2f_chunks import forward_chunked
+    from artimap.tasks.phone2face.chunks import forward_chunked
 
     x = torch.randint(0, model.config.n_phones, (batch, frames), device=device)  # (B, T)
 
@@ -90,8 +90,8 @@ def chunk_deviation(run_dir: Path, window_s: float = CHUNK_S,
     import numpy as np
 
     from artimap.data.common import open_array
-    from artimap.tasks import load_run
-    from artimap.tasks.p2f_eval import Predictor, load_predictor
+    from artimap.tasks.phone2face.evaluate import Predictor, load_predictor
+    from artimap.tasks.registry import load_run
 
     _, cfg = load_run(run_dir)
     ids = np.asarray(open_array(cfg.data, "phone_ids"), dtype=np.int64)  # (T,) all utterances
@@ -159,7 +159,7 @@ def training_speed(prepared: Path, hidden: int, bucket_batch: int) -> dict[str, 
 
 def convergence(prepared: Path, run_root: Path, epochs: int, hidden: int) -> dict[str, Any]:
     """Epoch of minimum validation loss of the baseline and of the PCA-injected model."""
-    from artimap.tasks import resolve_config, train_run
+    from artimap.tasks.registry import resolve_config, train_run
 
     out: dict[str, Any] = {"epochs": epochs, "hidden": hidden}
     for name, decoder in (("baseline", "dense"), ("pca_injected", "pca")):
@@ -178,7 +178,7 @@ def bench_phone2face(args: argparse.Namespace) -> dict[str, Any]:
     """All three measurements as one JSON-ready dict (--quick: a small problem, seconds)."""
     from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
     from artimap.synth.corpus import generate_corpus
-    from artimap.tasks.p2f_bases import bases_table
+    from artimap.tasks.phone2face.bases import bases_table
 
     quick = bool(getattr(args, "quick", False))
     # utterances, hidden units (speed at the paper's 128), convergence hidden units and epochs

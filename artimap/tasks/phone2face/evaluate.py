@@ -19,10 +19,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from artimap.evaluate import metrics_path
 from artimap.fsutil import atomic_path, atomic_write_json
-from artimap.rundir import training_summary
-from artimap.tasks.p2f_chunks import forward_chunked
+from artimap.rundir import metrics_path, training_summary
+from artimap.tasks.phone2face.chunks import forward_chunked
 
 METRICS = ("rmse_mm", "euclid_mm", "corr", "lip_error_mm")
 DEFINITIONS = {
@@ -69,7 +68,7 @@ def load_predictor(run_dir: Path, device: str = "cpu", chunk_s: float = 0.0,
                    context_s: float = 2.0) -> tuple[Predictor, dict[str, Any]]:
     """The run's best checkpoint as a Predictor (see its chunk options), and its meta."""
     from artimap.models import load_model
-    from artimap.tasks import best_checkpoint
+    from artimap.tasks.registry import best_checkpoint
 
     ckpt = best_checkpoint(run_dir)
     model, meta = load_model(ckpt, device)
@@ -80,7 +79,7 @@ def load_predictor(run_dir: Path, device: str = "cpu", chunk_s: float = 0.0,
 def score(preds: list[np.ndarray], trues: list[np.ndarray], masks: list[np.ndarray],
           ids: list[str], lip_idx: list[int]) -> dict[str, dict[str, Any]]:
     """Per-utterance and pooled metrics; preds, trues (T, M, 3) mm, masks (T, M) bool."""
-    from artimap.metrics import p2f_metrics
+    from artimap.metrics.markers import p2f_metrics
 
     per = {u: p2f_metrics(p, t, lip_idx or None, m)
            for u, p, t, m in zip(ids, preds, trues, masks)}
@@ -109,7 +108,7 @@ def _num(x: float) -> float:
 def evaluate_run(run_dir: Path, split: str = "test") -> dict:
     """Evaluate the run's best checkpoint on `split`; writes and returns eval/metrics.json."""
     from artimap.data.phone2face.dataset import Phone2FaceDataset
-    from artimap.tasks import load_run
+    from artimap.tasks.registry import load_run
 
     t0 = time.perf_counter()
     run_dir = Path(run_dir)

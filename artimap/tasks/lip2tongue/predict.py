@@ -32,7 +32,7 @@ from artimap.fsutil import atomic_write_json, atomic_write_text
 PANEL_H = 240  # height of each panel of the side-by-side video
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+def add_predict_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--video", required=True, help="lip video (mp4, avi...) or a lip frame folder")
     p.add_argument("--roi", default=None,
                    help="mouth box X,Y,W,H in video pixels, or auto (default: the training box "
@@ -87,7 +87,7 @@ def stream_predict(model, meta: dict, crops: np.ndarray) -> tuple[np.ndarray, np
 
     from artimap.data.lip2tongue.flow import FlowComputer
     from artimap.models.streaming import StreamingPredictor
-    from artimap.tasks.lip2tongue import Normaliser
+    from artimap.tasks.lip2tongue.normalise import Normaliser
 
     norm = Normaliser(meta["normalisation"], meta["normalise_inputs"], meta["normalise_target"])
     stream = StreamingPredictor(model)
@@ -192,7 +192,7 @@ def dlc_csv(points: np.ndarray, names: list[str], has: np.ndarray) -> str:
 def write_images(stem: Path, crops, outs, has, times, data: dict, ultrasound: str | None) -> str:
     """The image outputs of `predict` (module doc); returns the contours' unit."""
     from artimap.io.video import write_video
-    from artimap.tasks.l2t_eval import contour_fn
+    from artimap.tasks.lip2tongue.scoring import contour_fn
 
     pred = np.where(has[:, None, None], np.rint(np.clip(outs, 0, 1) * 255), 0).astype(np.uint8)
     real = None if ultrasound is None else real_ultrasound(Path(ultrasound), times, data)
@@ -213,7 +213,7 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     from artimap.data.lip2tongue.roi import crop_frames
     from artimap.io.video import write_video
     from artimap.models import load_model
-    from artimap.tasks import best_checkpoint
+    from artimap.tasks.registry import best_checkpoint
 
     video, out = Path(args.video), Path(args.out)
     if not video.exists():

@@ -130,7 +130,7 @@ def _units(experiment: dict) -> str:
 
 def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
     """Write OUT/summary.md and OUT/figures/ (see the module doc)."""
-    from artimap.tasks.l2t_figures import figure2, loss_curves
+    from artimap.tasks.lip2tongue.figures import figure2, loss_curves
 
     by = _by_config(rows)
     figures = out_dir / "figures"

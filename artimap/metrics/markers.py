@@ -1,7 +1,7 @@
 """Evaluation metrics: pure functions, numpy in, floats or arrays out.
 
 Image similarity (lip2tongue): `ssim`, `cw_ssim`, `cw_ssim_pyssim` (the last two live in
-`artimap.cwssim` and are re-exported here). Contour distance: `msd`, `msd_mm`. Marker
+`artimap.metrics.cw_ssim` and are re-exported here). Contour distance: `msd`, `msd_mm`. Marker
 trajectories (phone2face, (T, M, 3) in mm): `rmse_per_coordinate`, `mean_euclidean_error`,
 `pearson_per_channel`, `lip_vertex_error`, and `p2f_metrics` collecting them under stable names.
 """
@@ -14,7 +14,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from artimap.cwssim import as_frames, cw_ssim, cw_ssim_pyssim
+from artimap.metrics.cw_ssim import as_frames, cw_ssim, cw_ssim_pyssim
 
 __all__ = [
     "cw_ssim", "cw_ssim_pyssim", "ssim", "msd", "msd_mm",

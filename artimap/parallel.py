@@ -1,0 +1,72 @@
+"""Worker processes for preparation and corpus generation: a clean process pool and an ordered
+parallel map with a progress bar."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+from tqdm import tqdm
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _init_worker() -> None:
+    """Each worker is one of several processes: keep OpenCV from starting a thread pool each."""
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:  # pragma: no cover - cv2 is a dependency
+        pass
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers start clean (forkserver on Linux).
+
+    A plain fork copies a parent whose OpenCV/torch thread pools may hold locks; the child can
+    then wait forever on a lock no thread of its will release. Forkserver children are forked
+    from a small server process that never ran those libraries.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
+
+
+def parallel_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int = 1, desc: str = ""
+) -> list[R]:
+    """`[fn(x) for x in items]` over `workers` processes, in order, with a progress bar.
+
+    With workers <= 1 it runs in this process (easier to debug, no pickling).
+    """
+    items = list(items)
+    bar = tqdm(total=len(items), desc=desc, unit="utt", disable=None, leave=False)
+    try:
+        if workers <= 1 or len(items) <= 1:
+            out = []
+            for x in items:
+                out.append(fn(x))
+                bar.update()
+            return out
+        with worker_pool(min(workers, len(items))) as pool:
+            futures = [pool.submit(fn, x) for x in items]
+            out = []
+            for f in futures:
+                out.append(f.result())
+                bar.update()
+            return out
+    finally:
+        bar.close()
+
+
+def default_workers() -> int:
+    """Worker processes to use when the user did not say: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)

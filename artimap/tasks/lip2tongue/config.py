@@ -1,0 +1,129 @@
+"""lip2tongue run settings: `ExperimentConfig` (one row of Table 2 or 3), its evaluation
+settings, and the model and checkpoint settings derived from it and the prepared data.
+
+The data decide the model's input and output sizes (clip length, crop size, target size or
+number of points), so a row config states only the model's own choices (attention, flow, widths).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from artimap.errors import ArtimapError
+from artimap.train import TrainConfig
+
+TASK = "lip2tongue"
+# Tiny presets of the registry models (`tiny: true`), as "module:CONSTANT".
+TINY = {
+    "lip2tongue_ts_cnn_lstm": "artimap.models.ts_cnn_lstm:TINY_TS_CNN_LSTM",
+    "lip2tongue_convlstm": "artimap.models.convlstm:TINY_CONVLSTM",
+}
+EVAL_OPTIONS = ("max_frames",)  # keyword options of evaluate_run (`artimap evaluate`)
+RESULT_COLUMNS = ["config", "seed", "ssim", "cw_ssim", "cw_ssim_pyssim", "msd", "point_error",
+                  "best_epoch", "train_seconds"]
+
+
+@dataclass
+class EvalConfig:
+    """Settings of `artimap evaluate` for lip2tongue runs."""
+
+    max_frames: int = 0  # evaluate at most this many test frames, evenly spread (0 = all)
+    batch_size: int = 64  # clips per forward pass
+    contour: Literal["auto", "raw", "fan"] = "auto"  # extractor; auto: from the prepare settings
+    nn_max_clips: int = 20000  # training clips searched by the nearest-neighbour reference
+    nn_size: int = 12  # side of the downsampled lip frames the nearest-neighbour search compares
+    n_samples: int = 8  # random test frames kept in eval/samples.npz (the figures' frames)
+
+
+def _paper_train() -> TrainConfig:
+    return TrainConfig(lr=1e-4, batch_size=32, epochs=100, patience=5)
+
+
+@dataclass
+class ExperimentConfig:
+    """One lip2tongue training run."""
+
+    task: str = TASK  # must be "lip2tongue"
+    name: str = "ts_cnn_lstm_att"  # row name (a line of Table 2 / 3)
+    data: str = "prepared/lip2tongue"  # prepared dataset folder (`artimap prepare lip2tongue`)
+    model: str = "lip2tongue_ts_cnn_lstm"  # registry name in artimap.models.MODELS
+    model_config: dict[str, Any] = field(default_factory=dict)  # builder values (not data sizes)
+    model_scale: dict[str, dict[str, Any]] = field(default_factory=dict)  # registry model ->
+    #   builder values over model_config, for experiment `scale:` lists whose rows use models
+    #   with different keys (e.g. model_scale.lip2tongue_convlstm.hidden=[8,8,4])
+    train: TrainConfig = field(default_factory=_paper_train)  # loop settings (paper: Adam 1e-4)
+    clip_len: int = 7  # N lip frames per clip (and N-1 flow fields)
+    target_position: Literal["last", "centre", "all"] = "last"  # ultrasound frame(s) predicted
+    stride: int = 1  # training and validation clips start every `stride` frames
+    max_train_clips: int = 0  # random subset of training clips, drawn per seed (0 = all)
+    max_val_clips: int = 0  # validate on this many clips evenly spread over val (0 = all)
+    normalise_inputs: bool = True  # standardise frames and flow with the training statistics
+    normalise_target: bool = True  # loss on standardised targets (else [0, 1] images / raw points)
+    target_norm: Literal["pixel", "scalar"] = "pixel"  # image targets: subtract the mean image or
+    #   one scalar mean (module doc); points are always per point and coordinate
+    zero_output: bool = True  # output layer starts at zero: an untrained model predicts the
+    #   training mean (with normalise_target), the first steps need not unlearn random outputs
+    tiny: bool = False  # start the model config from the model's tiny preset (smoke runs)
+    eval: EvalConfig = field(default_factory=EvalConfig)  # evaluation settings
+
+    def __post_init__(self) -> None:
+        if self.task != TASK:
+            raise ArtimapError(f"task: expected {TASK!r} for this config, got {self.task!r}")
+        if self.clip_len < 1 or self.stride < 1 or min(self.max_train_clips,
+                                                       self.max_val_clips) < 0:
+            raise ArtimapError("clip_len and stride must be >= 1, max_train/val_clips >= 0")
+
+
+def data_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
+    """Model config values fixed by the data and the run config (sizes, clip, head)."""
+    s = manifest["settings"]
+    out: dict[str, Any] = {"n_frames": cfg.clip_len, "in_size": int(s["image_size"]),
+                           "target_position": cfg.target_position}
+    if s["target"] == "image":
+        out.update(head="image", out_h=int(s["target_size"][0]), out_w=int(s["target_size"][1]))
+    else:
+        out.update(head="points", n_points=int(manifest["arrays"]["targets"]["shape"][1]))
+    return out
+
+
+def resolve_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
+    """The full builder dict: tiny preset (if asked) < model_config < model_scale[model] <
+    data-derived values."""
+    from artimap.models import MODELS
+
+    unknown = sorted(set(cfg.model_scale) - set(MODELS))
+    if unknown:
+        raise ArtimapError(f"model_scale: unknown model(s) {', '.join(unknown)}; "
+                           f"valid: {', '.join(sorted(MODELS))}")
+    given_config = {**cfg.model_config, **cfg.model_scale.get(cfg.model, {})}
+    derived = data_model_config(cfg, manifest)
+    base: dict[str, Any] = {}
+    if cfg.tiny:
+        if cfg.model not in TINY:
+            raise ArtimapError(f"tiny: no tiny preset for model {cfg.model!r}; "
+                               f"models with one: {', '.join(sorted(TINY))}")
+        module, name = TINY[cfg.model].split(":")
+        base = dict(getattr(importlib.import_module(module), name))
+    for key, value in derived.items():
+        base.pop(key, None)
+        given = given_config.get(key, value)
+        if given != value:
+            raise ArtimapError(
+                f"model_config.{key}: {given!r} disagrees with {value!r} set by the data or "
+                f"by clip_len/target_position; remove model_config.{key} (or model_scale)")
+    return {**base, **given_config, **derived}
+
+
+def data_meta(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
+    """Data settings a checkpoint needs to be used on new video (plain values)."""
+    s = manifest["settings"]
+    rois = {u["speaker"]: u["roi"] for u in manifest["utterances"]}
+    return {
+        "prepared": cfg.data, "clip_len": cfg.clip_len, "target_position": cfg.target_position,
+        "target": s["target"], "image_size": int(s["image_size"]),
+        "target_size": [int(v) for v in s["target_size"]], "ultrasound": s["ultrasound"],
+        "flow": s["flow"], "fps": float(s["fps"]), "target_units": manifest["target_units"],
+        "point_names": list(manifest.get("point_names", [])), "rois": rois,
+    }

@@ -1,0 +1,74 @@
+"""phone2face run settings: `ExperimentConfig` (one row of the study: baseline, or a latent
+decoder built from PCA, blendshapes or an autoencoder, injected or randomly initialised) and the
+model config it implies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from artimap.errors import ArtimapError
+from artimap.models import MODELS
+from artimap.train import TrainConfig
+
+EVAL_OPTIONS: tuple[str, ...] = ()  # keyword options of evaluate_run (`artimap evaluate`)
+RESULT_COLUMNS: list[str] = [
+    "config", "seed", "rmse_mm", "euclid_mm", "corr", "lip_error_mm", "best_epoch",
+    "train_seconds", "decoder", "init", "basis_rmse_mm",
+]
+
+DECODERS = ("dense", "pca", "blendshape", "autoencoder")
+BIGRU = "phone2face_bigru"
+
+
+@dataclass
+class ExperimentConfig:
+    """One phone2face training run (a row of the study); YAML states only what differs."""
+
+    task: str = "phone2face"  # task name (artimap.tasks.TASKS)
+    name: str = "baseline"  # row name in results and figures
+    data: str = "prepared/phone2face"  # prepared dataset folder (artimap prepare phone2face)
+    model: str = BIGRU  # registry name: phone2face_bigru, or phone2face_window (dense only)
+    model_config: dict[str, Any] = field(default_factory=dict)  # partial Phone2FaceConfig
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(batch_size=2, epochs=150))
+    decoder: Literal["dense", "pca", "blendshape", "autoencoder"] = "dense"  # output layers
+    init: Literal["injected", "random"] = "injected"  # latent decoder: fitted basis or random
+    latent_dim: int = 13  # size of the latent space (latent decoders)
+    blend_bounds: Literal["nonneg", "unit"] = "nonneg"  # blendshape weights; unit: sigmoid code
+    keyshape_classes: dict[str, str] = field(default_factory=dict)  # phone -> viseme class
+    ae_epochs: int = 100  # autoencoder pretraining epochs
+    ae_hidden: int = 64  # autoencoder hidden units per layer
+    ae_layers: int = 2  # autoencoder hidden layers per side
+    ae_batch_size: int = 256  # autoencoder pretraining minibatch (frames)
+    basis_max_frames: int = 100_000  # frames sampled from the train split to fit a basis
+    normalise: Literal["none", "centre", "standardise"] = "centre"  # targets: (x - mean) / s
+    freeze_decoder: bool = False  # keep the latent decoder fixed while training
+    bucket_batches: bool = True  # batch utterances of similar length together (less padding)
+
+
+def model_settings(cfg: ExperimentConfig, n_phones: int, n_out: int) -> dict[str, Any]:
+    """The model config of a row: user's model_config plus what the data and the decoder
+    variant fix (latent decoders exist for the BiGRU only; other models take decoder: dense)."""
+    if cfg.decoder not in DECODERS:
+        raise ArtimapError(f"decoder: expected one of {list(DECODERS)}, got {cfg.decoder!r}")
+    if cfg.model not in MODELS or not cfg.model.startswith("phone2face"):
+        valid = sorted(m for m in MODELS if m.startswith("phone2face"))
+        raise ArtimapError(f"model: {cfg.model!r} is not a phone2face model; valid: {valid}")
+    fixed: dict[str, Any] = {"n_phones": n_phones, "n_out": n_out}
+    if cfg.model != BIGRU:
+        if cfg.decoder != "dense":
+            raise ArtimapError(f"decoder: {cfg.model} has no latent decoder; use decoder: dense")
+        return {**cfg.model_config, **fixed}
+    if cfg.decoder == "dense":
+        fixed.update(decoder="dense", init="random")
+    else:
+        ae = cfg.decoder == "autoencoder"
+        # codes in [0, 1]: the autoencoder's sigmoid code, blendshape weights with unit bounds
+        bounded = ae or (cfg.decoder == "blendshape" and cfg.blend_bounds == "unit")
+        fixed.update(
+            decoder="latent", latent_dim=cfg.latent_dim, init=cfg.init,
+            latent_activation="sigmoid" if bounded else "none",
+            decoder_hidden=[cfg.ae_hidden] * cfg.ae_layers if ae else [],
+            freeze_decoder=cfg.freeze_decoder,
+        )
+    return {**cfg.model_config, **fixed}

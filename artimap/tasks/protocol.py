@@ -1,0 +1,38 @@
+"""What a task package provides (`artimap.tasks.lip2tongue`, `artimap.tasks.phone2face`).
+
+The experiment runner, `artimap train`, `evaluate` and `predict` reach a task only through these
+names, so a new task is a package that satisfies `TaskModule` plus one line in
+`artimap.tasks.registry.TASKS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class TaskModule(Protocol):
+    """The public surface of a task package."""
+
+    ExperimentConfig: type  # dataclass: task, name, data, model, model_config, train, ...
+    RESULT_COLUMNS: list[str]  # the columns of one row of an experiment's results.csv
+    EVAL_OPTIONS: tuple[str, ...]  # keyword options evaluate_run accepts (`artimap evaluate`)
+
+    def make_task(self, cfg: Any) -> Any:
+        """The artimap.train.Task of one run of `cfg` (an ExperimentConfig)."""
+
+    def evaluate_run(self, run_dir: Path, split: str = "test", **options: Any) -> dict:
+        """Evaluate a trained run on `split`; writes and returns eval/metrics[_split].json."""
+
+    def result_row(self, run_dir: Path, metrics: dict) -> dict:
+        """One results.csv row (RESULT_COLUMNS) of an evaluated run."""
+
+    def summarise(self, rows: list[dict], experiment: dict, out_dir: Path) -> None:
+        """An experiment's summary.md and figures/ from its rows."""
+
+    def add_predict_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """The task's `artimap predict RUN_DIR ...` options."""
+
+    def predict(self, run_dir: Path, args: argparse.Namespace) -> Path:
+        """Run a trained model on new input; returns the output folder."""
