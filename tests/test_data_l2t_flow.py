@@ -4,7 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from artimap.data.lip2tongue.flow import compute_flow, flow_settings
+from artimap.data.lip2tongue.flow import flow_settings
+from artimap.data.lip2tongue.inputs import compute_flow
 from artimap.errors import ArtimapError
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from artimap.data.lip2tongue.inputs import crop_frames
 from artimap.data.lip2tongue.roi import (
     Box,
     auto_box,
     box_for,
-    crop_frames,
     pad_box,
     parse_box,
     parse_roi_spec,

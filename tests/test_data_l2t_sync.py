@@ -39,6 +39,15 @@ def test_output_clock_subsamples_a_faster_video():
     assert np.all(np.diff(idx) == 2)  # every other frame: 60 fps out of 120
 
 
+def test_output_clock_grid_does_not_depend_on_the_span():
+    lip = stream_times(100, 50.0)  # resampled to 60 fps on a grid from the video's frame 0
+    whole = output_clock(lip, 60.0, 0.0, float(lip[-1]))
+    part = output_clock(lip, 60.0, 0.23, 1.5)  # e.g. a target starting 0.23 s in
+    at = int(np.flatnonzero(whole == part[0])[-1])
+    assert np.array_equal(part, whole[at:at + len(part)])
+    assert lip[part[0]] >= 0.23 and lip[part[-1]] <= 1.5
+
+
 def test_nearest_resampling_picks_the_closest_frame_and_counts_drops():
     lip = stream_times(60, 60.0)
     ult = stream_times(100, 81.5, t0=0.2)

@@ -48,7 +48,6 @@ def test_streamed_prediction_matches_the_evaluated_clips(l2t_run, l2t_prepared, 
     """predict's video path (clock, crop, flow per frame, streaming, alignment) reproduces
     the model outputs evaluate computes from the prepared arrays."""
     from artimap.data.common import open_array
-    from artimap.data.lip2tongue.roi import crop_frames
     from artimap.models import load_model
     from artimap.tasks.lip2tongue.evaluate import eval_dataset, predict_clips
     from artimap.tasks.lip2tongue.predict import choose_box, read_lips, stream_predict
@@ -59,8 +58,7 @@ def test_streamed_prediction_matches_the_evaluated_clips(l2t_run, l2t_prepared, 
     data = meta["data"]
     frames, _ = read_lips(talker_tiny / "s01" / "s01_0004.mp4", data["fps"])
     box = choose_box(None, data["rois"], frames, data["fps"])  # the training box
-    crops = crop_frames(frames, box, data["image_size"])  # (F, S, S)
-    outs, has = stream_predict(model, meta, crops)
+    outs, has, crops = stream_predict(model, meta, frames, box)  # crops (F, S, S)
     _, cfg = load_run(l2t_run)
     ds = eval_dataset(cfg, "test")
     test_id = json.loads((l2t_prepared / "split.json").read_text())["test"][0]

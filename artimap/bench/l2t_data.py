@@ -16,8 +16,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from artimap.data.lip2tongue.flow import METHODS, compute_flow
-from artimap.data.lip2tongue.roi import Box, crop_frames
+from artimap.data.lip2tongue.flow import METHODS
+from artimap.data.lip2tongue.inputs import compute_flow, crop_frames
+from artimap.data.lip2tongue.roi import Box
 from artimap.testing.lip2tongue import MOUTH_BOX, lip_frames
 
 GOAL_FRAMES_PER_S = 600.0

@@ -2,9 +2,10 @@
 optical-flow datasets, and the clip dataset that reads them.
 
 Modules: sources (find utterances per format), streams (read them), sync (clocks and
-resampling), roi (mouth box, crop), flow (optical flow), utterance (one utterance's work),
-assemble (boxes per speaker, final arrays), prepare (the CLI step), dataset (clips),
-normalise (training-split statistics), bench (throughput). Nothing heavy is imported until used.
+resampling), roi (mouth box), flow (optical flow methods), inputs (the one lip frame -> model
+input path: crop, grey, resize, flow, dtype, scale, layout; batch and per-frame), utterance
+(one utterance's work), assemble (boxes per speaker, final arrays), prepare (the CLI step),
+dataset (clips), normalise (training-split statistics). Nothing heavy is imported until used.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ utterance's rows start at its manifest "offset"):
                                        first frame), channels u (right), v (down), in pixels
     targets.npy  (F, H_t, W_t) uint8   ultrasound images, or (F, K, 2) float32 points (NaN missing)
 
-A clip is N consecutive frames of one utterance; clips start every `stride` frames.
+A clip is N consecutive frames of one utterance; clips start every `stride` frames. Stored
+frames and flow become model inputs through `inputs.model_frames` / `inputs.model_flow`, the
+functions predict's frame stream uses too.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import torch
 from torch.utils.data import Dataset
 
 from artimap.data.common import SPLITS, open_array, read_manifest
+from artimap.data.lip2tongue.inputs import model_flow, model_frames
 from artimap.errors import ArtimapError
 
 TASK = "lip2tongue"
@@ -92,8 +95,8 @@ class Lip2TongueDataset(Dataset):
         utt, start = self.locate(index)
         row = int(self.manifest["utterances"][utt]["offset"]) + start
         n = self.clip_len
-        frames = np.asarray(arrays["frames"][row:row + n], np.float32) / 255.0  # (N, H, W)
-        flow = np.asarray(arrays["flow"][row + 1:row + n], np.float32)  # (N-1, 2, H, W)
+        frames = model_frames(arrays["frames"][row:row + n])  # (N, 1, H, W)
+        flow = model_flow(arrays["flow"][row + 1:row + n])  # (N-1, 2, H, W)
         at = {"last": n - 1, "centre": n // 2, "all": 0}[self.target_position]
         if self.target_position == "all":
             target = np.asarray(arrays["targets"][row:row + n])  # (N, ...)
@@ -102,7 +105,7 @@ class Lip2TongueDataset(Dataset):
         target = target.astype(np.float32) / 255.0 if target.dtype == np.uint8 else \
             target.astype(np.float32)
         return {
-            "frames": torch.from_numpy(frames[:, None]),  # (N, 1, H, W)
+            "frames": torch.from_numpy(frames),
             "flow": torch.from_numpy(flow),
             "target": torch.from_numpy(target),
             "utterance": torch.tensor(utt, dtype=torch.int64),

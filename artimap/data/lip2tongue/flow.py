@@ -1,8 +1,9 @@
-"""Dense optical flow between consecutive cropped lip frames, computed once at prepare time.
+"""Dense optical flow between consecutive cropped lip frames (at prepare and at predict).
 
-Stored per frame k as (2, H, W) float16: channel 0 is u (pixels to the right), channel 1 is v
-(pixels down), in pixels of the cropped frame, such that frame k-1 at (y, x) moved to about
-(y + v, x + u) in frame k ("flow into frame k from k-1"). Frame 0 of an utterance has zero flow.
+A flow field has channel u (pixels to the right) and v (pixels down), in pixels of the cropped
+frame, such that frame k-1 at (y, x) moved to about (y + v, x + u) in frame k ("flow into frame
+k from k-1"). How it is stored and fed to models (float16, (2, H, W), zero for an utterance's
+first frame) is `artimap.data.lip2tongue.inputs`.
 
 Methods (OpenCV):
 - "farneback": `cv2.calcOpticalFlowFarneback` with FARNEBACK_PARAMS (pyramid scale 0.5,
@@ -61,17 +62,3 @@ class FlowComputer:
         if self._dis is not None:
             return self._dis.calc(prev, nxt, None)
         return cv2.calcOpticalFlowFarneback(prev, nxt, None, **FARNEBACK_PARAMS)
-
-
-def compute_flow(frames: np.ndarray, method: str = "farneback") -> np.ndarray:
-    """Flow into each frame from the previous one: frames (F, H, W) uint8 -> (F, 2, H, W) float16.
-
-    Row 0 is zero (no previous frame inside the utterance).
-    """
-    frames = np.ascontiguousarray(frames)
-    out = np.zeros((len(frames), 2, *frames.shape[1:3]), np.float16)  # (F, 2, H, W)
-    flow = FlowComputer(method)
-    for k in range(1, len(frames)):
-        uv = flow(frames[k - 1], frames[k])  # (H, W, 2)
-        out[k] = np.moveaxis(uv, 2, 0)  # (2, H, W)
-    return out

@@ -1,4 +1,4 @@
-"""Mouth region of interest: a manual box or an automatic one, then crop, grayscale, resize.
+"""Mouth region of interest: a manual box or an automatic one (cropping is in `inputs`).
 
 A box is (x, y, w, h) in pixels of the lip video (x to the right, y down, from the top-left).
 
@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from artimap.data.lip2tongue.inputs import to_gray
 from artimap.errors import ArtimapError, file_error
 
 ENERGY_SIDE = 160  # longer side of the shrunk frames the energy map is computed on
@@ -90,7 +91,7 @@ def motion_energy(frames: np.ndarray, fps: float = 60.0) -> np.ndarray:
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = np.empty((f, size[1], size[0]), np.float32)  # (F, H', W')
     for k in range(f):
-        frame = _gray(frames[k])
+        frame = to_gray(frames[k])
         small[k] = cv2.GaussianBlur(cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
                                     .astype(np.float32), (0, 0), 1.5)
     small -= small.mean(axis=(1, 2), keepdims=True)  # global flicker / gain changes
@@ -142,20 +143,3 @@ def check_box(box: Box, frame_hw: tuple[int, int], video: str | Path) -> None:
     if box.x + box.w > w or box.y + box.h > h:
         raise file_error(video, f"ROI {tuple(box)} (x, y, w, h) does not fit in the {w}x{h} "
                          "frames", "Pass a smaller --roi box or --roi auto")
-
-
-def _gray(frame: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
-
-
-def crop_frames(frames: np.ndarray, box: Box, size: int | tuple[int, int] = 96) -> np.ndarray:
-    """Crop (F, H, W[, 3]) frames to `box`, grayscale, resize: (F, S, S) or (F, H_o, W_o) uint8.
-
-    `size` is S for square output or (H_o, W_o). Uses area interpolation (the crop is shrunk).
-    """
-    out_hw = (size, size) if isinstance(size, int) else tuple(size)
-    out = np.empty((len(frames), *out_hw), np.uint8)  # (F, H_o, W_o)
-    for k, frame in enumerate(frames):
-        patch = _gray(frame[box.y:box.y + box.h, box.x:box.x + box.w])
-        out[k] = cv2.resize(patch, (out_hw[1], out_hw[0]), interpolation=cv2.INTER_AREA)
-    return out

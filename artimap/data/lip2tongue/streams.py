@@ -50,23 +50,31 @@ def _params(utt: Utterance) -> tuple[UltParams, Path]:
     return read_param(path), path
 
 
-def load_lips(utt: Utterance, frames_fps: float = 60.0) -> tuple[np.ndarray, np.ndarray, float]:
-    """Lip frames (F_l, H, W) uint8 grayscale, their times (F_l,) s, and the frame rate.
+def read_lip_stream(path: Path, frames_fps: float = 60.0) -> tuple[np.ndarray, np.ndarray, float]:
+    """Lip frames (F_l, H, W) uint8 grey, their times (F_l,) s on the lip clock, and the rate,
+    of a lip video or lip frame folder `path`. Prepare and predict both read lips here.
 
-    Frame folders have no clock of their own: they are taken to run at `frames_fps`.
+    Frame folders have no clock of their own: they are taken to run at `frames_fps`. A video
+    without a frame rate is an error (a guessed rate would put its frames on a wrong clock).
     """
-    if utt.kind == "frames":
+    path = Path(path)
+    if path.is_dir():
         from artimap.io.frames import read_frame_folder
 
-        frames, fps = read_frame_folder(utt.lips), frames_fps
+        frames, fps = read_frame_folder(path), frames_fps
     else:
         from artimap.io.video import read_video
 
-        frames, fps = read_video(utt.lips, gray=True)
+        frames, fps = read_video(path, gray=True)
         if not fps > 0:
-            raise file_error(utt.lips, "the video reports no frame rate",
+            raise file_error(path, "the video reports no frame rate",
                              "Re-encode it with ffmpeg, stating -r")
     return frames, stream_times(len(frames), fps), fps
+
+
+def load_lips(utt: Utterance, frames_fps: float = 60.0) -> tuple[np.ndarray, np.ndarray, float]:
+    """`read_lip_stream` of the utterance's lips: frames (F_l, H, W) uint8, times (F_l,), rate."""
+    return read_lip_stream(utt.lips, frames_fps)
 
 
 def load_target(utt: Utterance, lip_times: np.ndarray, frames_fps: float = 60.0) -> Target:

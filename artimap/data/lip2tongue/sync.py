@@ -11,8 +11,8 @@ video (which, in AAA/TaL recordings, is also the start of the audio):
 
 The output clock is the lip clock: the lip frames inside the common span, kept as they are when
 the video runs at the requested rate (within `FPS_TOLERANCE`), otherwise picked nearest to a grid
-at the requested rate. The target is then resampled at the times of those lip frames, nearest
-or linear in time. Pure functions; no files are read here.
+at the requested rate anchored at the video's first frame. The target is then resampled at the
+times of those lip frames, nearest or linear in time. Pure functions; no files are read here.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def output_clock(lip_times: np.ndarray, fps: float, start: float, end: float) ->
 
     A video within FPS_TOLERANCE of `fps` keeps every frame (no duplicated or dropped lip frames,
     so optical flow always joins two real neighbours); otherwise the lip frame nearest to each
-    point of a grid start + j / fps is taken.
+    point t_0 + j / fps of a grid anchored at the video's first frame t_0 is taken, for the grid
+    points from the first lip frame inside the span up to `end`.
     """
     inside = np.flatnonzero((lip_times >= start - 1e-9) & (lip_times <= end + 1e-9))
     if len(inside) < 2:
@@ -67,8 +68,12 @@ def output_clock(lip_times: np.ndarray, fps: float, start: float, end: float) ->
     video_fps = (len(inside) - 1) / (lip_times[inside[-1]] - lip_times[inside[0]])
     if abs(video_fps / fps - 1.0) <= FPS_TOLERANCE:
         return inside.astype(np.int64)
-    t_first = lip_times[inside[0]]
-    grid = t_first + np.arange(int(np.floor((end - t_first) * fps + 1e-9)) + 1) / fps
+    # The grid is anchored at the video's first frame, not at the span: the same video then
+    # gives the same frames whatever the target's span (prepare) or with no target (predict).
+    t0 = lip_times[0]
+    first = int(np.ceil((lip_times[inside[0]] - t0) * fps - 1e-9))
+    last = int(np.floor((end - t0) * fps + 1e-9))
+    grid = t0 + np.arange(first, last + 1) / fps  # (F,) s
     return nearest_index(lip_times, grid)
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from artimap.data.lip2tongue.flow import compute_flow
-from artimap.data.lip2tongue.roi import Box, check_box, crop_frames
+from artimap.data.lip2tongue.inputs import compute_flow, crop_frames
+from artimap.data.lip2tongue.roi import Box, check_box
 from artimap.data.lip2tongue.sources import Utterance
 from artimap.data.lip2tongue.streams import Target, load_lips, load_target
 from artimap.data.lip2tongue.sync import SyncResult, resample, synchronise
@@ -109,7 +109,7 @@ def prepare_utterance(job: Job) -> dict:
     del lips
     arrays = {
         "frames": frames,
-        "flow": compute_flow(frames, s.flow),  # (F, 2, S, S) float16
+        "flow": compute_flow(frames, s.flow),  # (F, 2, S, S) inputs.FLOW_DTYPE
         "targets": render_target(target, sync, s),
     }
     for name, array in arrays.items():

@@ -1,10 +1,11 @@
 """`artimap predict RUN_DIR --video LIPS.mp4 --out DIR [--roi X,Y,W,H|auto] [--ultrasound REAL.ult]`
 
-The lip video goes through what `artimap prepare lip2tongue` did to the training data (the run's
-checkpoint says how): frames on the lip clock at the training rate, mouth box (default: the
-training box when the run used a single one, else the automatic box), grayscale crop resized
-to S x S. Frames are then fed one at a time to a `StreamingPredictor` (per-frame feature cache),
-with the optical flow into each new frame computed on arrival by the training's method. Each
+The lip video goes through the code `artimap prepare lip2tongue` and the clip dataset use (the
+run's checkpoint says how): frames on the lip clock at the training rate (`read_lip_stream`,
+`output_clock`), mouth box (default: the training box when the run used a single one, else the
+automatic box), then `inputs.FrameStream`: grey crop resized to S x S and the optical flow into
+each new frame, rounded through the stored flow dtype, exactly the training inputs. Frames are
+fed one at a time to a `StreamingPredictor` (per-frame feature cache). Each
 output frame is aligned with a lip frame (the clip's last for target_position last/all, its
 centre for centre); lip frames before the first full clip get no prediction.
 
@@ -20,6 +21,7 @@ Writes, for LIPS.mp4:
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -45,20 +47,12 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def read_lips(path: Path, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Lip frames (F, H, W) uint8 on the training clock (fps) and their times (F,) s."""
-    from artimap.data.lip2tongue.sync import output_clock, stream_times
+    """Lip frames (F, H, W) uint8 on the training clock (fps) and their times (F,) s: read and
+    put on the clock as prepare does (`read_lip_stream`, `output_clock`)."""
+    from artimap.data.lip2tongue.streams import read_lip_stream
+    from artimap.data.lip2tongue.sync import output_clock
 
-    if path.is_dir():
-        from artimap.io.frames import read_frame_folder
-
-        frames, video_fps = read_frame_folder(path), fps
-    else:
-        from artimap.io.video import read_video
-
-        frames, video_fps = read_video(path, gray=True)
-    if frames.ndim == 4:
-        frames = np.stack([cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in frames])
-    times = stream_times(len(frames), video_fps if video_fps > 0 else fps)
+    frames, times, _ = read_lip_stream(path, fps)
     keep = output_clock(times, fps, float(times[0]), float(times[-1]))
     return frames[keep], times[keep]
 
@@ -80,28 +74,38 @@ def choose_box(text: str | None, rois: dict, frames: np.ndarray, fps: float):
     return box
 
 
-def stream_predict(model, meta: dict, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Predictions for crops (F, S, S) uint8: (outputs (F, *out) in target units, images in
-    [0, 1]; has (F,) bool), output k aligned with lip frame k (see the module doc)."""
-    import torch
+def stream_inputs(frames: np.ndarray, box, data: dict, flow: bool = True) -> Iterator:
+    """The model inputs of each lip frame (F, H, W[, 3]) uint8 in turn, as the training data
+    has them (`inputs.FrameStream`): one `StreamStep` (crop, frame, flow) per frame; without
+    `flow` (models that do not use it) no flow is computed."""
+    from artimap.data.lip2tongue.inputs import FrameStream
 
-    from artimap.data.lip2tongue.flow import FlowComputer
+    stream = FrameStream(box, data["image_size"], data["flow"] if flow else None)
+    for frame in frames:
+        yield stream.push(frame)
+
+
+def stream_predict(model, meta: dict, frames: np.ndarray, box
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Predictions for lip frames (F, H, W[, 3]) uint8 cropped to `box`: (outputs (F, *out) in
+    target units, images in [0, 1]; has (F,) bool; crops (F, S, S) uint8), output k aligned
+    with lip frame k (see the module doc)."""
     from artimap.models.streaming import StreamingPredictor
     from artimap.tasks.lip2tongue.normalise import Normaliser
 
     norm = Normaliser(meta["normalisation"], meta["normalise_inputs"], meta["normalise_target"])
     stream = StreamingPredictor(model)
-    flow_of = FlowComputer(meta["data"]["flow"])
-    cfg = model.config
+    cfg, size = model.config, meta["data"]["image_size"]
     shift = (cfg.n_frames - 1) - (cfg.n_frames // 2 if cfg.target_position == "centre" else
                                   cfg.n_frames - 1)
-    outs = np.full((len(crops), *cfg.out_shape()), np.nan, np.float32)
-    for t, crop in enumerate(crops):
-        frame = torch.from_numpy(crop).float().div(255.0)[None, None]  # (1, 1, S, S)
-        flow = torch.zeros(1, 2, *crop.shape)  # (1, 2, S, S); unused for the first frame
-        if stream.uses_flow and t > 0:
-            uv = flow_of(crops[t - 1], crop)  # (S, S, 2)
-            flow = torch.from_numpy(np.ascontiguousarray(uv.transpose(2, 0, 1)))[None]
+    outs = np.full((len(frames), *cfg.out_shape()), np.nan, np.float32)
+    crops = np.empty((len(frames), size, size), np.uint8)  # (F, S, S)
+    for t, step in enumerate(stream_inputs(frames, box, meta["data"], stream.uses_flow)):
+        crops[t] = step.crop
+        frame = torch.from_numpy(step.frame)[None]  # (1, 1, S, S)
+        flow = torch.zeros(1, 2, size, size)  # (1, 2, S, S); unused for the first frame
+        if step.flow is not None:
+            flow = torch.from_numpy(step.flow)[None]  # (1, 2, S, S)
         frame, flow = norm.inputs(frame, flow)
         y = stream.push(frame, flow if stream.uses_flow else None)
         if y is None:
@@ -111,7 +115,7 @@ def stream_predict(model, meta: dict, crops: np.ndarray) -> tuple[np.ndarray, np
             y = y[:, -1]
         outs[t - shift] = y[0].numpy()
     has = np.isfinite(outs.reshape(len(outs), -1)).any(1)
-    return outs, has
+    return outs, has, crops
 
 
 def real_ultrasound(path: Path, times: np.ndarray, data: dict) -> np.ndarray:
@@ -210,7 +214,6 @@ def write_images(stem: Path, crops, outs, has, times, data: dict, ultrasound: st
 
 def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     """Predict the tongue from `args.video` with the run's best checkpoint; returns args.out."""
-    from artimap.data.lip2tongue.roi import crop_frames
     from artimap.io.video import write_video
     from artimap.models import load_model
     from artimap.tasks.registry import best_checkpoint
@@ -222,11 +225,10 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     data = meta["data"]
     frames, times = read_lips(video, data["fps"])
     box = choose_box(args.roi, data["rois"], frames, data["fps"])
-    crops = crop_frames(frames, box, data["image_size"])  # (F, S, S)
     threads = torch.get_num_threads()
     torch.set_num_threads(max(1, int(getattr(args, "threads", 1))))
     try:
-        outs, has = stream_predict(model, meta, crops)
+        outs, has, crops = stream_predict(model, meta, frames, box)
     finally:
         torch.set_num_threads(threads)
     if not has.any():

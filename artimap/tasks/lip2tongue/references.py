@@ -21,10 +21,10 @@ import hashlib
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from artimap.data.common import open_array
+from artimap.data.lip2tongue.inputs import thumbnails
 from artimap.fsutil import atomic_write_json
 from artimap.tasks.lip2tongue.scoring import aggregate, clip_subset, save_npz, score_frames
 
@@ -99,10 +99,8 @@ def lip_features(data: str, size: int) -> np.ndarray:
     frames = open_array(data, "frames")
     out = np.empty((len(frames), size * size), np.float32)
     for c in range(0, len(frames), 1024):
-        chunk = np.asarray(frames[c:c + 1024])
-        for k, f in enumerate(chunk):
-            small = cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA)
-            out[c + k] = small.ravel().astype(np.float32) / 255.0
+        chunk = np.asarray(frames[c:c + 1024])  # (F_c, S, S) uint8
+        out[c:c + len(chunk)] = thumbnails(chunk, size)
     return out
 
 
