@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from artimap.bench.registry import BENCHES, Bench
 from artimap.cli import COMMANDS, main
-from artimap.commands.bench import BENCHES
 from artimap.commands.prepare import TASKS
 
 
@@ -46,7 +46,7 @@ def test_bench_stdout_is_only_json(monkeypatch, capsys):
         print("epoch 1 step 2 train 0.5")  # e.g. a training log inside a benchmark
         return {"bench": "noisy", "value": 1}
 
-    monkeypatch.setitem(BENCHES, "noisy", ("fake_bench_module:noisy", "test"))
+    monkeypatch.setitem(BENCHES, "noisy", Bench("fake_bench_module:noisy", "test"))
     monkeypatch.setitem(sys.modules, "fake_bench_module", types.SimpleNamespace(noisy=noisy))
     from artimap.commands import bench
 

@@ -2,11 +2,11 @@
 
 import argparse
 
-from artimap.bench.l2t_data import bench_prepare_l2t
+from artimap.bench.prepare_lip2tongue import bench_prepare_lip2tongue
 
 
 def test_quick_bench_rows():
-    rows = bench_prepare_l2t(argparse.Namespace(quick=True))
+    rows = bench_prepare_lip2tongue(argparse.Namespace(quick=True))
     flows = [r for r in rows if r["stage"] == "crop+resize+flow"]
     assert sorted(r["flow"] for r in flows) == ["dis", "farneback"]
     assert all(r["frames_per_s"] > 0 and r["size"] == 96 for r in flows)

@@ -1,4 +1,5 @@
-"""Speed of the lip2tongue models on CPU (2 threads): streaming vs naive window recomputation.
+"""`artimap bench l2t_models`: speed of the lip2tongue models on CPU (2 threads): streaming vs
+naive window recomputation.
 
 `bench_models(args)` builds the paper-size models with random weights (speed does not depend on
 the weights) and random inputs, and measures, in one process:
@@ -23,13 +24,12 @@ Optical flow is not included (it is computed outside the model); `flow_ms_dis` a
 from __future__ import annotations
 
 import os
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import torch
 
+from artimap.bench.timing import compare, time_once
 from artimap.models.convlstm import build_convlstm
 from artimap.models.streaming import StreamingPredictor, naive_window_predict
 from artimap.models.ts_cnn_lstm import build_ts_cnn_lstm
@@ -37,21 +37,10 @@ from artimap.models.ts_cnn_lstm import build_ts_cnn_lstm
 SIZE = 96
 
 
-def _seconds(fn: Callable[[], Any]) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
 def _interleaved(fns: dict[str, Callable[[], Any]], rounds: int) -> dict[str, float]:
     """Median seconds of each function over `rounds`, run alternately (after one warm-up)."""
-    for fn in fns.values():
-        fn()
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(rounds):
-        for k, fn in fns.items():
-            times[k].append(_seconds(fn))
-    return {k: statistics.median(v) for k, v in times.items()}
+    timed = compare(fns, rounds=rounds, warmup=1)
+    return {k: timed[k].median_s for k in fns}
 
 
 def _pusher(pred: StreamingPredictor, frames: torch.Tensor, flow: torch.Tensor) -> Callable:
@@ -116,7 +105,7 @@ def _convlstm(quick: bool) -> dict[str, Any]:
         for f in frames:  # fill the window (untimed)
             pred.push(f)
     reps = 2 if quick else 3
-    sec = _seconds(lambda: [pred.push(frames[i]) for i in range(reps)])
+    sec = time_once(lambda: [pred.push(frames[i]) for i in range(reps)]).min_s
     return {"convlstm_window_fps": reps / sec, "convlstm_in_size": size}
 
 

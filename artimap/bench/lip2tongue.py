@@ -1,22 +1,21 @@
-"""`artimap bench lip2tongue`: inference and training speed of the lip2tongue models on CPU.
+"""`artimap bench lip2tongue`: training speed of the lip2tongue model on CPU, with the full
+data pipeline against the model alone (the models' inference speed is `artimap bench
+l2t_models`).
 
-- The model numbers of `artimap.bench.l2t_models.bench_models`: streaming fps (one stream, one
-  frame at a time, per-frame feature cache), naive recomputation fps, batched throughput,
-  ConvLSTM, optical flow cost.
-- Training throughput with the full data pipeline against the model alone: a tiny virtual
-  talker corpus is generated and prepared (96 x 96 lips, 128 x 64 ultrasound) in a temporary
-  folder; the same TS-CNN-LSTM trains on batches from `Lip2TongueDataset` + `DataLoader`
-  (memory-mapped arrays, one process) and on the same batches already in memory, interleaved
-  step by step. `pipeline_overhead` = pipeline time / model-only time - 1 (goal <= 0.10).
+A tiny virtual talker corpus is generated and prepared (96 x 96 lips, 128 x 64 ultrasound) in a
+temporary folder; the same TS-CNN-LSTM trains on batches from `Lip2TongueDataset` + `DataLoader`
+(memory-mapped arrays, one process) and on one batch already in memory, interleaved step by
+step. `pipeline_overhead` = pipeline time / model-only time - 1 (goal <= 0.10).
 """
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from artimap.bench.timing import compare, time_once
 
 THREADS = 2
 
@@ -50,8 +49,14 @@ def training_throughput(data: Path, batch: int, steps: int, quick: bool) -> dict
     model = task.build_model().train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     train, _ = task.datasets()
-    loader = iter(DataLoader(train, batch_size=batch, shuffle=True, drop_last=True,
-                             generator=torch.Generator().manual_seed(0)))
+    loader = DataLoader(train, batch_size=batch, shuffle=True, drop_last=True,
+                        generator=torch.Generator().manual_seed(0))
+
+    def batches() -> Iterator[dict]:  # epoch after epoch: a tiny set may hold few batches
+        while True:
+            yield from loader
+
+    stream = batches()
 
     def step(b: dict) -> None:
         loss, _ = task.loss(model, b)
@@ -59,39 +64,29 @@ def training_throughput(data: Path, batch: int, steps: int, quick: bool) -> dict
         loss.backward()
         opt.step()
 
-    memory = next(loader)  # the model-only batches: already decoded tensors
-    step(memory)  # warm-up
-    pipe, only = [], []
-    for _ in range(steps):  # interleaved: both see the same machine load
-        t0 = time.perf_counter()
-        step(next(loader))
-        pipe.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        step(memory)
-        only.append(time.perf_counter() - t0)
-    t_pipe, t_only = statistics.median(pipe), statistics.median(only)
+    memory = next(stream)  # the model-only batch: already decoded tensors
+    # interleaved: both see the same machine load
+    timed = compare({"pipeline": lambda: step(next(stream)), "model_only": lambda: step(memory)},
+                    rounds=steps, warmup=1, baseline="model_only")
+    t_pipe, t_only = timed["pipeline"].median_s, timed["model_only"].median_s
     return {"train_batch": batch, "train_steps": steps,
             "train_samples_per_s_pipeline": batch / t_pipe,
             "train_samples_per_s_model_only": batch / t_only,
-            "pipeline_overhead": t_pipe / t_only - 1.0,
+            "pipeline_overhead": timed.ratio("pipeline") - 1.0,
             "data_ms_per_batch": 1e3 * (t_pipe - t_only)}
 
 
 def bench_lip2tongue(args: Any) -> dict[str, Any]:
-    """All lip2tongue speed numbers as one flat dict (`args.quick`: a smaller problem)."""
+    """lip2tongue training throughput as one flat dict (`args.quick`: a smaller problem)."""
     import torch
 
-    from artimap.bench.l2t_models import bench_models
-
     quick = bool(getattr(args, "quick", False))
+    threads = torch.get_num_threads()
     torch.set_num_threads(THREADS)
     out: dict[str, Any] = {"bench": "lip2tongue", "threads": THREADS, "quick": quick}
-    models = bench_models(args)
-    models.pop("bench", None)
-    out.update(models)
     with tempfile.TemporaryDirectory(prefix="artimap-l2t-bench-") as tmp:
-        t0 = time.perf_counter()
-        data = _prepared(Path(tmp))
-        out["prepare_tiny_s"] = time.perf_counter() - t0
+        prepared = time_once(lambda: _prepared(Path(tmp)))
+        data, out["prepare_tiny_s"] = prepared.value, prepared.min_s
         out.update(training_throughput(data, 8 if quick else 32, 2 if quick else 5, quick))
+    torch.set_num_threads(threads)
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}

@@ -19,41 +19,46 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from artimap.bench.timing import compare, time_once
 
 GOAL_X_REALTIME = 1000.0  # inference, CPU
 RATE = 120.0  # marker frames per second
 CHUNK_S, CONTEXT_S = 8.0, 2.0  # chunked inference: kept window and context each side, s
 
 
-def _speed(model: torch.nn.Module, batch: int, frames: int, device: str, repeats: int,
-           chunk: tuple[int, int] | None = None) -> float:
-    """Seconds of speech per compute second for `batch` sequences of `frames` frames (the
-    fastest of `repeats` timed passes after a warm-up: the least disturbed by other load);
-    chunk = (window, context) frames: one sequence in overlapping windows (`p2f_chunks`)."""
+def _forward(model: torch.nn.Module, batch: int, frames: int, device: str,
+             chunk: tuple[int, int] | None = None) -> Callable[[], torch.Tensor]:
+    """A call of `model` on `batch` random sequences of `frames` frames; chunk = (window,
+    context) frames: one sequence in overlapping windows (`p2f_chunks`)."""
     from artimap.tasks.phone2face.chunks import forward_chunked
 
     x = torch.randint(0, model.config.n_phones, (batch, frames), device=device)  # (B, T)
+    return lambda: model(x) if chunk is None else forward_chunked(model, x[0], *chunk)
 
-    def run() -> torch.Tensor:
-        return model(x) if chunk is None else forward_chunked(model, x[0], *chunk)
 
-    best = float("inf")
+def _speeds(model: torch.nn.Module, device: str, repeats: int, long_s: float, batch: int,
+            utt_s: float) -> dict[str, float]:
+    """Seconds of speech per compute second of one long sequence, the same in chunks, and a
+    batch (each the fastest of `repeats` interleaved passes after a warm-up: the least
+    disturbed by other load)."""
+    n_long, n_utt = int(long_s * RATE), int(utt_s * RATE)
+    runs = {"single": _forward(model, 1, n_long, device),
+            "single_chunked": _forward(model, 1, n_long, device,
+                                       (int(CHUNK_S * RATE), int(CONTEXT_S * RATE))),
+            "batched": _forward(model, batch, n_utt, device)}
+    speech = {"single": n_long / RATE, "single_chunked": n_long / RATE,
+              "batched": batch * n_utt / RATE}
+    sync = torch.cuda.synchronize if device == "cuda" else None
     with torch.inference_mode():
-        run()  # warm-up
-        for _ in range(repeats):
-            if device == "cuda":
-                torch.cuda.synchronize()
-            t0 = time.perf_counter()
-            run()
-            if device == "cuda":
-                torch.cuda.synchronize()
-            best = min(best, time.perf_counter() - t0)
-    return batch * frames / RATE / best
+        timed = compare(runs, rounds=repeats, warmup=1, sync=sync)
+    return {k: speech[k] / timed[k].min_s for k in runs}
 
 
 def inference_speed(quick: bool) -> dict[str, Any]:
@@ -66,14 +71,8 @@ def inference_speed(quick: bool) -> dict[str, Any]:
     for device in devices:
         torch.manual_seed(0)
         model = build({"n_phones": 40, "n_out": 132}).to(device).eval()
-        repeats = 1 if quick else 3
-        single = _speed(model, 1, int(long_s * RATE), device, repeats)
-        chunked = _speed(model, 1, int(long_s * RATE), device, repeats,
-                         (int(CHUNK_S * RATE), int(CONTEXT_S * RATE)))
-        many = _speed(model, batch, int(utt_s * RATE), device, repeats)
-        out[device] = {"x_realtime_single": round(single, 1),
-                       "x_realtime_single_chunked": round(chunked, 1),
-                       "x_realtime_batched": round(many, 1),
+        x = _speeds(model, device, 1 if quick else 3, long_s, batch, utt_s)
+        out[device] = {**{f"x_realtime_{k}": round(v, 1) for k, v in x.items()},
                        "single_utterance_s": long_s, "chunk_s": CHUNK_S, "context_s": CONTEXT_S,
                        "batch": batch, "batch_utterance_s": utt_s}
     cpu = out["cpu"]
@@ -107,27 +106,31 @@ def chunk_deviation(run_dir: Path, window_s: float = CHUNK_S,
     return out
 
 
-def _epoch_seconds(ds, model, batch_sampler, seed: int = 0) -> tuple[float, float]:
-    """(seconds for one training epoch, share of padded frames) over `batch_sampler`."""
+def _epoch(ds, model, batch_sampler, seed: int = 0) -> Callable[[], float]:
+    """A function that trains `model` one epoch over `batch_sampler` and returns the share of
+    padded frames."""
     from torch.utils.data import DataLoader
 
     from artimap.data.phone2face.dataset import collate_padded
 
-    torch.manual_seed(seed)
     loader = DataLoader(ds, batch_sampler=batch_sampler, collate_fn=collate_padded)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    real = padded = 0
-    t0 = time.perf_counter()
-    for batch in loader:
-        y, mask = batch["markers"], batch["mask"].float()  # (B, T, D)
-        pred = model(batch["phones"], batch["lengths"])  # (B, T, D)
-        loss = (((pred - y) ** 2) * mask).sum() / mask.sum().clamp(min=1)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        real += int(batch["lengths"].sum())
-        padded += batch["phones"].numel()
-    return time.perf_counter() - t0, 1 - real / max(padded, 1)
+
+    def run() -> float:
+        torch.manual_seed(seed)
+        real = padded = 0
+        for batch in loader:
+            y, mask = batch["markers"], batch["mask"].float()  # (B, T, D)
+            pred = model(batch["phones"], batch["lengths"])  # (B, T, D)
+            loss = (((pred - y) ** 2) * mask).sum() / mask.sum().clamp(min=1)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            real += int(batch["lengths"].sum())
+            padded += batch["phones"].numel()
+        return 1 - real / max(padded, 1)
+
+    return run
 
 
 def training_speed(prepared: Path, hidden: int, bucket_batch: int) -> dict[str, Any]:
@@ -142,18 +145,22 @@ def training_speed(prepared: Path, hidden: int, bucket_batch: int) -> dict[str, 
     n_out = ds[0]["markers"].shape[1]
     n_phones = len(load_phone_set(prepared))
     out: dict[str, Any] = {"train_utterances": len(ds), "hidden": hidden}
-    for name, sampler in (
-        ("minibatch_2", BatchSampler(RandomSampler(ds, generator=torch.Generator().manual_seed(0)),
-                                     2, drop_last=False)),
-        (f"bucketed_{bucket_batch}", BucketBatchSampler(ds.lengths, bucket_batch, seed=0)),
-    ):
-        torch.manual_seed(0)
-        model = build({"n_phones": n_phones, "n_out": n_out, "hidden": hidden})
-        seconds, pad = _epoch_seconds(ds, model, sampler)
-        out[name] = {"epoch_s": round(seconds, 3), "padding": round(pad, 3),
-                     "steps": len(sampler)}
-    out["epoch_time_ratio"] = round(out["minibatch_2"]["epoch_s"]
-                                    / out[f"bucketed_{bucket_batch}"]["epoch_s"], 2)
+    bucketed = f"bucketed_{bucket_batch}"
+    samplers = {
+        "minibatch_2": BatchSampler(RandomSampler(ds, generator=torch.Generator().manual_seed(0)),
+                                    2, drop_last=False),
+        bucketed: BucketBatchSampler(ds.lengths, bucket_batch, seed=0),
+    }
+    epochs = {}
+    for name, sampler in samplers.items():
+        torch.manual_seed(0)  # the same initial weights for both
+        epochs[name] = _epoch(ds, build({"n_phones": n_phones, "n_out": n_out,
+                                         "hidden": hidden}), sampler)
+    timed = compare(epochs, rounds=1, warmup=0, baseline=bucketed)
+    for name, sampler in samplers.items():
+        out[name] = {"epoch_s": round(timed[name].min_s, 3),
+                     "padding": round(timed[name].value, 3), "steps": len(sampler)}
+    out["epoch_time_ratio"] = round(timed.ratio("minibatch_2"), 2)
     return out
 
 
@@ -167,10 +174,10 @@ def convergence(prepared: Path, run_root: Path, epochs: int, hidden: int) -> dic
                 "init": "injected", "model_config": {"hidden": hidden},
                 "train": {"epochs": epochs, "device": "cpu", "progress": False}}
         module, cfg = resolve_config(data)
-        t0 = time.perf_counter()
-        state = train_run(module, cfg, run_root / name)
+        run = time_once(partial(train_run, module, cfg, run_root / name))
+        state = run.value
         out[name] = {"best_epoch": state.best_epoch, "best_val": round(state.best_val, 5),
-                     "seconds": round(time.perf_counter() - t0, 1)}
+                     "seconds": round(run.min_s, 1)}
     return out
 
 

@@ -1,7 +1,8 @@
-"""Throughput of the lip2tongue data path: prepare-time crop + resize + flow, and clip reads.
+"""`artimap bench prepare_lip2tongue`: throughput of the lip2tongue data path, prepare-time crop
++ resize + flow, and clip reads.
 
-`bench_prepare_l2t(args)` returns one dict per measurement (the `artimap bench` command prints
-each as a JSON line). Prepare throughput is per worker (OpenCV limited to one thread, as each
+`bench_prepare_lip2tongue(args)` returns one dict per measurement (the `artimap bench` command
+prints each as a JSON line). Prepare throughput is per worker (OpenCV limited to one thread, as each
 prepare worker is when several run); the goal is 600 frames/s at 96x96, 10x real time at 60
 fps. Clip reads are random-access `Lip2TongueDataset` items (N = 7) from a synthetic prepared
 folder just written, so the page cache is warm.
@@ -10,12 +11,12 @@ folder just written, so the page cache is warm.
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from artimap.bench.timing import compare, time_once
 from artimap.data.lip2tongue.flow import METHODS
 from artimap.data.lip2tongue.inputs import compute_flow, crop_frames
 from artimap.data.lip2tongue.roi import Box
@@ -24,23 +25,27 @@ from artimap.testing.lip2tongue import MOUTH_BOX, lip_frames
 GOAL_FRAMES_PER_S = 600.0
 
 
-def bench_flow(n_frames: int, method: str, size: int = 96) -> dict:
-    """Frames/s of crop (from 320x240 video) + grayscale + resize + flow, one thread."""
+def bench_flow(n_frames: int, methods: tuple[str, ...] = METHODS, size: int = 96) -> list[dict]:
+    """Frames/s of crop (from 320x240 video) + grayscale + resize + flow, one thread, one row
+    per flow method (the methods run one after the other, once each)."""
     video = lip_frames(n_frames, 60.0, hw=(240, 320))
     x, y, w, h = MOUTH_BOX
     box = Box(2 * x - 20, 2 * y - 20, 2 * w + 40, 2 * h + 40)  # the fake mouth, scaled to 320x240
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     try:
-        start = time.perf_counter()
-        compute_flow(crop_frames(video, box, size), method)
-        seconds = time.perf_counter() - start
+        timed = compare({m: (lambda m=m: compute_flow(crop_frames(video, box, size), m))
+                         for m in methods}, rounds=1, warmup=0)
     finally:
         cv2.setNumThreads(threads)
-    fps = n_frames / seconds
-    return {"bench": "prepare_lip2tongue", "stage": "crop+resize+flow", "flow": method,
-            "size": size, "frames": n_frames, "threads": 1, "frames_per_s": round(fps, 1),
-            "x_realtime_60fps": round(fps / 60.0, 2), "goal_frames_per_s": GOAL_FRAMES_PER_S}
+    rows = []
+    for method in methods:
+        fps = n_frames / timed[method].min_s
+        rows.append({"bench": "prepare_lip2tongue", "stage": "crop+resize+flow", "flow": method,
+                     "size": size, "frames": n_frames, "threads": 1,
+                     "frames_per_s": round(fps, 1), "x_realtime_60fps": round(fps / 60.0, 2),
+                     "goal_frames_per_s": GOAL_FRAMES_PER_S})
+    return rows
 
 
 def write_synthetic_prepared(folder: Path, n_utterances: int, n_frames: int,
@@ -72,20 +77,21 @@ def bench_read(n_utterances: int, n_frames: int, n_reads: int, clip_len: int = 7
         ds = Lip2TongueDataset(tmp, "train", clip_len=clip_len)
         order = np.random.default_rng(1).integers(0, len(ds), n_reads)
         ds[0]  # map the files once
-        start = time.perf_counter()
-        for i in order:
-            ds[int(i)]
-        seconds = time.perf_counter() - start
+
+        def read_all() -> None:  # keeps no clip: memory stays flat however many reads
+            for i in order:
+                ds[int(i)]
+
+        seconds = time_once(read_all).min_s
     return {"bench": "prepare_lip2tongue", "stage": "dataset read", "clip_len": clip_len,
             "access": "random", "frames_in_dataset": n_utterances * n_frames,
             "reads": n_reads, "clips_per_s": round(n_reads / seconds, 1)}
 
 
-def bench_prepare_l2t(args) -> list[dict]:
+def bench_prepare_lip2tongue(args) -> list[dict]:
     """All measurements; `args.quick` (if present and true) makes them small."""
     quick = bool(getattr(args, "quick", False))
-    n = 120 if quick else 900
-    rows = [bench_flow(n, method) for method in METHODS]
+    rows = bench_flow(120 if quick else 900)
     if quick:
         rows.append(bench_read(4, 250, 200))
     else:

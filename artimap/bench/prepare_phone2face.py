@@ -1,6 +1,6 @@
-"""phone2face data throughput: `prepare` (motion frames per second per worker) and reading the
-prepared dataset through the bucketing sampler and `collate_padded` (utterances and frames per
-second).
+"""`artimap bench prepare_phone2face`: phone2face data throughput: `prepare` (motion frames per
+second per worker) and reading the prepared dataset through the bucketing sampler and
+`collate_padded` (utterances and frames per second).
 
 Without `args.corpus` it writes a marker-only corpus in a temporary folder: per utterance a C3D
 of 44 face + 4 head markers at 120 fps (smooth motion, rigid head motion, 0.1 mm noise, ~1%
@@ -10,11 +10,13 @@ occluded samples) and a TextGrid. Corpus writing is not timed.
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+
+from artimap.bench.timing import time_once
 
 HEAD = ["head_front", "head_left", "head_right", "head_top"]
 N_FACE = 44
@@ -73,21 +75,26 @@ def _read_rate(prepared: Path, batch_size: int, passes: int) -> dict:
     ds = Phone2FaceDataset(prepared, "train", normalise=True)
     sampler = BucketBatchSampler(ds.lengths, batch_size, shuffle=True, seed=0)
     collate_padded([ds[0]])  # warm up: map the files, first torch calls
-    start = time.perf_counter()
-    utts = frames = 0
-    for epoch in range(passes):
-        sampler.set_epoch(epoch)
-        for idx in sampler:
-            batch = collate_padded([ds[i] for i in idx])
-            utts += len(idx)
-            frames += int(batch["lengths"].sum())
-    wall = time.perf_counter() - start
+
+    def read_all() -> tuple[int, int]:
+        """(utterances, frames) read in `passes` epochs of padded batches."""
+        utts = frames = 0
+        for epoch in range(passes):
+            sampler.set_epoch(epoch)
+            for idx in sampler:
+                batch = collate_padded([ds[i] for i in idx])
+                utts += len(idx)
+                frames += int(batch["lengths"].sum())
+        return utts, frames
+
+    run = time_once(read_all)
+    (utts, frames), wall = run.value, run.min_s
     return {"bench": "read_phone2face", "batch_size": batch_size, "utterances": utts,
             "frames": frames, "wall_s": round(wall, 3),
             "utterances_per_s": round(utts / wall, 1), "frames_per_s": round(frames / wall)}
 
 
-def bench_prepare_p2f(args: argparse.Namespace) -> list[dict]:
+def bench_prepare_phone2face(args: argparse.Namespace) -> list[dict]:
     """Prepare a corpus with one worker, then read it back; two JSON-ready dicts."""
     from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
 
@@ -100,11 +107,9 @@ def bench_prepare_p2f(args: argparse.Namespace) -> list[dict]:
             cfg = PrepareConfig(head_markers=",".join(HEAD), fallback="sil")
         else:
             cfg, n_frames = PrepareConfig(fallback="sil"), None
-        start = time.perf_counter()
-        out = prepare_phone2face(corpus, Path(tmp) / "prepared", cfg, workers=1)
-        wall = time.perf_counter() - start
-        import json
-
+        run = time_once(lambda: prepare_phone2face(corpus, Path(tmp) / "prepared", cfg,
+                                                   workers=1))
+        out, wall = run.value, run.min_s
         manifest = json.loads((out / "manifest.json").read_text())
         n_frames = n_frames or sum(e["n_frames_in"] for e in manifest["utterances"])
         prep = {"bench": "prepare_phone2face", "quick": quick, "workers": 1,
