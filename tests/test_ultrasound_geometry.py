@@ -1,6 +1,7 @@
 """Probe geometry: round trips raw <-> polar <-> mm <-> fan pixels, one centre convention that
 every user agrees with, and the evidence for it on real AAA data."""
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -113,3 +114,13 @@ def test_convention_fits_aaa_splines_better():
     good, at = s.confidence >= 50, s.frame_indices(params)
     chosen, half_off = _ridge(geo, s, frames, good, at), _ridge(other, s, frames, good, at)
     assert chosen > half_off + 1.0  # measured 63.1 vs 61.1
+
+
+def test_no_other_module_computes_a_centre_scanline():
+    root = Path(__file__).resolve().parents[1] / "artimap"
+    pattern = re.compile(r"(num_vectors|nv)\s*(-\s*1\s*\)?)?\s*/\s*2|NumVectors\s*/\s*2")
+    found = [f"{p.relative_to(root)}:{n}" for p in sorted(root.rglob("*.py"))
+             if p.name != "geometry.py"
+             for n, line in enumerate(p.read_text().splitlines(), 1)
+             if pattern.search(line.split("#")[0])]
+    assert not found, "centre scanline computed outside ultrasound/geometry.py: " + str(found)
