@@ -14,6 +14,7 @@ from artimap.data.lip2tongue import Lip2TongueDataset, load_normalisation
 from artimap.data.lip2tongue.prepare import prepare
 from artimap.data.lip2tongue.utterance import Settings
 from artimap.testing.lip2tongue import POINT_NAMES, lip_frames, ult_value, write_fake_corpus
+from artimap.ultrasound.geometry import FanImage
 
 T0, ULT_FPS = 0.2, 81.5  # the fake corpus's clock
 
@@ -118,6 +119,9 @@ def test_fan_dis_manual_roi_and_split_lists(tmp_path):
     targets = np.load(tmp_path / "o/targets.npy")
     assert targets.shape[1:] == (24, 40)
     assert targets[0, 0, 0] == 0 and targets[0, 12, 20] > 0  # background outside the fan
+    fan = FanImage.from_dict(m["fan_image"])  # the exact geometry of the fan targets
+    assert fan.size == (24, 40) and not fan.flip_vertical
+    assert (fan.mask() == (targets > 0).any(0)).mean() > 0.9
     assert np.load(tmp_path / "o/frames.npy").shape[1:] == (48, 48)
 
 

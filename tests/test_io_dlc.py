@@ -11,6 +11,7 @@ from artimap.errors import ArtimapError
 from artimap.io.aaa_spline import read_aaa_splines
 from artimap.io.dlc import read_dlc_csv
 from artimap.io.ult import read_param, read_ult
+from artimap.ultrasound.geometry import ProbeGeometry
 
 DATA = Path(__file__).resolve().parents[1] / "../shared/data"
 LABELS = DATA / "ultrasound_labels/labeled-data"
@@ -127,7 +128,7 @@ def test_spline_angle_convention_hits_tongue_ridge():
     frames = read_ult(FILE156 / "File156.ult", params)
     s = read_aaa_splines(FILE156 / "File156_splines.csv")
     good = s.confidence >= 50
-    raw = s.to_raw(params)  # (F, K, 2)
+    raw = np.stack(ProbeGeometry.from_params(params).polar_to_raw(s.r_mm, s.theta), -1)  # (F, K, 2)
     mirrored = raw.copy()
     mirrored[..., 0] = params.num_vectors - 1 - raw[..., 0]
 

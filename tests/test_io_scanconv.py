@@ -2,9 +2,12 @@
 
 The reference (../shared/data/aaa_scanconv, 496x302 fans of 64x842 raw frames) draws the probe
 at the bottom (palate up), scanline 0 on the left, white background, at 1/3 pixel per echo
-sample over the fan's bounding box. Measure: Pearson correlation of the pixels inside both fans.
+sample over the fan's bounding box, with the fan's axis at scanline NV/2: half a scanline past
+AAA's own axis (`artimap.ultrasound.geometry`), so it is converted here with that tool's centre.
+Measure: Pearson correlation of the pixels inside both fans.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -12,6 +15,7 @@ import numpy as np
 import pytest
 
 from artimap.io.ult import UltParams, read_param, read_ult
+from artimap.ultrasound.geometry import ProbeGeometry
 from artimap.ultrasound.scanconv import ScanConverter, scan_convert
 
 DATA = Path(__file__).resolve().parents[1] / "../shared/data"
@@ -62,7 +66,7 @@ def test_bright_dot_lands_where_raw_to_image_says():
 def test_default_size_square_pixels_and_mm():
     sc = ScanConverter(PARAMS)
     assert max(sc.out_size) == 512 and sc.sx == sc.sy
-    x_mm, y_mm = sc.raw_to_mm(np.array([16.0, 0.0]), np.array([0.0, 0.0]))
+    x_mm, y_mm = sc.raw_to_mm(np.array([sc.geometry.centre, 0.0]), np.array([0.0, 0.0]))
     np.testing.assert_allclose([x_mm[0], y_mm[0]], [0, 30 / PARAMS.pixels_per_mm], atol=1e-12)
     assert x_mm[1] < 0  # scanline 0 is on the left
     with pytest.raises(ValueError, match="not both"):
@@ -81,9 +85,11 @@ def test_matches_reference_fans():
         pytest.skip("../shared/data not present (scan-conversion reference)")
     params = read_param(REF / "sample_recording/sample_01US.txt")
     assert (params.num_vectors, params.pix_per_vector) == (64, 842)
-    iso = ScanConverter(params, scale=1 / 3)
+    tool = replace(ProbeGeometry.from_params(params), centre=params.num_vectors / 2)
+    iso = ScanConverter(params, scale=1 / 3, geometry=tool)
     assert iso.out_size == (302, 496)  # the reference's size follows from 1/3 px per sample
-    sc = ScanConverter(params, (302, 496), flip_vertical=True, background=255)
+    assert ScanConverter(params, scale=1 / 3).out_size == (301, 496)  # AAA's symmetric fan
+    sc = ScanConverter(params, (302, 496), flip_vertical=True, background=255, geometry=tool)
     for i in range(3):
         raw, fan = _reference(i)
         out = sc(raw)
@@ -91,7 +97,8 @@ def test_matches_reference_fans():
         assert (sc.mask == (fan != 255)).mean() > 0.995  # same fan outline
         corr = np.corrcoef(out[inside].astype(float), fan[inside].astype(float))[0, 1]
         assert corr > 0.97, f"frame {i}: in-fan Pearson r = {corr:.4f}"  # measured 0.982-0.983
-        wrong = scan_convert(raw, params, (302, 496), background=255)  # no flip: upside down
+        wrong = scan_convert(raw, params, (302, 496), background=255,
+                             geometry=tool)  # no flip: upside down
         corr_wrong = np.corrcoef(wrong[inside].astype(float), fan[inside].astype(float))[0, 1]
         assert corr_wrong < 0.5
 

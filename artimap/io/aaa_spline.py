@@ -5,13 +5,11 @@ One header row, then one row per traced ultrasound frame:
     surname/given names, date and time, time in recording (s), prompt, K,
     K radii (mm), K angles (rad), K confidences (0..100)
 
-Angle convention (checked against the raw File156 frames, see the tests): r is measured from the
-probe's virtual origin, so echo sample = r * PixelsPerMm - ZeroOffset; the angle is 0 along the
-central scanline and grows towards higher scanline indices, scanline = (NV - 1)/2 + phi / Angle.
-Sampling the raw frames along the splines converted this way lands on the bright tongue ridge;
-the opposite sign or measuring r from the first sample does not. Cartesian mm place the probe
-origin at (0, 0), x = r sin(phi) towards higher scanlines (the image's right in `ScanConverter`'s
-default orientation), y = r cos(phi) away from the probe.
+Polar convention: r is measured from the probe's virtual origin (mm), the angle from the fan's
+axis (rad), growing towards higher scanline indices; the raw (scanline, sample) of a point
+follows from the recording's geometry (`artimap.ultrasound.geometry.ProbeGeometry.polar_to_raw`,
+checked against the raw File156 frames in the tests). Cartesian mm place the probe origin at
+(0, 0), x = r sin(phi) towards higher scanlines, y = r cos(phi) away from the probe.
 """
 
 from __future__ import annotations
@@ -58,12 +56,6 @@ class AaaSplines:
         first = round((self.times[0] - params.time_first_frame) * params.frames_per_sec)
         steps = np.maximum(1, np.rint(np.diff(self.times) * params.frames_per_sec)).astype(int)
         return first + np.concatenate([[0], np.cumsum(steps)])
-
-    def to_raw(self, params: UltParams) -> np.ndarray:
-        """(F, K, 2) fractional raw (scanline, sample) of every spline point."""
-        scanline = (params.num_vectors - 1) / 2 + self.theta / params.angle
-        sample = self.r_mm * params.pixels_per_mm - params.zero_offset
-        return np.stack([scanline, sample], -1)
 
 
 def _number(path: Path, text: str, line: int, what: str) -> float:

@@ -6,7 +6,7 @@
 
 frame: ultrasound frame index; time_s: its time on the audio clock (TimeInSecsOfFirstFrame +
 frame / FramesPerSec); point: 0 at the tongue root to K-1 at the tip; scanline, sample:
-fractional raw coordinates in the `.ult` frame (see `artimap.ultrasound.scanconv` for the geometry);
+fractional raw coordinates in the `.ult` frame (see `artimap.ultrasound.geometry`);
 x_mm, y_mm: the point in the midsagittal plane relative to the probe's virtual origin, x
 towards the tongue tip (towards scanline NV-1), y away from the probe (down in a fan image
 drawn with the probe at the top).

@@ -7,13 +7,11 @@ Rayleigh-distributed; a depth gain attenuates far samples; the hyoid (root side)
 mandible (tip side) shadow the edge scanlines beyond the bone; every few seconds the probe
 loses contact on a block of scanlines for some frames.
 
-Tongue geometry (as AAA and `artimap.ultrasound.scanconv` use it): the probe's virtual origin sits
-under the chin; a direction is the angle phi from the fan's axis, positive towards the tongue
-tip, and scanline i looks along phi = (i - NV/2) * Angle. A point at radius r mm reads
-
-    scanline = NV/2 + phi / Angle        sample = r * PixelsPerMm - ZeroOffset
-    x_mm = r sin(phi)  (towards the tip)  y_mm = r cos(phi)  (away from the probe: downward in
-                                                             the fan image with the probe on top)
+Tongue geometry: `artimap.ultrasound.geometry.ProbeGeometry` of the recording's parameters.
+The probe's virtual origin sits under the chin; a direction is the angle phi from the fan's
+axis, positive towards the tongue tip (towards higher scanlines); a point at radius r mm lies at
+x_mm = r sin(phi) (towards the tip), y_mm = r cos(phi) (away from the probe: downward in the
+fan image with the probe on top).
 
 The surface is a radius profile r(phi): a dome whose hump moves up with tongue-body height and
 forward with tongue-body front, a blade bump raised by the tip, a root segment moved by root
@@ -31,6 +29,7 @@ from artimap.io.ult import UltParams
 from artimap.synth.phones import PARAMS
 from artimap.synth.presets import Preset
 from artimap.synth.speaker import Speaker, gaps, smooth_noise
+from artimap.ultrasound.geometry import ProbeGeometry
 
 LEVELS = 8  # quantised surface-echo strengths
 _JAW = PARAMS.index("jaw")
@@ -62,18 +61,6 @@ def contour_points(state: np.ndarray, sp: Speaker, k: int) -> tuple[np.ndarray, 
     frac = np.linspace(0.0, 1.0, k)
     phi = ROOT_PHI + (tip_angle(state)[:, None] - ROOT_PHI) * frac  # (F, K)
     return phi, tongue_radius(state, phi, sp)
-
-
-def polar_to_raw(
-    phi: np.ndarray, r_mm: np.ndarray, nv: int, angle: float, ppm: float, zero_offset: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Fractional raw coordinates (scanline, sample) of points (phi, r_mm), any shape."""
-    return nv / 2 + phi / angle, r_mm * ppm - zero_offset
-
-
-def polar_to_mm(phi: np.ndarray, r_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Midsagittal (x_mm towards the tip, y_mm away from the probe) of points (phi, r_mm)."""
-    return r_mm * np.sin(phi), r_mm * np.cos(phi)
 
 
 def ult_params(preset: Preset, sp: Speaker) -> UltParams:
@@ -147,7 +134,7 @@ def render_ultrasound(
     """Raw frames (F, NV, PPV) uint8 for articulatory states (F, N) at frame times (F,) s."""
     nv, ppv, ppm = prm.num_vectors, prm.pix_per_vector, prm.pixels_per_mm
     n = len(times)
-    phi = (np.arange(nv) - nv / 2) * prm.angle  # (NV,)
+    phi = ProbeGeometry.from_params(prm).theta(np.arange(nv))  # (NV,) scanline directions
     radius = tongue_radius(state, phi, sp)  # (F, NV) mm
     surface = np.round(radius * ppm - prm.zero_offset).astype(np.intp)  # (F, NV) samples
     level = _echo_level(state, phi, sp, radius)

@@ -24,13 +24,8 @@ from artimap.synth.lips import render_lips
 from artimap.synth.presets import ARTIC_FPS, AUDIO_RATE, MARKERS_FPS, VIDEO_FPS, Preset, get_preset
 from artimap.synth.sentences import Script, make_script
 from artimap.synth.speaker import STREAMS, Speaker, make_speaker, stream_rng, utterance_id
-from artimap.synth.ultrasound import (
-    contour_points,
-    polar_to_mm,
-    polar_to_raw,
-    render_ultrasound,
-    ult_params,
-)
+from artimap.synth.ultrasound import contour_points, render_ultrasound, ult_params
+from artimap.ultrasound.geometry import ProbeGeometry
 
 _EPOCH = datetime.datetime(2019, 10, 21, 9, 30, 0)  # recording dates count from here
 
@@ -94,8 +89,9 @@ def _date(speaker: int, index: int) -> str:
 
 def _contours(state: np.ndarray, sp: Speaker, prm: UltParams, k: int):
     phi, r = contour_points(state, sp, k)  # (U, K) each
-    raw = polar_to_raw(phi, r, prm.num_vectors, prm.angle, prm.pixels_per_mm, prm.zero_offset)
-    return np.stack(raw, -1), np.stack(polar_to_mm(phi, r), -1)  # (U, K, 2) each
+    geo = ProbeGeometry.from_params(prm)
+    raw = np.stack(geo.polar_to_raw(r, phi), -1)  # (U, K, 2) scanline, sample
+    return raw, np.stack(geo.polar_to_mm(r, phi), -1)  # (U, K, 2) x, y mm
 
 
 def _timed(timings: dict | None, key: str, fn, *args):

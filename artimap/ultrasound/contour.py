@@ -17,7 +17,8 @@ depths are median-filtered and Savitzky-Golay smoothed within runs.
 
 Defaults were chosen on the hand-labelled images of `ultrasound_labels`
 (`artimap.ultrasound.contour_eval`).
-Run predicted and real frames through the same function, settings and `FanGeometry`.
+Run predicted and real frames through the same function, settings and fan geometry: the exact
+`FanImage` when the fan was scan-converted here, an estimated `FanGeometry` otherwise.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 from scipy.signal import savgol_filter
+
+from artimap.ultrasound.geometry import FanImage, ProbeGeometry
 
 
 @dataclass(frozen=True)
@@ -221,8 +224,9 @@ def estimate_fan(frames: np.ndarray, probe: str = "bottom", mask: np.ndarray | N
     """Fan geometry of scan-converted images (F, H, W) or (H, W) of unknown origin.
 
     The two straight sides of the fan's data mask (see `fan_mask`) are fitted by robust lines;
-    their crossing is the apex; radii span the mask's pixels. Use the exact geometry instead
-    when the images were scan-converted from raw data here.
+    their crossing is the apex; radii span the mask's pixels. Only for fans of unknown origin
+    (e.g. screen-captured videos): when the images were scan-converted from raw data here,
+    pass their exact `FanImage` to `extract_fan` instead.
     """
     m = fan_mask(frames) if mask is None else np.asarray(mask, bool)
     m = m[::-1] if probe == "top" else m  # work in the probe-at-the-bottom view
@@ -253,49 +257,65 @@ def estimate_fan(frames: np.ndarray, probe: str = "bottom", mask: np.ndarray | N
                        (min(ang), max(ang)), probe)
 
 
-def _ray_grid(geo: FanGeometry, n_rays: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pixel coordinates (x, y) of the polar grid (n_rays, n_r), and the ray angles (n_rays,)."""
+def scanline_spacing(geometry: ProbeGeometry) -> float:
+    """Distance between neighbouring scanlines in echo samples at mid-depth (the `spacing` of
+    `extract_raw` for a fan probe)."""
+    return (geometry.zero_offset + geometry.pix_per_vector / 2) * geometry.angle
+
+
+def _rays(geo: FanGeometry | FanImage, n_rays: int
+          ) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Search rays from the apex: start and step pixel vectors (n_rays, 2) each (x, y), the
+    number of steps along a ray, and the distance between neighbouring rays in steps.
+
+    A known `FanImage` is searched along its scanline directions at about one pixel per step
+    (pixels need not be square); an estimated `FanGeometry` at one pixel per step."""
+    if isinstance(geo, FanImage):
+        (t0, t1), (r0, r1) = geo.geometry.theta_span, geo.geometry.r_span_mm
+        pad = 0.02 * (t1 - t0)
+        theta = np.linspace(t0 + pad, t1 - pad, n_rays)
+        dr = 1.0 / max(geo.sx, geo.sy)  # mm per step: one pixel along the finer axis
+        start = np.stack(geo.mm_to_pixel(*ProbeGeometry.polar_to_mm(r0, theta)), -1)
+        step = np.stack(geo.mm_to_pixel(*ProbeGeometry.polar_to_mm(r0 + dr, theta)), -1) - start
+        return start, step, int((r1 - r0) / dr), 0.5 * (r0 + r1) * (theta[1] - theta[0]) / dr
     pad = 0.02 * (geo.angles[1] - geo.angles[0])
     phi = np.linspace(geo.angles[0] + pad, geo.angles[1] - pad, n_rays)
-    r = np.arange(geo.r_min, geo.r_max)
     up = -1.0 if geo.probe == "bottom" else 1.0
-    x = geo.origin[0] + r[None] * np.sin(phi)[:, None]
-    y = geo.origin[1] + up * r[None] * np.cos(phi)[:, None]
-    return x, y, phi
+    step = np.stack([np.sin(phi), up * np.cos(phi)], -1)  # one pixel
+    start = np.asarray(geo.origin) + geo.r_min * step
+    n = len(np.arange(geo.r_min, geo.r_max))
+    return start, step, n, 0.5 * (geo.r_min + geo.r_max) * (phi[1] - phi[0])
 
 
 def extract_fan(
-    frames: np.ndarray, geometry: FanGeometry | None = None, cfg: ContourConfig | None = None,
-    n_rays: int = 160, mask: np.ndarray | None = None,
+    frames: np.ndarray, geometry: FanGeometry | FanImage | None = None,
+    cfg: ContourConfig | None = None, n_rays: int = 160, mask: np.ndarray | None = None,
 ) -> np.ndarray:
     """Contours of fan images (F, H, W) or (H, W), searched along rays from the apex.
 
-    geometry: the fan (default `estimate_fan(frames)`); mask: (H, W) data mask (default
-    `fan_mask(frames)`). The images are resampled (bilinear) on n_rays rays at 1-pixel radial
-    steps and searched like raw scanlines. Returns (F, n_rays, 2) (or (n_rays, 2)) points
-    (x, y) in pixels of the input images, NaN for rejected rays. For predicted frames, pass
-    the geometry (and mask) estimated on the real ones, so both are searched identically.
+    geometry: the exact `FanImage` when the images were scan-converted here (prepare records
+    it), else an estimated `FanGeometry` (default `estimate_fan(frames)`, e.g. for a
+    screen-captured fan video). mask: (H, W) data mask (default: the `FanImage`'s fan, else
+    `fan_mask(frames)`). The images are resampled (bilinear) on n_rays rays at about 1-pixel
+    radial steps and searched like raw scanlines. Returns (F, n_rays, 2) (or (n_rays, 2))
+    points (x, y) in pixels of the input images, NaN for rejected rays. For predicted frames,
+    pass the geometry (and mask) of the real ones, so both are searched identically.
     """
     import cv2
 
     x, single = _stack(frames)
-    m = fan_mask(x) if mask is None else np.asarray(mask, bool)
+    if mask is None:
+        mask = geometry.mask() if isinstance(geometry, FanImage) else fan_mask(x)
+    m = np.asarray(mask, bool)
     geo = geometry or estimate_fan(x, mask=m)
-    gx, gy, phi = _ray_grid(geo, n_rays)  # (n_rays, n_r), (n_rays, n_r), (n_rays,)
-    mx, my = gx.astype(np.float32), gy.astype(np.float32)
+    start, step, n_steps, spacing = _rays(geo, n_rays)  # (n_rays, 2) each
+    k = np.arange(n_steps, dtype=np.float64)
+    mx = (start[:, :1] + k * step[:, :1]).astype(np.float32)  # (n_rays, n_steps)
+    my = (start[:, 1:] + k * step[:, 1:]).astype(np.float32)
     prof = np.stack([cv2.remap(np.ascontiguousarray(f, dtype=np.float32), mx, my,
                                cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT) for f in x])
     valid = cv2.remap(m.astype(np.uint8), mx, my, cv2.INTER_NEAREST,
-                      borderMode=cv2.BORDER_CONSTANT) > 0  # (n_rays, n_r)
-    spacing = 0.5 * (geo.r_min + geo.r_max) * (phi[1] - phi[0])  # pixels between rays
+                      borderMode=cv2.BORDER_CONSTANT) > 0  # (n_rays, n_steps)
     depth = contour_depths(prof, valid, cfg, spacing)  # (F, n_rays), NaN = rejected
-    return _ray_points(geo, phi, depth, single)
-
-
-def _ray_points(geo: FanGeometry, phi: np.ndarray, depth: np.ndarray, single: bool
-                ) -> np.ndarray:
-    """Depths (F, n_rays) along rays at angles phi -> points (F, n_rays, 2) (x, y) pixels."""
-    r = geo.r_min + depth
-    up = -1.0 if geo.probe == "bottom" else 1.0
-    pts = np.stack([geo.origin[0] + r * np.sin(phi), geo.origin[1] + up * r * np.cos(phi)], -1)
+    pts = start + depth[..., None] * step  # (F, n_rays, 2) x, y
     return pts[0] if single else pts

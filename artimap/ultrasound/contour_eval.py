@@ -30,7 +30,9 @@ from artimap.ultrasound.contour import (
     extract_fan,
     extract_raw,
     fan_mask,
+    scanline_spacing,
 )
+from artimap.ultrasound.geometry import ProbeGeometry
 
 TONGUE_POINTS = ("vallecula", "tongueRoot1", "tongueRoot2", "tongueBody1", "tongueBody2",
                  "tongueDorsum1", "tongueDorsum2", "tongueBlade1", "tongueBlade2",
@@ -138,21 +140,16 @@ def eval_aaa(folder: Path, stem: str = "File156", cfg: ContourConfig | None = No
     one pixel per echo sample, i.e. mm * PixelsPerMm)."""
     from artimap.io.aaa_spline import read_aaa_splines
     from artimap.io.ult import find_param, read_param, read_ult
-    from artimap.ultrasound.scanconv import ScanConverter
 
     params = read_param(find_param(folder / f"{stem}.ult"))
+    geo = ProbeGeometry.from_params(params)
     splines = read_aaa_splines(folder / f"{stem}_splines.csv")
     frames = np.asarray(read_ult(folder / f"{stem}.ult", params))
     at = splines.frame_indices(params)[:limit]
-    spacing = (params.zero_offset + params.pix_per_vector / 2) * params.angle
-    got_raw = extract_raw(frames[at], cfg, spacing)  # (F', NV, 2) scanline, sample
-    ref_raw = splines.to_raw(params)[:, AAA_IGNORE_FRONT:]  # (F, K, 2)
-    sc = ScanConverter(params, scale=1.0)
-
-    def to_mm(raw: np.ndarray) -> np.ndarray:
-        return np.stack(sc.raw_to_mm(raw[..., 0], raw[..., 1]), -1)  # y away from the probe
-
-    out = _summary(_scores(to_mm(got_raw), to_mm(ref_raw), (0.0, 0.0), 1.0, 0.25), "mm")
+    got_raw = extract_raw(frames[at], cfg, scanline_spacing(geo))  # (F', NV, 2) scanline, sample
+    got = np.stack(geo.raw_to_mm(got_raw[..., 0], got_raw[..., 1]), -1)  # y away from the probe
+    ref = np.stack(geo.polar_to_mm(splines.r_mm, splines.theta), -1)[:, AAA_IGNORE_FRONT:]
+    out = _summary(_scores(got, ref, (0.0, 0.0), 1.0, 0.25), "mm")
     out.update({k.replace("_mm", "_px"): round(v * params.pixels_per_mm, 3)
                 for k, v in out.items() if k.endswith("_mm")})
     out["n"] = len(at)

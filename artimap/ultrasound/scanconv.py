@@ -1,17 +1,11 @@
 """Scan conversion: raw scanline-by-sample ultrasound frames -> fan-shaped images.
 
-Geometry (the AAA convention). The probe's virtual origin is the fan's apex. A point at radius r
-(echo samples) and angle theta from the origin, measured in image axes with y pointing away from
-the probe and theta = pi/2 straight along the fan's axis, reads
-
-    scanline = NV/2 - (theta - pi/2) / Angle,        sample = r - ZeroOffset
-
-so scanline 0 is on the image's left and sample 0 lies on the inner arc. The image covers the
-fan's bounding box: radii ZeroOffset .. ZeroOffset + PPV - 1 and scanlines 0 .. NV - 1 (the fan
-is one scanline narrower on the right than on the left). By default the probe is at the top and
-the fan opens downward; `flip_vertical=True` puts the probe at the bottom (the AAA screen view,
-palate up), `flip_horizontal=True` mirrors left and right. Pixels outside the fan get
-`background`; inside, samples are interpolated linearly.
+The geometry (where each echo sample lies, and which pixel of the fan image shows it) is
+`artimap.ultrasound.geometry`'s `ProbeGeometry` and `FanImage`: the image covers the fan's
+bounding box, by default with the probe at the top and the fan opening downward, scanline 0 on
+the left; `flip_vertical=True` puts the probe at the bottom (the AAA screen view, palate up),
+`flip_horizontal=True` mirrors left and right. Pixels outside the fan get `background`; inside,
+samples are interpolated linearly.
 
 The maps are computed once per (params, size, flips) and applied with `cv2.remap`, so converting
 a frame costs one lookup per output pixel.
@@ -19,12 +13,11 @@ a frame costs one lookup per output pixel.
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 
 from artimap.io.ult import UltParams
+from artimap.ultrasound.geometry import FanImage, ProbeGeometry
 
 DEFAULT_MAX_SIDE = 512  # longer side of the output when neither out_size nor scale is given
 
@@ -37,40 +30,29 @@ class ScanConverter:
     size; with neither, square pixels and a longer side of 512. After construction, `mask`
     (H, W) bool marks the pixels inside the fan. To reproduce the AAA screen view (and the
     reference fans in the tests): `flip_vertical=True`, `background=255`, `scale=1/3`.
+    `geometry` overrides `ProbeGeometry.from_params(params)` (e.g. another tool's centre).
     """
 
     def __init__(self, params: UltParams, out_size: tuple[int, int] | None = None, *,
                  scale: float | None = None, flip_vertical: bool = False,
-                 flip_horizontal: bool = False, background: float = 0) -> None:
+                 flip_horizontal: bool = False, background: float = 0,
+                 geometry: ProbeGeometry | None = None) -> None:
         self.params = params
-        self.flip_vertical = flip_vertical
-        self.flip_horizontal = flip_horizontal
         self.background = background
-        nv, a = params.num_vectors, params.angle
-        self.r_min = float(params.zero_offset)  # radius of sample 0, in samples
-        self.r_max = float(params.zero_offset + params.pix_per_vector - 1)
-        self.theta_left = math.pi / 2 + (nv / 2) * a  # theta of scanline 0
-        self.theta_right = math.pi / 2 - (nv - 1 - nv / 2) * a  # theta of scanline NV-1
-        self.box = _fan_box(self.r_min, self.r_max, self.theta_right, self.theta_left)
-        x0, x1, y0, y1 = self.box
-        if out_size is not None and scale is not None:
-            raise ValueError("give out_size or scale, not both")
-        if out_size is None:
-            if scale is None:
-                scale = DEFAULT_MAX_SIDE / max(x1 - x0, y1 - y0)
-            out_size = (max(1, round((y1 - y0) * scale)), max(1, round((x1 - x0) * scale)))
-        self.out_size = (int(out_size[0]), int(out_size[1]))
-        h, w = self.out_size
-        self.sx = scale or w / (x1 - x0)  # pixels per sample along x
-        self.sy = scale or h / (y1 - y0)  # pixels per sample along y
+        self.geometry = geometry or ProbeGeometry.from_params(params)
+        self.fan = FanImage.fit(self.geometry, out_size, scale=scale,
+                                flip_vertical=flip_vertical, flip_horizontal=flip_horizontal,
+                                max_side=DEFAULT_MAX_SIDE)
+        self.out_size = self.fan.size
+        self.sx = self.fan.sx / params.pixels_per_mm  # pixels per echo sample along x
+        self.sy = self.fan.sy / params.pixels_per_mm  # pixels per echo sample along y
         self._map1, self._map2 = self._build_maps()
 
     def _build_maps(self) -> tuple[np.ndarray, np.ndarray]:
         h, w = self.out_size
         xs, ys = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
-        scanline, sample = self.image_to_raw(xs, ys)  # (H, W) each
-        inside = ((scanline >= 0) & (scanline <= self.params.num_vectors - 1)
-                  & (sample >= 0) & (sample <= self.params.pix_per_vector - 1))
+        scanline, sample = self.fan.pixel_to_raw(xs, ys)  # (H, W) each
+        inside = self.geometry.inside(scanline, sample)
         # Far outside the source, so BORDER_CONSTANT fills the whole pixel with background.
         map_x = np.where(inside, sample, -10.0).astype(np.float32)  # column = echo sample
         map_y = np.where(inside, scanline, -10.0).astype(np.float32)  # row = scanline
@@ -101,60 +83,17 @@ class ScanConverter:
     def raw_to_image(self, scanline: np.ndarray, sample: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
         """Map fractional raw (scanline, sample) to image pixel (x, y); any matching shapes."""
-        theta = self._theta(scanline)
-        r = np.asarray(sample, np.float64) + self.params.zero_offset
-        return self._fan_to_pixel(r * np.cos(theta), r * np.sin(theta))
+        return self.fan.raw_to_pixel(scanline, sample)
 
     def image_to_raw(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Map image pixel (x, y) to fractional raw (scanline, sample); inverse of raw_to_image."""
-        fx, fy = self._pixel_to_fan(np.asarray(x, np.float64), np.asarray(y, np.float64))
-        theta = np.arctan2(fy, fx)
-        scanline = self.params.num_vectors / 2 - (theta - math.pi / 2) / self.params.angle
-        return scanline, np.hypot(fx, fy) - self.params.zero_offset
+        return self.fan.pixel_to_raw(x, y)
 
     def raw_to_mm(self, scanline: np.ndarray, sample: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
         """Raw (scanline, sample) -> (x_mm, y_mm) from the probe origin: x to the image's
         right as drawn without flips (towards scanline NV-1), y away from the probe."""
-        theta = self._theta(scanline)
-        r_mm = np.asarray(sample, np.float64) + self.params.zero_offset
-        r_mm = r_mm / self.params.pixels_per_mm
-        return r_mm * np.cos(theta), r_mm * np.sin(theta)
-
-    def _theta(self, scanline: np.ndarray) -> np.ndarray:
-        # Inverse of scanline = NV/2 - (theta - pi/2) / Angle.
-        nv, a = self.params.num_vectors, self.params.angle
-        return math.pi / 2 - (np.asarray(scanline, np.float64) - nv / 2) * a
-
-    def _fan_to_pixel(self, fx: np.ndarray, fy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # fx: samples to the right of the origin, fy: samples away from the probe.
-        x0, _, y0, _ = self.box
-        px = (fx - x0) * self.sx - 0.5  # box edges on pixel edges
-        py = (fy - y0) * self.sy - 0.5
-        h, w = self.out_size
-        if self.flip_horizontal:
-            px = (w - 1) - px
-        if self.flip_vertical:
-            py = (h - 1) - py
-        return px, py
-
-    def _pixel_to_fan(self, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        h, w = self.out_size
-        if self.flip_horizontal:
-            px = (w - 1) - px
-        if self.flip_vertical:
-            py = (h - 1) - py
-        x0, _, y0, _ = self.box
-        return (px + 0.5) / self.sx + x0, (py + 0.5) / self.sy + y0
-
-
-def _fan_box(r_min: float, r_max: float, th_lo: float, th_hi: float
-             ) -> tuple[float, float, float, float]:
-    """Bounding box (x0, x1, y0, y1) in samples of the annulus sector r_min..r_max, th_lo..th_hi."""
-    angles = [th_lo, th_hi] + [a for a in (0.0, math.pi / 2, math.pi) if th_lo < a < th_hi]
-    xs = [r * math.cos(a) for r in (r_min, r_max) for a in angles]
-    ys = [r * math.sin(a) for r in (r_min, r_max) for a in angles]
-    return min(xs), max(xs), min(ys), max(ys)
+        return self.geometry.raw_to_mm(scanline, sample)
 
 
 def scan_convert(frames: np.ndarray, params: UltParams, out_size: tuple[int, int] | None = None,

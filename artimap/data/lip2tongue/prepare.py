@@ -115,6 +115,7 @@ def _write(tmp: Path, parts: Path, entries: list[dict], skipped: dict[str, str],
         raise ArtimapError("utterances have different point names; prepare them separately")
     for e in entries:
         e.pop("index")
+    fans = [e.get("fan_image") for e in entries]
     manifest = {
         "task": "lip2tongue",
         "version": MANIFEST_VERSION,
@@ -128,6 +129,8 @@ def _write(tmp: Path, parts: Path, entries: list[dict], skipped: dict[str, str],
         "utterances": entries,
         "skipped": [{"id": k, "error": v} for k, v in skipped.items()],
     }
+    if fans and fans[0] is not None and all(f == fans[0] for f in fans):
+        manifest["fan_image"] = fans[0]  # one exact fan geometry for every target image
     if "dlc" in kinds:
         manifest["dlc_clock"] = f"row k at TimeInSecsOfFirstFrame + k / {DLC_FPS:g} s"
     write_manifest(tmp, manifest, _split([e["id"] for e in entries],

@@ -97,6 +97,19 @@ def _fan_converter(target: Target, settings: Settings):
     return ScanConverter(target.params, (4 * h, 4 * w))
 
 
+def fan_image(target: Target, settings: Settings) -> dict | None:
+    """The exact geometry of the rendered fan targets (`FanImage.to_dict`), None otherwise.
+
+    Shrinking the 4x fan by area averaging keeps the box on the pixel edges, so the target is
+    the same fan fitted to (H_t, W_t)."""
+    if settings.ultrasound != "fan" or target.kind != "ult":
+        return None
+    from artimap.ultrasound.geometry import FanImage, ProbeGeometry
+
+    geometry = ProbeGeometry.from_params(target.params)
+    return FanImage.fit(geometry, settings.target_size).to_dict()
+
+
 def prepare_utterance(job: Job) -> dict:
     """Prepare `job.utt`, write its parts, return its manifest entry (without offset)."""
     utt, s = job.utt, job.settings
@@ -125,6 +138,9 @@ def prepare_utterance(job: Job) -> dict:
     }
     if target.point_names:
         entry["point_names"] = target.point_names
+    fan = fan_image(target, s)
+    if fan is not None:
+        entry["fan_image"] = fan
     return entry
 
 

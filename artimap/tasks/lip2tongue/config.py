@@ -126,4 +126,5 @@ def data_meta(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
         "target_size": [int(v) for v in s["target_size"]], "ultrasound": s["ultrasound"],
         "flow": s["flow"], "fps": float(s["fps"]), "target_units": manifest["target_units"],
         "point_names": list(manifest.get("point_names", [])), "rois": rois,
+        "fan_image": manifest.get("fan_image"),  # exact fan geometry; None: estimate it
     }

@@ -105,7 +105,8 @@ def evaluate_run(run_dir: str | Path, split: str = "test", max_frames: int | Non
     utts = [ds.manifest["utterances"][u]["id"] for u in got["utterance"]]
     got["utterance_id"] = utts
     mode = _contour_mode(cfg, meta["data"])
-    contours = contour_fn(mode, got["real"]) if meta["data"]["target"] == "image" else None
+    contours = (contour_fn(mode, got["real"], meta["data"].get("fan_image"))
+                if meta["data"]["target"] == "image" else None)
     refs, ref_arrays, cache = references(cfg, ds, index, split, mode, run_dir, contours)
     result = {
         "task": "lip2tongue", "run": str(run_dir), "checkpoint": ckpt.name, "split": split,

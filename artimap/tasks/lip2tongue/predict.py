@@ -201,7 +201,7 @@ def write_images(stem: Path, crops, outs, has, times, data: dict, ultrasound: st
     pred = np.where(has[:, None, None], np.rint(np.clip(outs, 0, 1) * 255), 0).astype(np.uint8)
     real = None if ultrasound is None else real_ultrasound(Path(ultrasound), times, data)
     extract = contour_fn("fan" if data["ultrasound"] == "fan" else "raw",
-                         real if real is not None else pred[has])
+                         real if real is not None else pred[has], data.get("fan_image"))
     curves = np.full((len(pred), *extract(pred[:1]).shape[1:]), np.nan)  # (F, L, 2)
     curves[has] = extract(pred[has])
     real_curves = extract(real) if real is not None else None

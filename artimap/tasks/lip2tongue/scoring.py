@@ -25,19 +25,25 @@ def clip_subset(n: int, max_frames: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, max_frames).round().astype(np.int64))
 
 
-def contour_fn(mode: str, real: np.ndarray):
+def contour_fn(mode: str, real: np.ndarray, fan_image: dict | None = None):
     """Contour extractor for images (F, H, W) -> points (F, L, 2) (x, y) pixels.
 
     mode "raw": one line per column (depth down the rows); "fan": rays from the apex of the
-    fan (probe at the top, as prepare scan-converts) estimated once on `real` (F, H, W), used
-    unchanged for every image."""
+    fan along the exact geometry prepare recorded (`fan_image`, a `FanImage.to_dict()`), or,
+    for datasets prepared without it, estimated once on `real` (F, H, W) (probe at the top, as
+    prepare scan-converts); used unchanged for every image."""
     from artimap.ultrasound import contour
+    from artimap.ultrasound.geometry import FanImage
 
     if mode == "raw":
         def raw(images: np.ndarray) -> np.ndarray:
             pts = contour.extract_raw(np.ascontiguousarray(images.transpose(0, 2, 1)))
             return pts  # (F, W, 2): (column, row) = (x, y)
         return raw
+    if fan_image is not None:
+        known = FanImage.from_dict(fan_image)
+        mask = known.mask()
+        return lambda images: contour.extract_fan(images, known, mask=mask)
     mask = contour.fan_mask(real)
     geo = contour.estimate_fan(real, probe="top", mask=mask)  # prepare draws the probe on top
     return lambda images: contour.extract_fan(images, geo, mask=mask)
