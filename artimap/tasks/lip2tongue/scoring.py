@@ -45,7 +45,7 @@ def contour_fn(mode: str, real: np.ndarray):
 
 def _msd_frames(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """MSD per frame of point sets a, b (F, K, 2); NaN where either has no finite point."""
-    from artimap.metrics.markers import msd
+    from artimap.metrics.contour import msd
 
     out = np.full(len(a), np.nan)
     for i, (u, v) in enumerate(zip(a, b)):
@@ -57,7 +57,8 @@ def _msd_frames(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def score_frames(pred: np.ndarray, real: np.ndarray, contours=None) -> dict[str, np.ndarray]:
     """Per-frame metrics of pred vs real: images (F, H, W) 0..255 (IMAGE_METRICS, `contours`
     the extractor) or points (F, K, 2) (POINT_METRICS) -> {name: (F,) float64}."""
-    from artimap.metrics.markers import cw_ssim, cw_ssim_pyssim, ssim
+    from artimap.metrics.cw_ssim import cw_ssim, cw_ssim_pyssim
+    from artimap.metrics.image import ssim
 
     if contours is None:  # points
         d = np.linalg.norm(pred.astype(np.float64) - real, axis=-1)  # (F, K)
