@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Metric", "names", "units", "definitions", "means", "union"]
+__all__ = ["Metric", "names", "units", "definitions", "settings", "means", "union"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Metric:
     higher_is_better: bool  # direction of improvement (tables and comparisons)
     description: str = ""  # one line: what is measured and how it is reduced
     label: str = ""  # table header; "" = name
+    settings: str = ""  # the parameters it is computed with (kept in metrics.json)
 
     @property
     def header(self) -> str:
@@ -58,6 +59,11 @@ def units(metrics: Iterable[Metric], **fields: str) -> dict[str, str]:
 def definitions(metrics: Iterable[Metric]) -> dict[str, str]:
     """{name: description}."""
     return {m.name: m.description for m in metrics}
+
+
+def settings(metrics: Iterable[Metric]) -> dict[str, str]:
+    """{name: settings} of the metrics that state any."""
+    return {m.name: m.settings for m in metrics if m.settings}
 
 
 def means(metrics: Iterable[Metric], section: Mapping[str, Any]) -> dict[str, Any]:
