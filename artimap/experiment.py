@@ -213,7 +213,7 @@ def default_out(path: Path, smoke: bool) -> Path:
 
 
 def write_results(module, specs: list[RunSpec], out: Path) -> list[dict]:
-    """OUT/results.csv: one row per evaluated run, the task's RESULT_COLUMNS."""
+    """OUT/results.csv: one row per evaluated run, the task's result_columns()."""
     rows = []
     for s in specs:
         if s.done:
@@ -222,8 +222,8 @@ def write_results(module, specs: list[RunSpec], out: Path) -> list[dict]:
             row.setdefault("config", s.name)
             row.setdefault("seed", s.seed)
             rows.append(row)
-    columns = [c for c in ("config", "seed") if c not in module.RESULT_COLUMNS]
-    columns += list(module.RESULT_COLUMNS)
+    task_columns = module.result_columns()
+    columns = [c for c in ("config", "seed") if c not in task_columns] + list(task_columns)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

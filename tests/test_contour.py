@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from artimap.io.ult import UltParams
-from artimap.metrics.markers import msd
+from artimap.metrics.contour import msd
 from artimap.ultrasound import contour as C
 from artimap.ultrasound.scanconv import ScanConverter
 

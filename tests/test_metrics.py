@@ -5,6 +5,8 @@ import pytest
 from scipy import ndimage
 from skimage.metrics import structural_similarity
 
+from artimap.metrics import contour as C
+from artimap.metrics import image as I
 from artimap.metrics import markers as M
 
 
@@ -22,38 +24,38 @@ def test_ssim_matches_skimage(gaussian):
     ref = np.mean([structural_similarity(a, b, data_range=255, gaussian_weights=gaussian,
                                          use_sample_covariance=not gaussian)
                    for a, b in zip(x, y, strict=True)])
-    assert abs(M.ssim(x, y, gaussian=gaussian) - ref) < 1e-3
-    assert abs(M.ssim(x, y, gaussian=gaussian) - ref) < 1e-9  # in fact the same numbers
+    assert abs(I.ssim(x, y, gaussian=gaussian) - ref) < 1e-3
+    assert abs(I.ssim(x, y, gaussian=gaussian) - ref) < 1e-9  # in fact the same numbers
 
 
 def test_ssim_float_range_single_frame_and_identity():
     x, y = _pair(1, shape=(30, 30))
     xf, yf = x / 255.0, y / 255.0
     ref = structural_similarity(xf, yf, data_range=1.0, win_size=7)
-    assert M.ssim(xf, yf, data_range=1.0, gaussian=False) == pytest.approx(ref, abs=1e-9)
-    assert M.ssim(x, x) == pytest.approx(1.0, abs=1e-12)
+    assert I.ssim(xf, yf, data_range=1.0, gaussian=False) == pytest.approx(ref, abs=1e-9)
+    assert I.ssim(x, x) == pytest.approx(1.0, abs=1e-12)
     with pytest.raises(ValueError):
-        M.ssim(x, y[:-1])
+        I.ssim(x, y[:-1])
 
 
 def test_msd_shifted_line_known_answer():
     xs = np.arange(0, 101, dtype=float)
     u = np.stack([xs, np.zeros_like(xs)], 1)
     v = u + [0.0, 3.0]
-    assert M.msd(u, v) == pytest.approx(3.0)
-    assert M.msd_mm(u, v, pixels_per_mm=2.0) == pytest.approx(1.5)
-    assert M.msd(u, u) == 0.0
+    assert C.msd(u, v) == pytest.approx(3.0)
+    assert C.msd_mm(u, v, pixels_per_mm=2.0) == pytest.approx(1.5)
+    assert C.msd(u, u) == 0.0
 
 
 def test_msd_asymmetric_sets_and_nan():
     u = np.array([[0.0, 0.0], [10.0, 0.0]])
     v = np.array([[0.0, 1.0], [np.nan, 5.0]])
     # u->v: 1 + sqrt(101); v->u: 1; over n + m = 3 (the NaN point dropped)
-    assert M.msd(u, v) == pytest.approx((2 + np.sqrt(101)) / 3)
+    assert C.msd(u, v) == pytest.approx((2 + np.sqrt(101)) / 3)
     with pytest.raises(ValueError):
-        M.msd(u, np.full((3, 2), np.nan))
+        C.msd(u, np.full((3, 2), np.nan))
     with pytest.raises(ValueError):
-        M.msd(u, np.zeros((3, 3)))
+        C.msd(u, np.zeros((3, 3)))
 
 
 def test_rmse_vs_euclid_equal_axis_error_is_sqrt3():

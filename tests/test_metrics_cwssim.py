@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 
 from artimap.metrics import cw_ssim as cwssim
-from artimap.metrics.markers import cw_ssim, cw_ssim_pyssim
+from artimap.metrics.cw_ssim import cw_ssim, cw_ssim_pyssim
 
 
 def _image(seed=0, shape=(64, 96)):

@@ -46,7 +46,7 @@ def test_results_summary_and_figures(study):
     with open(study / "results.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["config"] for r in rows] == ROWS and {r["seed"] for r in rows} == {"0"}
-    assert list(rows[0]) == phone2face.RESULT_COLUMNS
+    assert list(rows[0]) == phone2face.result_columns()
     for r in rows:
         assert 0 < float(r["rmse_mm"]) < 10 and -1 <= float(r["corr"]) <= 1
         assert float(r["lip_error_mm"]) > 0 and r["best_epoch"] == "1"

@@ -16,7 +16,6 @@ class TaskModule(Protocol):
     """The public surface of a task package."""
 
     ExperimentConfig: type  # dataclass: task, name, data, model, model_config, train, ...
-    RESULT_COLUMNS: list[str]  # the columns of one row of an experiment's results.csv
     EVAL_OPTIONS: tuple[str, ...]  # keyword options evaluate_run accepts (`artimap evaluate`)
 
     def make_task(self, cfg: Any) -> Any:
@@ -25,8 +24,11 @@ class TaskModule(Protocol):
     def evaluate_run(self, run_dir: Path, split: str = "test", **options: Any) -> dict:
         """Evaluate a trained run on `split`; writes and returns eval/metrics[_split].json."""
 
+    def result_columns(self) -> list[str]:
+        """The columns of one row of an experiment's results.csv (from the declared metrics)."""
+
     def result_row(self, run_dir: Path, metrics: dict) -> dict:
-        """One results.csv row (RESULT_COLUMNS) of an evaluated run."""
+        """One results.csv row (`result_columns()`) of an evaluated run."""
 
     def summarise(self, rows: list[dict], experiment: dict, out_dir: Path) -> None:
         """An experiment's summary.md and figures/ from its rows."""

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from artimap.errors import ArtimapError
-from artimap.metrics.markers import msd
+from artimap.metrics.contour import msd
 from artimap.ultrasound.contour import (
     ContourConfig,
     estimate_fan,

@@ -5,19 +5,20 @@ The task's public surface (`artimap.tasks.protocol.TaskModule`), one module per 
     config.py      ExperimentConfig (one row of Table 2 or 3), evaluation settings, model sizes
     normalise.py   standardisation of inputs and targets with the training statistics
     task.py        make_task: the artimap.train.Task of one run (model, datasets, loss)
-    scoring.py     per-frame metrics of predicted vs real targets, and their aggregation
+    metrics.py     the metrics it reports, declared once (name, function, unit, direction)
+    scoring.py     per-frame metrics of predicted vs real targets
     references.py  the reference rows (training mean, nearest neighbour)
-    evaluate.py    evaluate_run, result_row: a run's metrics.json and its results.csv row
+    evaluate.py    evaluate_run, result_columns, result_row: metrics.json, results.csv rows
     predict.py     `artimap predict` on new lip video (frame by frame, cached features)
     summary.py, figures.py   an experiment's summary.md and figures (Tables 2/3, Figure 2)
     demo.py        the lip2tongue step of `artimap demo`
 """
 
-from artimap.tasks.lip2tongue.config import EVAL_OPTIONS, RESULT_COLUMNS, ExperimentConfig
-from artimap.tasks.lip2tongue.evaluate import evaluate_run, result_row
+from artimap.tasks.lip2tongue.config import EVAL_OPTIONS, ExperimentConfig
+from artimap.tasks.lip2tongue.evaluate import evaluate_run, result_columns, result_row
 from artimap.tasks.lip2tongue.predict import add_predict_arguments, predict
 from artimap.tasks.lip2tongue.summary import summarise
 from artimap.tasks.lip2tongue.task import make_task
 
-__all__ = ["EVAL_OPTIONS", "RESULT_COLUMNS", "ExperimentConfig", "add_predict_arguments",
-           "evaluate_run", "make_task", "predict", "result_row", "summarise"]
+__all__ = ["EVAL_OPTIONS", "ExperimentConfig", "add_predict_arguments", "evaluate_run",
+           "make_task", "predict", "result_columns", "result_row", "summarise"]

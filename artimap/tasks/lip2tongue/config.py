@@ -21,8 +21,6 @@ TINY = {
     "lip2tongue_convlstm": "artimap.models.convlstm:TINY_CONVLSTM",
 }
 EVAL_OPTIONS = ("max_frames",)  # keyword options of evaluate_run (`artimap evaluate`)
-RESULT_COLUMNS = ["config", "seed", "ssim", "cw_ssim", "cw_ssim_pyssim", "msd", "point_error",
-                  "best_epoch", "train_seconds"]
 
 
 @dataclass

@@ -3,7 +3,8 @@
 Every clip of the split (or `eval.max_frames` clips evenly spread over it) is predicted with the
 run's best checkpoint; each clip gives one predicted frame, the one the clip is aligned with
 (target_position last/centre; for "all" the last output step, aligned with the clip's last lip
-frame). Per frame, on 8-bit images (0..255, as they would be written out):
+frame). Per frame, the metrics declared in artimap.tasks.lip2tongue.metrics; today, on 8-bit
+images (0..255, as they would be written out):
 
   ssim            Gaussian window sigma 1.5 (11 x 11), data range 255 (artimap.metrics)
   cw_ssim         Sampat et al. complex steerable pyramid, coarsest level >= 7 px, K = 0
@@ -23,25 +24,27 @@ metrics.json: {"metrics": {name: {"mean", "std" (over frames), "per_utterance": 
 
 from __future__ import annotations
 
-import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from artimap.errors import ArtimapError
-from artimap.fsutil import atomic_write_json
-from artimap.rundir import metrics_path, training_summary
+from artimap.metrics.aggregate import aggregate
+from artimap.metrics.declare import settings
+from artimap.tasks import tables
+from artimap.tasks.lip2tongue import metrics as declared
 from artimap.tasks.lip2tongue.normalise import Normaliser
 from artimap.tasks.lip2tongue.references import references
 from artimap.tasks.lip2tongue.scoring import (
-    aggregate,
     clip_subset,
     contour_fn,
     metric_units,
     save_npz,
     score_frames,
 )
+from artimap.tasks.scaffold import LoadedRun, evaluate_with
 
 
 def eval_dataset(cfg, split: str):
@@ -83,44 +86,34 @@ def evaluate_run(run_dir: str | Path, split: str = "test", max_frames: int | Non
 
     `max_frames` overrides the run's eval.max_frames (0 = every clip).
     """
-    import torch
+    return evaluate_with("lip2tongue", run_dir, split, partial(_score, max_frames=max_frames))
 
-    from artimap.models import load_model
-    from artimap.tasks.registry import best_checkpoint, load_run
 
-    t0 = time.perf_counter()
-    run_dir = Path(run_dir)
-    _, cfg = load_run(run_dir)
+def _score(run: LoadedRun, split: str, max_frames: int | None) -> dict[str, Any]:
+    """The lip2tongue sections of metrics.json (see the module doc); writes samples.npz."""
+    cfg, meta = run.cfg, run.meta
     if max_frames is not None:
         cfg.eval.max_frames = max_frames
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    ckpt = best_checkpoint(run_dir)
-    model, meta = load_model(ckpt, device)
     norm = Normaliser(meta["normalisation"], meta["normalise_inputs"], meta["normalise_target"])
     ds = eval_dataset(cfg, split)
     if len(ds) == 0:
         raise ArtimapError(f"{cfg.data}: split {split!r} has no clip of {cfg.clip_len} frames")
     index = clip_subset(len(ds), cfg.eval.max_frames)
-    got = predict_clips(model, norm, ds, index, cfg.eval.batch_size, device)
+    got = predict_clips(run.model, norm, ds, index, cfg.eval.batch_size, run.device)
     utts = [ds.manifest["utterances"][u]["id"] for u in got["utterance"]]
     got["utterance_id"] = utts
     mode = _contour_mode(cfg, meta["data"])
     contours = (contour_fn(mode, got["real"], meta["data"].get("fan_image"))
                 if meta["data"]["target"] == "image" else None)
-    refs, ref_arrays, cache = references(cfg, ds, index, split, mode, run_dir, contours)
-    result = {
-        "task": "lip2tongue", "run": str(run_dir), "checkpoint": ckpt.name, "split": split,
+    refs, ref_arrays, cache = references(cfg, ds, index, split, mode, run.dir, contours)
+    sample_frames(run.dir / "eval" / "samples.npz", cfg, got, ref_arrays)
+    return {
         "n_frames": len(index), "n_clips_in_split": len(ds), "n_utterances": len(set(utts)),
         "units": metric_units(meta["data"]),
         "settings": {"contour": mode, **_settings_of(cfg), "references_cache": str(cache)},
-        "training": training_summary(run_dir, meta.get("state", {})),
         "metrics": aggregate(score_frames(got["pred"], got["real"], contours), utts),
         "references": refs,
     }
-    sample_frames(run_dir / "eval" / "samples.npz", cfg, got, ref_arrays)
-    result["seconds"] = round(time.perf_counter() - t0, 3)
-    atomic_write_json(metrics_path(run_dir, split), result)
-    return result
 
 
 def sample_frames(path: Path, cfg, got: dict, refs: dict) -> None:
@@ -148,21 +141,18 @@ def _contour_mode(cfg, data: dict) -> str:
 
 def _settings_of(cfg) -> dict[str, Any]:
     return {"max_frames": cfg.eval.max_frames, "clip_len": cfg.clip_len,
-            "target_position": cfg.target_position,
-            "ssim": "gaussian sigma 1.5, data_range 255", "cw_ssim": "level auto, 4 orientations, "
-            "7x7 windows, K 0", "cw_ssim_pyssim": "width 30, k 0.01"}
+            "target_position": cfg.target_position, **settings(declared.METRICS)}
+
+
+def result_columns() -> list[str]:
+    """The results.csv columns: config, seed, every declared metric, best_epoch,
+    train_seconds."""
+    return tables.result_columns(declared.METRICS)
 
 
 def result_row(run_dir: str | Path, metrics: dict) -> dict:
-    """One results.csv row: config, seed, metric means, best_epoch, train_seconds."""
+    """One results.csv row (`result_columns`) of an evaluated run."""
     from artimap.tasks.registry import read_run_config
 
     exp = read_run_config(run_dir)["experiment"]
-    row: dict[str, Any] = {"config": exp["name"], "seed": exp["train"]["seed"]}
-    for name in ("ssim", "cw_ssim", "cw_ssim_pyssim", "msd", "point_error"):
-        row[name] = metrics["metrics"].get(name, {}).get("mean")
-    row["best_epoch"] = metrics["training"]["best_epoch"]
-    row["train_seconds"] = metrics["training"]["train_seconds"]
-    return row
-
-
+    return tables.result_row(declared.METRICS, metrics, exp["name"], exp["train"]["seed"])

@@ -26,7 +26,9 @@ import numpy as np
 from artimap.data.common import open_array
 from artimap.data.lip2tongue.inputs import thumbnails
 from artimap.fsutil import atomic_write_json
-from artimap.tasks.lip2tongue.scoring import aggregate, clip_subset, save_npz, score_frames
+from artimap.metrics.aggregate import aggregate
+from artimap.tasks.lip2tongue import metrics as declared
+from artimap.tasks.lip2tongue.scoring import clip_subset, save_npz, score_frames
 
 CACHE_VERSION = 1
 NAMES = ("train_mean", "nearest_neighbour")
@@ -52,6 +54,7 @@ def _key(cfg, ds, index: np.ndarray, split: str, mode: str) -> str:
         "clip_len": ds.clip_len, "position": ds.target_position, "contour": mode,
         "index": hashlib.sha1(np.ascontiguousarray(index).tobytes()).hexdigest(),
         "nn": [cfg.eval.nn_max_clips, cfg.eval.nn_size],
+        "metrics": [m.name for m in declared.METRICS],  # a new metric is scored, not missing
     }
     return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -9,12 +9,15 @@ ts_cnn_lstm_att, raw_frames, no_flow_att); other names go to a table of their ow
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from artimap.fsutil import atomic_write_text
+from artimap.metrics.declare import Metric
+from artimap.tasks.lip2tongue import metrics as declared
+from artimap.tasks.tables import by_config, cell, fmt, markdown, present
 
 # Liu & Zhang 2021 (TS-CNN-LSTM), SSC data, speaker-dependent. MSD in pixels of their images.
 PUBLISHED: dict[str, dict[str, dict[str, Any]]] = {
@@ -36,67 +39,60 @@ PUBLISHED: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 SUBJECTIVE = "ConvLSTM 2.67 +- 0.56, without attention 2.84 +- 0.49, full 3.01 +- 0.33"
-METRICS = ("ssim", "cw_ssim", "cw_ssim_pyssim", "msd", "point_error")
-
-
-def _stats(values: list) -> tuple[float, float, int] | None:
-    v = np.asarray([x for x in values if x not in (None, "") and np.isfinite(float(x))], float)
-    if len(v) == 0:
-        return None
-    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else float("nan"), len(v)
-
-
-def fmt(values: list) -> str:
-    """'0.712 ± 0.004' (std over seeds), '0.712' for one seed, '-' for none."""
-    s = _stats(values)
-    if s is None:
-        return "-"
-    mean, std, n = s
-    return f"{mean:.3f}" if n == 1 else f"{mean:.3f} ± {std:.3f}"
+# The published value shown after a metric's column: the paper's CW-SSIM most likely came from
+# pyssim, so it sits beside ours of that kind.
+PAPER_COLUMN = {"ssim": "ssim", "cw_ssim_pyssim": "cw_ssim", "msd": "msd"}
 
 
 def _pub(value: Any) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _table(head: list[str], lines: list[list[str]]) -> list[str]:
-    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
-            *("| " + " | ".join(line) + " |" for line in lines), ""]
+def metric_head(metrics: Sequence[Metric], published: dict[str, dict]) -> list[str]:
+    """Headers of the metric columns, each followed by "paper" where `published` (rows of
+    PUBLISHED) has its value."""
+    keys = {k for pub in published.values() for k in pub}
+    head = []
+    for m in metrics:
+        head.append(m.header)
+        if PAPER_COLUMN.get(m.name) in keys:
+            head.append("paper")
+    return head
 
 
-def _by_config(rows: list[dict]) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {}
-    for r in rows:
-        out.setdefault(str(r["config"]), []).append(r)
-    return out
+def metric_cells(metrics: Sequence[Metric], value: Callable[[str], Any],
+                 published: dict[str, dict], pub: dict | None) -> list[Any]:
+    """The cells under `metric_head`: value(name) per metric, then the published one of row
+    `pub` ("-" when None or absent)."""
+    keys = {k for p in published.values() for k in p}
+    cells = []
+    for m in metrics:
+        cells.append(value(m.name))
+        if PAPER_COLUMN.get(m.name) in keys:
+            cells.append(_pub((pub or {}).get(PAPER_COLUMN[m.name])))
+    return cells
 
 
-def _col(rows: list[dict], name: str) -> list:
-    return [r.get(name) for r in rows]
+def paper_table(by: dict[str, list[dict]], table: str, first: list[str],
+                label: Callable[[dict], list[str]]) -> list[str]:
+    """Table 2 or 3: one line per published row, our mean ± std over seeds of every image
+    metric beside the paper's values, and the number of seeds."""
+    published, metrics = PUBLISHED[table], declared.IMAGE_METRICS
+    lines = []
+    for name, pub in published.items():
+        rs = by.get(name, [])
+        lines.append([*label(pub), *metric_cells(metrics, partial(cell, rs), published, pub),
+                      str(len(rs)) if rs else "not run"])
+    return markdown([*first, *metric_head(metrics, published), "seeds"], lines)
 
 
 def table2(by: dict[str, list[dict]]) -> list[str]:
-    head = ["method", "attention", "SSIM", "paper", "CW-SSIM", "CW-SSIM (pyssim)", "paper",
-            "MSD (px)", "paper", "seeds"]
-    lines = []
-    for name, pub in PUBLISHED["table2"].items():
-        rs = by.get(name, [])
-        lines.append([pub["method"], pub["attention"], fmt(_col(rs, "ssim")), _pub(pub["ssim"]),
-                      fmt(_col(rs, "cw_ssim")), fmt(_col(rs, "cw_ssim_pyssim")),
-                      _pub(pub["cw_ssim"]), fmt(_col(rs, "msd")), _pub(pub["msd"]),
-                      str(len(rs)) if rs else "not run"])
-    return _table(head, lines)
+    return paper_table(by, "table2", ["method", "attention"],
+                       lambda pub: [pub["method"], pub["attention"]])
 
 
 def table3(by: dict[str, list[dict]]) -> list[str]:
-    head = ["variant", "SSIM", "paper", "CW-SSIM", "CW-SSIM (pyssim)", "paper", "seeds"]
-    lines = []
-    for name, pub in PUBLISHED["table3"].items():
-        rs = by.get(name, [])
-        lines.append([pub["method"], fmt(_col(rs, "ssim")), _pub(pub["ssim"]),
-                      fmt(_col(rs, "cw_ssim")), fmt(_col(rs, "cw_ssim_pyssim")),
-                      _pub(pub["cw_ssim"]), str(len(rs)) if rs else "not run"])
-    return _table(head, lines)
+    return paper_table(by, "table3", ["variant"], lambda pub: [pub["method"]])
 
 
 def read_eval(run_dir: str | Path) -> dict | None:
@@ -110,12 +106,12 @@ def references_table(experiment: dict) -> list[str]:
         for d in run["run_dirs"]:
             m = read_eval(d)
             if m and m.get("references"):
-                names = [k for k in METRICS if k in m["metrics"]]
-                head = ["reference", *names, "what"]
-                lines = [[ref, *(fmt([vals.get(k, {}).get("mean")]) for k in names),
+                metrics = [x for x in declared.METRICS if x.name in m["metrics"]]
+                head = ["reference", *(x.name for x in metrics), "what"]
+                lines = [[ref, *(fmt([vals.get(x.name, {}).get("mean")]) for x in metrics),
                           vals.get("description", "")]
                          for ref, vals in m["references"].items()]
-                return _table(head, lines)
+                return markdown(head, lines)
     return ["(no evaluated run)", ""]
 
 
@@ -132,7 +128,7 @@ def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
     """Write OUT/summary.md and OUT/figures/ (see the module doc)."""
     from artimap.tasks.lip2tongue.figures import figure2, loss_curves
 
-    by = _by_config(rows)
+    by = by_config(rows)
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     made = [figure2(experiment, figures / "figure2_grid.png")]
@@ -149,9 +145,9 @@ def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
             "## Reference rows", "", *references_table(experiment)]
     others = [n for n in by if n not in PUBLISHED["table2"] and n not in PUBLISHED["table3"]]
     if others:
-        names = [k for k in METRICS if any(r.get(k) not in (None, "") for r in rows)]
-        text += ["## Other rows", "", *_table(["config", *names, "seeds"], [
-            [n, *(fmt(_col(by[n], k)) for k in names), str(len(by[n]))] for n in others])]
+        metrics = present(declared.METRICS, rows)
+        text += ["## Other rows", "", *markdown(["config", *(x.name for x in metrics), "seeds"], [
+            [n, *(cell(by[n], x.name) for x in metrics), str(len(by[n]))] for n in others])]
     text += [f"Published subjective similarity (1-5): {SUBJECTIVE}.", "", "## Figures", ""]
     text += [f"![{p.stem}](figures/{p.name})" for p in made if p is not None]
     atomic_write_text(out_dir / "summary.md", "\n".join(text) + "\n")

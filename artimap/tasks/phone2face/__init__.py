@@ -6,18 +6,19 @@ The task's public surface (`artimap.tasks.protocol.TaskModule`), one module per 
     bases.py      PCA / blendshape / autoencoder bases fitted on the training split
     task.py       make_task: the artimap.train.Task of one run (model, datasets, loss)
     chunks.py     chunked inference with context (long utterances)
-    evaluate.py   evaluate_run, result_row, the Predictor used by predict and the benchmark
+    metrics.py    the metrics it reports, declared once (name, function, unit, direction)
+    evaluate.py   evaluate_run, result_columns, result_row, the Predictor (predict, benchmark)
     predict.py    `artimap predict` from a phone alignment (.c3d, Motive .csv, .mp4)
     render.py     the marker video (front and side views) and audio muxing
     summary.py, figures.py   an experiment's summary.md and figures (Table 1, trajectories)
     demo.py       the phone2face step of `artimap demo`
 """
 
-from artimap.tasks.phone2face.config import EVAL_OPTIONS, RESULT_COLUMNS, ExperimentConfig
-from artimap.tasks.phone2face.evaluate import evaluate_run, result_row
+from artimap.tasks.phone2face.config import EVAL_OPTIONS, ExperimentConfig
+from artimap.tasks.phone2face.evaluate import evaluate_run, result_columns, result_row
 from artimap.tasks.phone2face.predict import add_predict_arguments, predict
 from artimap.tasks.phone2face.summary import summarise
 from artimap.tasks.phone2face.task import make_task
 
-__all__ = ["EVAL_OPTIONS", "RESULT_COLUMNS", "ExperimentConfig", "add_predict_arguments",
-           "evaluate_run", "make_task", "predict", "result_row", "summarise"]
+__all__ = ["EVAL_OPTIONS", "ExperimentConfig", "add_predict_arguments", "evaluate_run",
+           "make_task", "predict", "result_columns", "result_row", "summarise"]

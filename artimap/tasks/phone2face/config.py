@@ -12,10 +12,6 @@ from artimap.models import MODELS
 from artimap.train import TrainConfig
 
 EVAL_OPTIONS: tuple[str, ...] = ()  # keyword options of evaluate_run (`artimap evaluate`)
-RESULT_COLUMNS: list[str] = [
-    "config", "seed", "rmse_mm", "euclid_mm", "corr", "lip_error_mm", "best_epoch",
-    "train_seconds", "decoder", "init", "basis_rmse_mm",
-]
 
 DECODERS = ("dense", "pca", "blendshape", "autoencoder")
 BIGRU = "phone2face_bigru"

@@ -91,10 +91,20 @@ def _model_rows(results: dict[str, dict]) -> list[list[Any]]:
     rows = []
     for name, _ in ROWS:
         m, t = results[name]["metrics"], results[name]["training"]
-        rows.append([name, round(m["rmse_mm"]["mean"], 3), round(m["corr"]["mean"], 3),
+        rows.append([name, *(_rounded((m.get(x.name) or {}).get("mean")) for x in _metrics()),
                      t["best_epoch"], t["epochs"], round(t["train_seconds"], 1),
                      published[name]])
     return rows
+
+
+def _metrics() -> tuple:
+    from artimap.tasks.phone2face import metrics as declared
+
+    return declared.METRICS
+
+
+def _rounded(value: float | None) -> Any:
+    return "-" if value is None else round(value, 3)
 
 
 def trajectory_png(runs: Path, path: Path) -> bytes | None:
@@ -131,10 +141,9 @@ def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
     report.table(["13-d space", "test RMSE mm (here)", "published"], _bases_rows(table),
                  caption=f"Table 1: reconstruction error of the {s['latent_dim']}-d spaces "
                          "fitted on the train split")
-    report.table(["model", "RMSE mm", "corr", "epoch of min val", "epochs", "train s",
-                  "published"], _model_rows(results),
-                 caption="RMSE per coordinate and Pearson r per channel, per test utterance "
-                         "then averaged")
+    report.table(["model", *(m.header for m in _metrics()), "epoch of min val", "epochs",
+                  "train s", "published"], _model_rows(results),
+                 caption="; ".join(m.description for m in _metrics()))
     png = trajectory_png(root / f"runs{tag}", root / f"trajectory{tag}.png")
     if png is not None:
         report.image(png, "Upper-lip centre marker, real vs predicted, one test utterance")

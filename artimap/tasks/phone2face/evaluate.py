@@ -2,7 +2,8 @@
 
 metrics.json: {"metrics": {name: {"mean", "std" (over utterances), "pooled" (over all frames
 of all utterances; None for corr), "per_utterance": {id: value}}}, "training", "basis",
-"units", "definitions", "n_utterances", "n_frames", ...}. Names:
+"units", "definitions", "n_utterances", "n_frames", ...}. Names (declared in
+artimap.tasks.phone2face.metrics; today):
     rmse_mm       RMSE per coordinate (over frames and the M*3 values)
     euclid_mm     mean per-marker Euclidean distance (over frames and M markers)
     corr          Pearson correlation per channel (M*3) per utterance, averaged
@@ -12,24 +13,19 @@ eval/sample.npz keeps one utterance (the split's first) for the trajectory figur
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from artimap.fsutil import atomic_path, atomic_write_json
-from artimap.rundir import metrics_path, training_summary
+from artimap.fsutil import atomic_path
+from artimap.metrics.aggregate import over_utterances
+from artimap.metrics.declare import definitions, units
+from artimap.tasks import tables
+from artimap.tasks.phone2face import metrics as declared
 from artimap.tasks.phone2face.chunks import forward_chunked
-
-METRICS = ("rmse_mm", "euclid_mm", "corr", "lip_error_mm")
-DEFINITIONS = {
-    "rmse_mm": "RMSE per coordinate, mm (mean = per utterance then averaged)",
-    "euclid_mm": "mean per-marker Euclidean error, mm",
-    "corr": "Pearson r per channel per utterance, averaged",
-    "lip_error_mm": "per frame the max over lip markers of the Euclidean error, averaged, mm",
-}
+from artimap.tasks.scaffold import LoadedRun, evaluate_with
 
 
 class Predictor:
@@ -78,42 +74,29 @@ def load_predictor(run_dir: Path, device: str = "cpu", chunk_s: float = 0.0,
 
 def score(preds: list[np.ndarray], trues: list[np.ndarray], masks: list[np.ndarray],
           ids: list[str], lip_idx: list[int]) -> dict[str, dict[str, Any]]:
-    """Per-utterance and pooled metrics; preds, trues (T, M, 3) mm, masks (T, M) bool."""
-    from artimap.metrics.markers import p2f_metrics
-
-    per = {u: p2f_metrics(p, t, lip_idx or None, m)
-           for u, p, t, m in zip(ids, preds, trues, masks)}
-    pooled = p2f_metrics(preds, trues, lip_idx or None, masks)
-    pooled_name = {"rmse_mm": "rmse_pooled_mm", "euclid_mm": "euclid_pooled_mm",
-                   "lip_error_mm": "lip_error_mm"}
+    """Per-utterance and pooled values of every declared metric (declared.METRICS); preds,
+    trues (T, M, 3) mm, masks (T, M) bool. Metrics the data cannot give are left out."""
     out = {}
-    for name in METRICS:
-        if name == "lip_error_mm" and not lip_idx:
+    for m in declared.METRICS:
+        per = [m.function([p], [t], [k], lip_idx, False)
+               for p, t, k in zip(preds, trues, masks)]
+        if all(v is None for v in per):
             continue
-        values = np.array([per[u][name] for u in ids], np.float64)
-        ok = np.isfinite(values)
-        out[name] = {
-            "mean": _num(values[ok].mean()) if ok.any() else None,
-            "std": _num(values[ok].std()) if ok.any() else None,
-            "pooled": _num(pooled[pooled_name[name]]) if name in pooled_name else None,
-            "per_utterance": {u: _num(v) if np.isfinite(v) else None for u, v in zip(ids, values)},
-        }
+        out[m.name] = over_utterances(per, ids, m.function(preds, trues, masks, lip_idx, True))
     return out
-
-
-def _num(x: float) -> float:
-    return round(float(x), 6)
 
 
 def evaluate_run(run_dir: Path, split: str = "test") -> dict:
     """Evaluate the run's best checkpoint on `split`; writes and returns eval/metrics.json."""
-    from artimap.data.phone2face.dataset import Phone2FaceDataset
-    from artimap.tasks.registry import load_run
+    return evaluate_with("phone2face", run_dir, split, _score)
 
-    t0 = time.perf_counter()
-    run_dir = Path(run_dir)
-    _, cfg = load_run(run_dir)
-    predictor, meta = load_predictor(run_dir, "cuda" if torch.cuda.is_available() else "cpu")
+
+def _score(run: LoadedRun, split: str) -> dict[str, Any]:
+    """The phone2face sections of metrics.json (see the module doc); writes sample.npz."""
+    from artimap.data.phone2face.dataset import Phone2FaceDataset
+
+    cfg, meta = run.cfg, run.meta
+    predictor = Predictor(run.model, meta, run.device)
     ds = Phone2FaceDataset(cfg.data, split)
     markers = list(meta["markers"])
     lip_idx = [markers.index(m) for m in meta.get("lip_markers") or [] if m in markers]
@@ -124,22 +107,16 @@ def evaluate_run(run_dir: Path, split: str = "test") -> dict:
         preds.append(predictor(item["phone_ids"]))
         trues.append(item["markers"].numpy().reshape(n, len(markers), 3))
         masks.append(item["mask"].numpy().reshape(n, len(markers), 3).all(axis=2))
-    result = {
-        "task": "phone2face", "run": str(run_dir), "checkpoint": meta["checkpoint"],
-        "split": split, "n_utterances": len(ds), "n_frames": int(sum(ds.lengths)),
-        "units": {"rmse_mm": "mm", "euclid_mm": "mm", "corr": "1", "lip_error_mm": "mm"},
-        "definitions": DEFINITIONS,
+    if len(ds):
+        _save_sample(run.dir / "eval" / "sample.npz", ds, preds[0], trues[0], masks[0], meta)
+    return {
+        "n_utterances": len(ds), "n_frames": int(sum(ds.lengths)),
+        "units": units(declared.METRICS), "definitions": definitions(declared.METRICS),
         "config": {"name": cfg.name, "decoder": cfg.decoder,
                    "init": meta.get("init"), "seed": cfg.train.seed},
-        "training": training_summary(run_dir, meta.get("state", {})),
         "basis": {"rmse_mm": meta.get("basis_rmse_mm") or {}},
         "metrics": score(preds, trues, masks, ds.ids, lip_idx) if len(ds) else {},
     }
-    if len(ds):
-        _save_sample(run_dir / "eval" / "sample.npz", ds, preds[0], trues[0], masks[0], meta)
-    result["seconds"] = round(time.perf_counter() - t0, 3)
-    atomic_write_json(metrics_path(run_dir, split), result)
-    return result
 
 
 def _save_sample(path: Path, ds, pred: np.ndarray, true: np.ndarray, mask: np.ndarray,
@@ -156,16 +133,17 @@ def _save_sample(path: Path, ds, pred: np.ndarray, true: np.ndarray, mask: np.nd
         )
 
 
+def result_columns() -> list[str]:
+    """The results.csv columns: config, seed, every declared metric, best_epoch,
+    train_seconds, decoder, init, basis_rmse_mm."""
+    return tables.result_columns(declared.METRICS, "decoder", "init", "basis_rmse_mm")
+
+
 def result_row(run_dir: Path, metrics: dict) -> dict:
-    """One results.csv row: config, seed, metric means, best_epoch, train_seconds, decoder,
-    init and the basis' test reconstruction RMSE (mm; empty for dense / random decoders)."""
-    cfg, m = metrics.get("config", {}), metrics.get("metrics", {})
-    row: dict[str, Any] = {"config": cfg.get("name"), "seed": cfg.get("seed")}
-    for name in METRICS:
-        row[name] = (m.get(name) or {}).get("mean")
-    row["best_epoch"] = metrics["training"]["best_epoch"]
-    row["train_seconds"] = metrics["training"]["train_seconds"]
-    row["decoder"] = cfg.get("decoder")
-    row["init"] = cfg.get("init")
-    row["basis_rmse_mm"] = (metrics.get("basis", {}).get("rmse_mm") or {}).get("test")
-    return row
+    """One results.csv row (`result_columns`): decoder, init and the basis' test
+    reconstruction RMSE (mm; empty for dense / random decoders) after the common columns."""
+    cfg = metrics.get("config", {})
+    return tables.result_row(
+        declared.METRICS, metrics, cfg.get("name"), cfg.get("seed"), decoder=cfg.get("decoder"),
+        init=cfg.get("init"),
+        basis_rmse_mm=(metrics.get("basis", {}).get("rmse_mm") or {}).get("test"))

@@ -1,8 +1,8 @@
 """summary.md and figures/ of a phone2face experiment, beside the published numbers.
 
 Table 1: test-split reconstruction RMSE of the 13-d spaces (from the injected runs' bases).
-Table 2: per configuration, mean ± std over seeds of RMSE, correlation, Euclidean and lip
-errors, and the mean epoch of minimum validation loss.
+Table 2: per configuration, mean ± std over seeds of every declared metric
+(artimap.tasks.phone2face.metrics), the epoch of minimum validation loss and training time.
 Figures: loss per epoch per configuration, violins of RMSE and correlation, the upper-lip
 centre trajectory of one test utterance.
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from artimap.fsutil import atomic_write_text
+from artimap.tasks import tables
+from artimap.tasks.phone2face import metrics as declared
+from artimap.tasks.tables import by_config, fmt, values
 
 # Biasutto-Lervat, Dahmani & Ouni, Interspeech 2019 (one French speaker, 44 lower-face markers,
 # 120 fps). Bases: test reconstruction RMSE of the 13-d spaces; the rest read from the text.
@@ -26,61 +27,38 @@ PUBLISHED: dict[str, Any] = {
     "max_relative_rmse_gain": 0.35,  # injection vs random at the same training time
 }
 BASES = ("pca", "blendshape", "autoencoder")
-COLUMNS = ("rmse_mm", "corr", "euclid_mm", "lip_error_mm", "best_epoch", "train_seconds")
-
-
-def _values(rows: list[dict], key: str) -> np.ndarray:
-    out = []
-    for r in rows:
-        try:
-            v = float(r.get(key))
-        except (TypeError, ValueError):
-            continue
-        if np.isfinite(v):
-            out.append(v)
-    return np.asarray(out, float)
-
-
-def fmt(values: np.ndarray, digits: int = 3) -> str:
-    """'1.234 ± 0.012' (std over runs), one value alone, '-' for none."""
-    if len(values) == 0:
-        return "-"
-    if len(values) == 1:
-        return f"{values[0]:.{digits}f}"
-    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+TRAINING = {"best_epoch": "epoch of min val", "train_seconds": "train s"}  # header, 1 digit
 
 
 def _by_config(rows: list[dict], experiment: dict) -> dict[str, list[dict]]:
-    order = [r["name"] for r in experiment.get("runs", [])]
-    names = order + sorted({str(r["config"]) for r in rows} - set(order))
-    return {n: [r for r in rows if str(r["config"]) == n] for n in names}
+    return by_config(rows, [r["name"] for r in experiment.get("runs", [])])
 
 
 def table_bases(rows: list[dict]) -> list[str]:
     """Table 1 lines: basis reconstruction RMSE (mm) on the test split."""
     lines = ["| space (13-d) | RMSE mm (here) | published |", "|---|---|---|"]
     for kind in BASES:
-        v = _values([r for r in rows if r.get("decoder") == kind], "basis_rmse_mm")
+        v = values([r for r in rows if r.get("decoder") == kind], "basis_rmse_mm")
         lines.append(f"| {kind} | {fmt(v)} | {PUBLISHED['bases_rmse_mm'][kind]:.2f} |")
     return lines
 
 
 def table_runs(groups: dict[str, list[dict]]) -> list[str]:
     """Table 2 lines: per configuration mean ± std over seeds."""
-    head = ("| configuration | decoder | init | runs | RMSE mm | corr | Euclid mm | lip error mm "
-            "| epoch of min val | train s | published min-val epoch |")
-    lines = [head, "|" + "---|" * 11]
+    metrics = declared.METRICS
+    head = ["configuration", "decoder", "init", "runs", *(m.header for m in metrics),
+            *TRAINING.values(), "published min-val epoch"]
+    lines = []
     for name, rs in groups.items():
         if not rs:
-            lines.append(f"| {name} | | | 0 | - | - | - | - | - | - | |")
+            lines.append([name, "", "", "0", *["-"] * (len(metrics) + len(TRAINING)), ""])
             continue
         dec, init = rs[0].get("decoder", ""), rs[0].get("init", "")
         pub = PUBLISHED["min_val_epoch"].get(dec) if init == "injected" or dec == "dense" else None
-        cells = [fmt(_values(rs, c), 1 if c in ("best_epoch", "train_seconds") else 3)
-                 for c in COLUMNS]
-        lines.append(f"| {name} | {dec} | {init} | {len(rs)} | " + " | ".join(cells)
-                     + f" | {'~' + str(pub) if pub else '-'} |")
-    return lines
+        cells = [tables.cell(rs, m.name) for m in metrics]
+        cells += [tables.cell(rs, c, 1) for c in TRAINING]
+        lines.append([name, dec, init, str(len(rs)), *cells, "~" + str(pub) if pub else "-"])
+    return tables.markdown(head, lines)[:-1]
 
 
 def _injection_gains(groups: dict[str, list[dict]]) -> list[str]:
@@ -91,7 +69,7 @@ def _injection_gains(groups: dict[str, list[dict]]) -> list[str]:
                if r.get("decoder") == kind and r.get("init") == "injected"]
         rnd = [r for rs in groups.values() for r in rs
                if r.get("decoder") == kind and r.get("init") == "random"]
-        a, b = _values(inj, "rmse_mm"), _values(rnd, "rmse_mm")
+        a, b = values(inj, "rmse_mm"), values(rnd, "rmse_mm")
         if len(a) and len(b):
             gain = 1 - a.mean() / b.mean()
             lines.append(f"- {kind}: injected RMSE {a.mean():.3f} mm vs random {b.mean():.3f} mm "

@@ -1,0 +1,60 @@
+"""The evaluation of a trained run, whatever its task: one skeleton, the task fills in its part.
+
+`evaluate_with` loads the run (config.yaml) and its best checkpoint on the GPU when there is
+one, lets the task predict and score (`score(run, split)` returns the task's sections of
+metrics.json: "metrics", "units", settings, sample counts...), adds what every evaluation
+reports (task, run, checkpoint, split, training summary, seconds) and writes
+eval/metrics.json (test split) or eval/metrics_<split>.json atomically.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from artimap.fsutil import atomic_write_json
+from artimap.rundir import metrics_path, training_summary
+from artimap.tasks.registry import best_checkpoint, load_run
+
+
+@dataclass
+class LoadedRun:
+    """A trained run ready to evaluate."""
+
+    dir: Path  # the run directory
+    cfg: Any  # its ExperimentConfig (the task's dataclass)
+    checkpoint: Path  # best.pt, else last.pt
+    model: Any  # torch.nn.Module in eval mode on `device`
+    meta: dict[str, Any]  # the checkpoint's meta (artimap.models.load_model)
+    device: Any  # torch.device
+
+
+def load_for_evaluation(run_dir: str | Path) -> LoadedRun:
+    """The run's config and best checkpoint, on cuda if available, else cpu."""
+    import torch
+
+    from artimap.models import load_model
+
+    run_dir = Path(run_dir)
+    _, cfg = load_run(run_dir)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    ckpt = best_checkpoint(run_dir)
+    model, meta = load_model(ckpt, device)
+    return LoadedRun(run_dir, cfg, ckpt, model, meta, device)
+
+
+def evaluate_with(task: str, run_dir: str | Path, split: str,
+                  score: Callable[[LoadedRun, str], dict[str, Any]]) -> dict[str, Any]:
+    """Evaluate `run_dir` on `split` with the task's `score`; writes and returns metrics.json."""
+    t0 = time.perf_counter()
+    run = load_for_evaluation(run_dir)
+    result: dict[str, Any] = {"task": task, "run": str(run.dir),
+                              "checkpoint": run.checkpoint.name, "split": split}
+    result.update(score(run, split))
+    result["training"] = training_summary(run.dir, run.meta.get("state", {}))
+    result["seconds"] = round(time.perf_counter() - t0, 3)
+    atomic_write_json(metrics_path(run.dir, split), result)
+    return result
