@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "predict",
     "demo",
     "bench",
+    "contour",
 )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from artimap.errors import file_error
+from artimap.fsutil import atomic_path
 
 HEADER_KEYS = ("scorer", "individuals", "bodyparts", "coords")
 COORDS = ("x", "y", "likelihood")
@@ -135,3 +136,22 @@ def read_dlc_csv(path: str | Path, min_likelihood: float = 0.6) -> DlcPoints:
         points[low] = np.nan
     points[np.isnan(points).any(axis=2)] = np.nan  # a half-present point is missing
     return DlcPoints(points, lik, parts, index, str(path))
+
+
+def write_dlc_csv(path: str | Path, points: np.ndarray, bodyparts: list[str],
+                  index: list[str | int], scorer: str = "artimap") -> None:
+    """Write points (F, K, 2) pixel x, y as a labelled-data style DeepLabCut CSV (x, y per body
+    part, empty cells for NaN), indexed by `index` (F image paths or frame numbers);
+    `read_dlc_csv` reads it back."""
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim != 3 or pts.shape[2] != 2 or pts.shape[1] != len(bodyparts) \
+            or len(index) != len(pts):
+        raise ValueError(f"write_dlc_csv: points {pts.shape} do not match {len(bodyparts)} "
+                         f"body parts and {len(index)} index entries")
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["scorer"] + [scorer] * (2 * len(bodyparts)))
+        w.writerow(["bodyparts"] + [b for b in bodyparts for _ in range(2)])
+        w.writerow(["coords"] + ["x", "y"] * len(bodyparts))
+        for name, row in zip(index, pts):
+            w.writerow([name] + ["" if not np.isfinite(v) else f"{v:.3f}" for v in row.ravel()])

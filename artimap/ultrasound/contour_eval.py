@@ -18,20 +18,16 @@ from the probe), i.e. they ignore where the extractor continues past the labelle
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 
 from artimap.errors import ArtimapError
 from artimap.metrics.contour import msd
-from artimap.ultrasound.contour import (
-    ContourConfig,
-    estimate_fan,
-    extract_fan,
-    extract_raw,
-    fan_mask,
-    scanline_spacing,
-)
+from artimap.ultrasound.contour import ContourConfig
+from artimap.ultrasound.contour_run import Contours, extract_source
+from artimap.ultrasound.contour_source import ContourSource, load_source
 from artimap.ultrasound.geometry import ProbeGeometry
 
 TONGUE_POINTS = ("vallecula", "tongueRoot1", "tongueRoot2", "tongueBody1", "tongueBody2",
@@ -104,27 +100,100 @@ def _summary(scores: dict[str, list[float]], unit: str) -> dict[str, float]:
     return s
 
 
-def eval_labelled_set(folder: Path, cfg: ContourConfig | None = None,
-                      limit: int | None = None) -> dict[str, float]:
-    """Extractor vs hand labels of one `labeled-data/<set>` folder; MSD in image pixels."""
-    import cv2
+def label_indices(bodyparts: list[str], points: list[str] | None = None) -> list[int]:
+    """Columns of the reference polyline: `points` in order, else the 11 tongue points when all
+    are present, else every body part in file order."""
+    want = points or (list(TONGUE_POINTS) if set(TONGUE_POINTS) <= set(bodyparts) else bodyparts)
+    missing = [p for p in want if p not in bodyparts]
+    if missing:
+        raise ArtimapError(f"labels lack the points {missing}; they have {bodyparts}")
+    return [bodyparts.index(p) for p in want]
 
+
+def _frame_of(entry: str | int, src: ContourSource) -> int | None:
+    """Source frame of one DLC index entry: a frame number, an image name of an image folder, or
+    the number in an image name (`img0081.png` = frame 81, from 0) for videos and recordings."""
+    if isinstance(entry, int):
+        return entry if 0 <= entry < len(src.names) else None
+    name = Path(entry).name
+    if src.kind == "frames":
+        return src.names.index(name) if name in src.names else None
+    digits = re.findall(r"\d+", name)
+    k = int(digits[-1]) if digits else -1
+    return k if 0 <= k < len(src.names) else None
+
+
+def match_labels(src: ContourSource, labels: str | Path, points: list[str] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Hand labels of a DLC CSV placed on the source's frames: (labelled frame numbers (N,),
+    reference points (N, K, 2) px). Frames without any label point are left out."""
     from artimap.io.dlc import read_dlc_csv
 
-    csvs = sorted(folder.glob("CollectedData_*.csv"))
+    dlc = read_dlc_csv(labels)
+    idx = label_indices(dlc.bodyparts, points)
+    at = [_frame_of(e, src) for e in dlc.index]
+    keep = [i for i, f in enumerate(at) if f is not None
+            and np.isfinite(dlc.points[i, idx]).all(-1).any()]
+    if not keep:
+        raise ArtimapError(f"{labels}: none of its {len(at)} rows names a frame of {src.path} "
+                           "(image names for a folder, frame numbers or imgN names otherwise)")
+    return np.array([at[i] for i in keep]), dlc.points[keep][:, idx]
+
+
+def eval_labels(src: ContourSource, c: Contours, labels: str | Path,
+                points: list[str] | None = None, limit: int | None = None
+                ) -> tuple[list[dict], dict[str, float]]:
+    """Extracted contours vs hand labels: per-frame rows and the summary (px, and mm when the
+    source's geometry is known). The reference for each frame is the mean labelled contour of
+    the other labelled frames; limit: score only the first `limit` labelled frames."""
+    at, refs = match_labels(src, labels, points)
+    got = c.px[at[:limit]]
+    per = {"px": _scores(got, refs, c.origin, c.up, 1.0)}
+    if c.mm is not None and src.fan is not None:
+        refs_mm = np.stack(src.fan.pixel_to_mm(refs[..., 0], refs[..., 1]), -1)
+        per["mm"] = _scores(c.mm[at[:limit]], refs_mm, (0.0, 0.0), 1.0, 0.25)
+    rows = [{"frame": int(f), "name": src.names[f]} for f in at[:limit]]
+    summary: dict = {"n": len(rows)}
+    for unit, scores in per.items():
+        summary.update(_summary(scores, unit))
+        for k, v in scores.items():
+            for row, x in zip(rows, v):
+                row[f"{k}_{unit}"] = round(float(x), 4)
+    return rows, summary
+
+
+def eval_splines(src: ContourSource, c: Contours, splines: str | Path,
+                 limit: int | None = None) -> tuple[list[dict], dict[str, float]]:
+    """Extracted contours of a raw recording vs its AAA spline export; MSD in mm (and in
+    pixels of a fan image with one pixel per echo sample, i.e. mm * PixelsPerMm)."""
+    from artimap.io.aaa_spline import read_aaa_splines
+
+    if src.kind != "ult":
+        raise ArtimapError(f"{splines}: AAA splines are compared with a raw .ult recording, "
+                           f"not with {src.path}")
+    sp = read_aaa_splines(splines)
+    at = sp.frame_indices(src.params)[:limit]
+    ref = np.stack(ProbeGeometry.polar_to_mm(sp.r_mm, sp.theta), -1)[:, AAA_IGNORE_FRONT:]
+    scores = _scores(c.mm[at], ref, (0.0, 0.0), 1.0, 0.25)
+    summary: dict = {"n": len(at), **_summary(scores, "mm")}
+    summary.update({k.replace("_mm", "_px"): round(v * src.params.pixels_per_mm, 3)
+                    for k, v in summary.items() if k.endswith("_mm")})
+    rows = [{"frame": int(f), "name": src.names[f],
+             **{f"{k}_mm": round(float(v[i]), 4) for k, v in scores.items()}}
+            for i, f in enumerate(at)]
+    return rows, summary
+
+
+def eval_labelled_set(folder: Path, cfg: ContourConfig | None = None,
+                      limit: int | None = None) -> dict[str, float]:
+    """Extractor vs hand labels of one `labeled-data/<set>` folder; MSD in image pixels.
+
+    The same as `artimap contour <set> --labels <set>/CollectedData_*.csv`."""
+    csvs = sorted(Path(folder).glob("CollectedData_*.csv"))
     if not csvs:
         raise ArtimapError(f"{folder}: no CollectedData_*.csv. Point at a labeled-data/<set>")
-    dlc = read_dlc_csv(csvs[0])
-    idx = [dlc.bodyparts.index(name) for name in TONGUE_POINTS]
-    names = [Path(str(i)).name for i in dlc.index]
-    frames = np.stack([cv2.imread(str(folder / n), cv2.IMREAD_GRAYSCALE) for n in names])
-    mask = fan_mask(frames)  # geometry and mask from all images of the recording, before any
-    geo = estimate_fan(frames, mask=mask)  # limit, and passed together as extract_fan asks
-    got = extract_fan(frames[:limit], geo, cfg, mask=mask)  # (F', n_rays, 2)
-    refs = dlc.points[:, idx]  # (F, 11, 2)
-    out = _summary(_scores(got, refs, geo.origin, -1.0, 1.0), "px")
-    out["n"] = len(got)
-    return out
+    src = load_source(folder)
+    return eval_labels(src, extract_source(src, cfg), csvs[0], limit=limit)[1]
 
 
 def eval_ultrasound_labels(root: Path, cfg: ContourConfig | None = None,
@@ -136,21 +205,27 @@ def eval_ultrasound_labels(root: Path, cfg: ContourConfig | None = None,
 
 def eval_aaa(folder: Path, stem: str = "File156", cfg: ContourConfig | None = None,
              limit: int | None = None) -> dict[str, float]:
-    """Extractor on raw frames vs AAA splines; MSD in mm (and in pixels of a fan image with
-    one pixel per echo sample, i.e. mm * PixelsPerMm)."""
-    from artimap.io.aaa_spline import read_aaa_splines
-    from artimap.io.ult import find_param, read_param, read_ult
+    """Extractor on raw frames vs AAA splines (`eval_splines`); the same as
+    `artimap contour <folder>/<stem>.ult --splines <folder>/<stem>_splines.csv`."""
+    src = load_source(Path(folder) / f"{stem}.ult")
+    return eval_splines(src, extract_source(src, cfg), Path(folder) / f"{stem}_splines.csv",
+                        limit)[1]
 
-    params = read_param(find_param(folder / f"{stem}.ult"))
-    geo = ProbeGeometry.from_params(params)
-    splines = read_aaa_splines(folder / f"{stem}_splines.csv")
-    frames = np.asarray(read_ult(folder / f"{stem}.ult", params))
-    at = splines.frame_indices(params)[:limit]
-    got_raw = extract_raw(frames[at], cfg, scanline_spacing(geo))  # (F', NV, 2) scanline, sample
-    got = np.stack(geo.raw_to_mm(got_raw[..., 0], got_raw[..., 1]), -1)  # y away from the probe
-    ref = np.stack(geo.polar_to_mm(splines.r_mm, splines.theta), -1)[:, AAA_IGNORE_FRONT:]
-    out = _summary(_scores(got, ref, (0.0, 0.0), 1.0, 0.25), "mm")
-    out.update({k.replace("_mm", "_px"): round(v * params.pixels_per_mm, 3)
-                for k, v in out.items() if k.endswith("_mm")})
-    out["n"] = len(at)
+
+def labels_on_frames(src: ContourSource, labels: str | Path, points: list[str] | None = None
+                     ) -> np.ndarray:
+    """Hand labels per source frame for drawing: (F, K, 2) px, NaN on unlabelled frames."""
+    at, refs = match_labels(src, labels, points)
+    out = np.full((len(src.names),) + refs.shape[1:], np.nan)
+    out[at] = refs
     return out
+
+
+def write_rows(path: str | Path, rows: list[dict]) -> None:
+    """Per-frame scores as CSV (columns of the first row)."""
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["frame"])
+        w.writeheader()
+        w.writerows(rows)
