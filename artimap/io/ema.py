@@ -141,6 +141,9 @@ def read_ema(path: str | Path, units: str | None = None, rate: float | None = No
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "no such EMA file", "Check the path")
+    if path.suffix.lower() == ".txy":
+        raise file_error(path, "XRMB pellet file (.txy): format not supported as EMA",
+                         "Read it with artimap.io.xrmb.read_txy")
     raw = path.read_bytes()
     if raw.startswith(b"EST_File"):
         header, names, offset = _read_header(path, raw)

@@ -4,7 +4,8 @@ Two layouts are read:
 - "talker": the virtual talker's corpus (corpus.json with format "artimap-talker"); utterance
   <id> of speaker <spk> is <spk>/<id>.c3d with <spk>/<id>.TextGrid.
 - "files": any folder tree of alignments <id>.TextGrid | <id>.lab | <id>.ctm, each beside its
-  motion file <id>.c3d (preferred) or <id>.csv (OptiTrack Motive). Motion files without an
+  motion file <id>.c3d (preferred), <id>.csv (OptiTrack Motive) or <id>.txy (X-ray microbeam
+  pellets, head-based 2-D coordinates: no head markers). Motion files without an
   alignment are ignored (calibration takes, static trials); an alignment without its motion is
   a problem. The speaker is the folder relative to the corpus, and the utterance id is the
   file's path relative to the corpus without its extension (`spk1/take03`).
@@ -13,6 +14,7 @@ Two layouts are read:
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from artimap.errors import ArtimapError, file_error
 
 FORMATS = ("auto", "talker", "files")
 ALIGNMENT_SUFFIXES = (".textgrid", ".lab", ".ctm")
-MOTION_SUFFIXES = (".c3d", ".csv")
+MOTION_SUFFIXES = (".c3d", ".csv", ".txy")
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,14 @@ def read_motion(path: str | Path):
         from artimap.io.optitrack import read_motive_csv
 
         return read_motive_csv(path)
-    raise file_error(path, f"unknown motion file type {path.suffix!r}", "Use .c3d or Motive .csv")
+    if path.suffix.lower() == ".txy":
+        from artimap.io.xrmb import read_txy
+
+        warnings.warn(f"{path}: XRMB pellets have no head markers; head motion is not removed "
+                      "(the pellet coordinates are already head-based)", stacklevel=2)
+        return read_txy(path)
+    raise file_error(path, f"unknown motion file type {path.suffix!r}",
+                     "Use .c3d, Motive .csv or XRMB .txy")
 
 
 def read_utterance_alignment(utt: Utterance, tier: str | None = None):
