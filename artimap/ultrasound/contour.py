@@ -15,8 +15,9 @@ the chosen depth is below `min_contrast` grey levels or below `rel_contrast` tim
 90th percentile, or whose windows leave the image's data, are rejected (NaN); the surviving
 depths are median-filtered and Savitzky-Golay smoothed within runs.
 
-Defaults were chosen on the hand-labelled images of `ultrasound_labels`
-(`artimap.ultrasound.contour_eval`).
+Defaults were chosen on two of the four hand-labelled recordings of `ultrasound_labels`
+(05TD1M001, Ultrax_TD_001) and are reported on the other two and on File156's AAA splines
+(`artimap.ultrasound.contour_eval`; benchmarks/RESULTS.md).
 Run predicted and real frames through the same function, settings and fan geometry: the exact
 `FanImage` when the fan was scan-converted here, an estimated `FanGeometry` otherwise.
 """
@@ -34,16 +35,16 @@ from artimap.ultrasound.geometry import FanImage, ProbeGeometry
 
 @dataclass(frozen=True)
 class ContourConfig:
-    sigma: float = 1.5  # Gaussian smoothing of the image (pixels) before scoring
+    sigma: float = 1.0  # Gaussian smoothing of the image (pixels) before scoring
     width: int = 5  # half-width w of the step detector (samples along the line)
     band: tuple[float, float] = (0.2, 0.95)  # search depths, fractions of the line length
     min_contrast: float = 6.0  # reject lines whose step E is below this (grey levels)
     rel_contrast: float = 0.2  # ... or below this fraction of the frame's strong lines (90th pct)
     max_slope: float = 1.5  # largest depth change per unit of lateral distance between lines
-    depth_gain: float = 2.0  # score weight 1 + depth_gain * depth / line length: prefer the
+    depth_gain: float = 4.0  # score weight 1 + depth_gain * depth / line length: prefer the
     #                          outermost ridge (the surface) over echoes nearer the probe
     median: int = 5  # median filter length over lines (odd; 1 = off)
-    savgol: int = 11  # Savitzky-Golay window over lines (odd; 1 = off), polynomial order 2
+    savgol: int = 21  # Savitzky-Golay window over lines (odd; 1 = off), polynomial order 2
 
 
 def step_score(profiles: np.ndarray, width: int) -> np.ndarray:
