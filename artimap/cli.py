@@ -22,6 +22,8 @@ COMMANDS: tuple[str, ...] = (
     "evaluate",
     "experiment",
     "predict",
+    "report",
+    "study",
     "demo",
     "bench",
     "contour",

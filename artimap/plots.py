@@ -75,3 +75,19 @@ def histogram(values: np.ndarray, xlabel: str, bins: int = 20) -> Figure:
     ax.set_xlabel(xlabel)
     ax.set_ylabel("count")
     return fig
+
+
+def loss_curves(curves: dict[str, dict[str, Sequence[float]]]) -> Figure:
+    """Training (solid) and validation (dashed) loss against steps, one colour per run:
+    curves {label: {"step", "train", "val"}}, each a sequence of equal length (NaN: not logged).
+    """
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for label, c in curves.items():
+        line = ax.plot(c["step"], c["train"], "-", marker=".", label=f"{label} train")[0]
+        if np.isfinite(np.asarray(c["val"], float)).any():
+            ax.plot(c["step"], c["val"], "--", marker=".", color=line.get_color(),
+                    label=f"{label} val")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.legend(fontsize=7, ncol=2)
+    return fig

@@ -23,6 +23,7 @@ td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
 th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 img { max-width: 100%; } .note { color: #555; }
+pre { background: #f7f7f7; padding: 0.5em; overflow-x: auto; font-size: 0.85em; }
 """
 
 
@@ -68,6 +69,11 @@ class Report:
         data = base64.b64encode(png).decode("ascii")
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
         self.parts.append(f'<figure><img src="data:image/png;base64,{data}">{cap}</figure>')
+
+    def details(self, summary: str, text: str) -> None:
+        """Preformatted text (a config file, a log) folded under a one-line summary."""
+        self.parts.append(f"<details><summary>{html.escape(summary)}</summary>"
+                          f"<pre>{html.escape(text)}</pre></details>")
 
     def figure(self, fig: Any, caption: str = "") -> None:
         """Embed a matplotlib figure (closes it)."""

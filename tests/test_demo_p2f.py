@@ -16,7 +16,7 @@ def test_demo_step_reports_tables_and_figure_and_reuses_work(talker_tiny, tmp_pa
     report = Report("demo")
     demo_step(report, tmp_path, talker_tiny, quick=True)
     html = "\n".join(report.parts)
-    assert html.count("<table>") == 2 and "Table 1" in html
+    assert html.count("<table>") == 3 and "Table 1" in html  # bases, results, provenance
     for row in ("<td>pca</td>", "<td>blendshape</td>", "<td>autoencoder</td>",
                 "<td>baseline</td>", "<td>pca_injected</td>"):
         assert row in html

@@ -17,6 +17,7 @@ class TaskModule(Protocol):
 
     ExperimentConfig: type  # dataclass: task, name, data, model, model_config, train, ...
     EVAL_OPTIONS: tuple[str, ...]  # keyword options evaluate_run accepts (`artimap evaluate`)
+    METRICS: tuple  # the declared artimap.metrics.declare.Metric's, table order
 
     def make_task(self, cfg: Any) -> Any:
         """The artimap.train.Task of one run of `cfg` (an ExperimentConfig)."""
@@ -32,6 +33,12 @@ class TaskModule(Protocol):
 
     def summarise(self, rows: list[dict], experiment: dict, out_dir: Path) -> None:
         """An experiment's summary.md and figures/ from its rows."""
+
+    def published_metrics(self) -> dict[str, dict[str, float]]:
+        """{row name: {metric name: published value}} shown beside ours in report tables."""
+
+    def report_figures(self, experiment: dict) -> list[tuple[str, Any]]:
+        """(caption, matplotlib Figure) of sample predictions for an HTML report."""
 
     def add_predict_arguments(self, parser: argparse.ArgumentParser) -> None:
         """The task's `artimap predict RUN_DIR ...` options."""

@@ -10,15 +10,19 @@ The task's public surface (`artimap.tasks.protocol.TaskModule`), one module per 
     references.py  the reference rows (training mean, nearest neighbour)
     evaluate.py    evaluate_run, result_columns, result_row: metrics.json, results.csv rows
     predict.py     `artimap predict` on new lip video (frame by frame, cached features)
-    summary.py, figures.py   an experiment's summary.md and figures (Tables 2/3, Figure 2)
+    summary.py, figures.py   an experiment's summary.md and figures (Tables 2/3, Figure 2),
+                   and the task's part of an HTML report (report_figures, published_metrics)
     demo.py        the lip2tongue step of `artimap demo`
 """
 
 from artimap.tasks.lip2tongue.config import EVAL_OPTIONS, ExperimentConfig
 from artimap.tasks.lip2tongue.evaluate import evaluate_run, result_columns, result_row
+from artimap.tasks.lip2tongue.figures import report_figures
+from artimap.tasks.lip2tongue.metrics import METRICS
 from artimap.tasks.lip2tongue.predict import add_predict_arguments, predict
-from artimap.tasks.lip2tongue.summary import summarise
+from artimap.tasks.lip2tongue.summary import published_metrics, summarise
 from artimap.tasks.lip2tongue.task import make_task
 
-__all__ = ["EVAL_OPTIONS", "ExperimentConfig", "add_predict_arguments", "evaluate_run",
-           "make_task", "predict", "result_columns", "result_row", "summarise"]
+__all__ = ["EVAL_OPTIONS", "METRICS", "ExperimentConfig", "add_predict_arguments",
+           "evaluate_run", "make_task", "predict", "published_metrics", "report_figures",
+           "result_columns", "result_row", "summarise"]

@@ -15,7 +15,6 @@ quick mode (tests, first tries): the models' tiny presets, 2 training steps each
 from __future__ import annotations
 
 import json
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ import yaml
 
 from artimap.fsutil import atomic_write_text
 from artimap.report import Report
+from artimap.report_build import add_runs
+from artimap.runfind import find_runs
 
 IMAGE_SIZE = 32  # lip crop side of the demo dataset
 ROWS = {  # row name -> partial ExperimentConfig (Table 2's first and last rows)
@@ -72,41 +73,6 @@ def _metrics(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / "eval" / "metrics.json").read_text(encoding="utf-8"))
 
 
-def _cell(values: dict[str, Any], key: str) -> Any:
-    mean = values.get(key, {}).get("mean")
-    return "-" if mean is None else round(float(mean), 3)
-
-
-def table_head() -> list[str]:
-    """Headers of the demo's Table 2: every image metric beside the paper's, training."""
-    from artimap.tasks.lip2tongue import metrics as declared
-    from artimap.tasks.lip2tongue.summary import PUBLISHED, metric_head
-
-    return ["method", *metric_head(declared.IMAGE_METRICS, PUBLISHED["table2"]), "best epoch",
-            "train s"]
-
-
-def table_rows(out: Path) -> list[list[Any]]:
-    """Table 2 rows: both models and the two reference rows, beside the published numbers."""
-    from artimap.tasks.lip2tongue import metrics as declared
-    from artimap.tasks.lip2tongue.summary import PUBLISHED, metric_cells
-
-    metrics, published = declared.IMAGE_METRICS, PUBLISHED["table2"]
-    rows, refs = [], {}
-    for name in ROWS:
-        m = _metrics(out / name / "seed0")
-        refs = refs or m["references"]
-        pub = published[name]
-        label = pub["method"] + (" + attention" if pub["attention"] else "")
-        rows.append([label, *metric_cells(metrics, partial(_cell, m["metrics"]), published, pub),
-                     m["training"]["best_epoch"], m["training"]["train_seconds"]])
-    for ref, label in (("train_mean", "training-mean image"),
-                       ("nearest_neighbour", "nearest neighbour (lips)")):
-        rows.append([label, *metric_cells(metrics, partial(_cell, refs[ref]), published, None),
-                     "-", "-"])
-    return rows
-
-
 def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
     """Append the lip2tongue section to `report` (see the module doc); work goes under out/."""
     from artimap.experiment import run_experiment
@@ -126,13 +92,8 @@ def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
         + ("2 steps each with tiny models (quick mode: the numbers mean nothing)" if quick else
            "reduced widths, 2 epochs each")
         + f"; scored on {first['n_frames']} test frames. The paper (Liu & Zhang 2021) trained "
-        "full-size models on real SSC data: compare the ordering, not the values. Reference "
-        "rows: the training-mean image for every frame, and the target of the training clip "
-        "whose lips look most alike.")
-    report.table(table_head(), table_rows(runs),
-                 caption="Table 2 (test split). MSD: pixels of the 128 x 64 target image "
-                         "(paper: its own SSC images); CW-SSIM (pyssim) is the published kind")
-    grid = runs / "figures" / "figure2_grid.png"
-    if grid.is_file():
-        report.image(grid.read_bytes(), "Figure 2: lips, real ultrasound, the predictions of "
-                                        "both models and the reference rows, random test frames")
+        "full-size models on real SSC data: compare the ordering, not the values (its MSD is "
+        "in pixels of its own images, ours of the 128 x 64 target; its CW-SSIM sits beside "
+        "our pyssim kind). Reference rows: the training-mean image for every frame, and the "
+        "target of the training clip whose lips look most alike.")
+    add_runs(report, find_runs(runs), level=3)

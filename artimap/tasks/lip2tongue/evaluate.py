@@ -44,7 +44,7 @@ from artimap.tasks.lip2tongue.scoring import (
     save_npz,
     score_frames,
 )
-from artimap.tasks.scaffold import LoadedRun, evaluate_with
+from artimap.tasks.scaffold import LoadedRun, evaluate_with, load_for_evaluation
 
 
 def eval_dataset(cfg, split: str):
@@ -78,6 +78,23 @@ def predict_clips(model, norm, ds, index: np.ndarray, batch_size: int, device) -
             out["utterance"].append(batch["utterance"].numpy())
             out["frame"].append(batch["frame"].numpy())
     return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def predict_random_frames(run_dir: str | Path, n: int, seed: int, split: str = "test") -> dict:
+    """The run's predictions of `n` random clips of `split` (the same clips for every run on
+    the same data and clip length): `predict_clips`'s dict plus "utterance_id" (F,)."""
+    run = load_for_evaluation(run_dir)
+    meta = run.meta
+    norm = Normaliser(meta["normalisation"], meta["normalise_inputs"], meta["normalise_target"])
+    ds = eval_dataset(run.cfg, split)
+    if len(ds) < n:
+        raise ArtimapError(f"{run_dir}: split {split!r} has {len(ds)} clips, fewer than the "
+                           f"{n} asked for; ask for fewer frames")
+    index = np.sort(np.random.default_rng(seed).choice(len(ds), n, replace=False))
+    got = predict_clips(run.model, norm, ds, index, run.cfg.eval.batch_size, run.device)
+    got["utterance_id"] = np.array([ds.manifest["utterances"][u]["id"]
+                                    for u in got["utterance"]])
+    return got
 
 
 def evaluate_run(run_dir: str | Path, split: str = "test", max_frames: int | None = None

@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 MAX_COLUMNS = 6
 
@@ -65,8 +66,26 @@ def _grid_rows(experiment: dict) -> tuple[list[tuple[str, np.ndarray]], dict] | 
 
 
 def figure2(experiment: dict, path: Path) -> Path | None:
-    """Real frames and every method's predictions of the same test frames; None if no run
-    has samples."""
+    """Real frames and every method's predictions of the same test frames, saved to `path`;
+    None if no run has samples."""
+    fig = figure2_figure(experiment)
+    if fig is None:
+        return None
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def report_figures(experiment: dict) -> list[tuple[str, Figure]]:
+    """The figures of an HTML report (artimap.report_build): Figure 2 on the sample frames."""
+    fig = figure2_figure(experiment)
+    return [] if fig is None else [(
+        "Figure 2: lips, real ultrasound, each run's prediction and the reference rows, "
+        "random test frames (eval/samples.npz)", fig)]
+
+
+def figure2_figure(experiment: dict) -> Figure | None:
+    """The Figure 2 grid (see the module doc); None if no run has samples."""
     got = _grid_rows(experiment)
     if got is None:
         return None
@@ -89,9 +108,7 @@ def figure2(experiment: dict, path: Path) -> Path | None:
                 ax.set_title(f"{first['utterance_id'][j]} frame {int(first['frame'][j])}",
                              fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return fig
 
 
 def loss_curves(run: dict, path: Path) -> Path | None:

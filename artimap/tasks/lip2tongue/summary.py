@@ -44,6 +44,16 @@ SUBJECTIVE = "ConvLSTM 2.67 +- 0.56, without attention 2.84 +- 0.49, full 3.01 +
 PAPER_COLUMN = {"ssim": "ssim", "cw_ssim_pyssim": "cw_ssim", "msd": "msd"}
 
 
+def published_metrics() -> dict[str, dict[str, float]]:
+    """{row name: {metric: the paper's value}} of Tables 2 and 3, for report tables."""
+    out: dict[str, dict[str, float]] = {}
+    for table in PUBLISHED.values():
+        for name, pub in table.items():
+            out.setdefault(name, {}).update(
+                {m: pub[k] for m, k in PAPER_COLUMN.items() if k in pub})
+    return out
+
+
 def _pub(value: Any) -> str:
     return "-" if value is None else f"{value:.3f}"
 

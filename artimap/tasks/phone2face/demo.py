@@ -4,7 +4,6 @@ train the baseline and the PCA-injected BiGRU for a few epochs, compare them wit
     out/phone2face/prepared/            markers at 30 fps (the paper: 120), unknown phones -> sil
     out/phone2face/bases[-quick].json   Table 1 (test reconstruction RMSE of the 13-d spaces)
     out/phone2face/runs[-quick]/<row>/  run dirs (evaluated on the test split)
-    out/phone2face/trajectory[-quick].png
 
 Everything finished is reused by a rerun; an interrupted run resumes from its last.pt. Quick
 mode (tests, first tries): tiny GRUs, 4-d spaces, 2 training steps per model.
@@ -20,6 +19,9 @@ import torch
 
 from artimap.fsutil import atomic_write_json
 from artimap.report import Report
+from artimap.report_build import add_runs
+from artimap.runfind import find_runs
+from artimap.tasks.phone2face.summary import PUBLISHED
 
 FPS = 30.0  # marker rate of the demo dataset: a quarter of the paper's, four times faster
 ROWS = (("baseline", "dense"), ("pca_injected", "pca"))
@@ -76,45 +78,8 @@ def train_and_evaluate(prepared: Path, runs: Path, s: dict[str, Any]) -> dict[st
 
 
 def _bases_rows(table: dict[str, Any]) -> list[list[Any]]:
-    from artimap.tasks.phone2face.summary import PUBLISHED
-
     return [[kind, round(table[f"{kind}_rmse_mm"], 3), PUBLISHED["bases_rmse_mm"][kind]]
             for kind in ("pca", "blendshape", "autoencoder")]
-
-
-def _model_rows(results: dict[str, dict]) -> list[list[Any]]:
-    from artimap.tasks.phone2face.summary import PUBLISHED
-
-    published = {"baseline": f"min. val. epoch ~{PUBLISHED['min_val_epoch']['dense']}",
-                 "pca_injected": f"~{PUBLISHED['best_rmse_mm']} mm (best models), min. val. "
-                                 f"epoch ~{PUBLISHED['min_val_epoch']['pca']}"}
-    rows = []
-    for name, _ in ROWS:
-        m, t = results[name]["metrics"], results[name]["training"]
-        rows.append([name, *(_rounded((m.get(x.name) or {}).get("mean")) for x in _metrics()),
-                     t["best_epoch"], t["epochs"], round(t["train_seconds"], 1),
-                     published[name]])
-    return rows
-
-
-def _metrics() -> tuple:
-    from artimap.tasks.phone2face import metrics as declared
-
-    return declared.METRICS
-
-
-def _rounded(value: float | None) -> Any:
-    return "-" if value is None else round(value, 3)
-
-
-def trajectory_png(runs: Path, path: Path) -> bytes | None:
-    """The upper-lip centre figure of both models on the first test utterance (PNG bytes)."""
-    from artimap.tasks.phone2face import figures as p2f_figures
-
-    samples = {name: s for name, _ in ROWS
-               if (s := p2f_figures.load_sample(runs / name)) is not None}
-    made = p2f_figures.trajectory_figure(samples, path) if samples else None
-    return made.read_bytes() if made is not None else None
 
 
 def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
@@ -127,7 +92,7 @@ def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
     try:
         prepared = prepared_dataset(Path(out), Path(corpus))
         table = bases(prepared, root / f"bases{tag}.json", s)
-        results = train_and_evaluate(prepared, root / f"runs{tag}", s)
+        train_and_evaluate(prepared, root / f"runs{tag}", s)
     finally:
         torch.set_num_threads(threads)
     report.heading("phone2face: lower-face markers from phones")
@@ -137,13 +102,11 @@ def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
         + (f" ({s['max_steps']} steps)" if quick else "")
         + " on the demo corpus's train split; metrics on its test split. Targets are centred "
         "on the training mean (the task's default). The paper (Biasutto-Lervat et al. 2019) "
-        "used 128 units, 120 fps and 4 h of one real speaker: compare trends, not values.")
+        "used 128 units, 120 fps and 4 h of one real speaker: compare trends, not values. "
+        f"Published: about {PUBLISHED['best_rmse_mm']} mm RMSE for the best models; the epoch "
+        f"of minimum validation loss about {PUBLISHED['min_val_epoch']['dense']} for the "
+        f"baseline, about {PUBLISHED['min_val_epoch']['pca']} with an injected PCA decoder.")
     report.table(["13-d space", "test RMSE mm (here)", "published"], _bases_rows(table),
                  caption=f"Table 1: reconstruction error of the {s['latent_dim']}-d spaces "
                          "fitted on the train split")
-    report.table(["model", *(m.header for m in _metrics()), "epoch of min val", "epochs",
-                  "train s", "published"], _model_rows(results),
-                 caption="; ".join(m.description for m in _metrics()))
-    png = trajectory_png(root / f"runs{tag}", root / f"trajectory{tag}.png")
-    if png is not None:
-        report.image(png, "Upper-lip centre marker, real vs predicted, one test utterance")
+    add_runs(report, find_runs(root / f"runs{tag}"), level=3)

@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 ARCHS = ("dense", "pca", "blendshape", "autoencoder")
 ARCH_LABELS = {"dense": "baseline", "pca": "PCA", "blendshape": "blendshapes",
@@ -124,7 +125,7 @@ def _segments(phone_ids: np.ndarray, phones: np.ndarray, rate: float) -> list[tu
     return [(a / rate, b / rate, str(phones[phone_ids[a]])) for a, b in zip(starts, ends)]
 
 
-def trajectory_figure(samples: dict[str, dict[str, np.ndarray]], path: Path) -> Path | None:
+def trajectory_plot(samples: dict[str, dict[str, np.ndarray]]) -> Figure | None:
     """Upper-lip centre marker, vertical (y) and forward (z) coordinates over one utterance:
     the real trajectory and each configuration's prediction, with phone boundaries."""
     if not samples:
@@ -150,7 +151,33 @@ def trajectory_figure(samples: dict[str, dict[str, np.ndarray]], path: Path) -> 
     axes[0].set_title(f"{name}, utterance {first['id']}", pad=14)
     axes[1].set_xlabel("time (s)")
     axes[1].legend(fontsize=7, ncol=4, loc="best")
-    return _save(fig, path)
+    fig.tight_layout()
+    return fig
+
+
+def trajectory_figure(samples: dict[str, dict[str, np.ndarray]], path: Path) -> Path | None:
+    """`trajectory_plot` saved to `path`; None when there is no sample."""
+    fig = trajectory_plot(samples)
+    return None if fig is None else _save(fig, path)
+
+
+def first_samples(runs: list[dict]) -> dict[str, dict[str, np.ndarray]]:
+    """{row name: eval/sample.npz of its first seed that has one}, kept only when they show
+    the same utterance as the first row's."""
+    samples: dict[str, dict[str, np.ndarray]] = {}
+    for run in runs:
+        s = next((x for x in map(load_sample, run["run_dirs"]) if x is not None), None)
+        if s is not None and (not samples or
+                              str(s["id"]) == str(next(iter(samples.values()))["id"])):
+            samples[run["name"]] = s
+    return samples
+
+
+def report_figures(experiment: dict) -> list[tuple[str, Figure]]:
+    """The figures of an HTML report (artimap.report_build): the upper-lip trajectory."""
+    fig = trajectory_plot(first_samples(experiment.get("runs", [])))
+    return [] if fig is None else [
+        ("Upper-lip centre marker, real vs each run's prediction, one test utterance", fig)]
 
 
 def load_sample(run_dir: str | Path) -> dict[str, np.ndarray] | None:

@@ -30,6 +30,11 @@ BASES = ("pca", "blendshape", "autoencoder")
 TRAINING = {"best_epoch": "epoch of min val", "train_seconds": "train s"}  # header, 1 digit
 
 
+def published_metrics() -> dict[str, dict[str, float]]:
+    """{row name: {metric: the paper's value}}: none, the paper gives no per-row metrics."""
+    return {}
+
+
 def _by_config(rows: list[dict], experiment: dict) -> dict[str, list[dict]]:
     return by_config(rows, [r["name"] for r in experiment.get("runs", [])])
 
@@ -90,12 +95,7 @@ def _figures(rows: list[dict], experiment: dict, out_dir: Path) -> list[tuple[st
                  F.violin_figure(rows, "rmse_mm", "RMSE (mm)", fig_dir / "violin_rmse.png")))
     made.append(("correlation per architecture and initialisation",
                  F.violin_figure(rows, "corr", "Pearson r", fig_dir / "violin_corr.png")))
-    samples = {}
-    for run in experiment.get("runs", []):
-        s = next((x for x in map(F.load_sample, run["run_dirs"]) if x is not None), None)
-        if s is not None and (not samples or
-                              str(s["id"]) == str(next(iter(samples.values()))["id"])):
-            samples[run["name"]] = s
+    samples = F.first_samples(experiment.get("runs", []))
     made.append(("upper-lip centre trajectory, one test utterance",
                  F.trajectory_figure(samples, fig_dir / "trajectory_upper_lip.png")))
     return [(title, p) for title, p in made if p is not None]

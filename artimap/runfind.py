@@ -1,0 +1,96 @@
+"""Find the run directories under a path and group them the way an experiment does.
+
+A run directory is one `artimap train` wrote: a config.yaml with a `task` and an `experiment`
+section. PATH may be one run directory or any folder above some (an experiment's OUT folder,
+the demo's output): every run below it is found. Runs are grouped per task, then per row name
+(the config's `name`), seeds sorted, into the dict `artimap.experiment.experiment_info` gives
+to a task's `summarise`, so reports and summaries read the same structure.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from artimap.config import read_yaml
+from artimap.errors import ArtimapError
+
+MAX_DEPTH = 6  # run dirs lie at most this deep below PATH (OUT/<row>/seed<k> is 2)
+
+
+@dataclass
+class Run:
+    """One run directory and what a report needs to know about it."""
+
+    dir: Path
+    task: str
+    name: str  # row name (the config's `name`), else the folder name
+    seed: int
+    config: dict[str, Any] = field(repr=False)  # config.yaml content
+
+    @property
+    def metrics(self) -> dict | None:
+        """eval/metrics.json (the test split), or None when the run was not evaluated."""
+        path = self.dir / "eval" / "metrics.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """run.json (git commit, versions, start time); {} when absent."""
+        path = self.dir / "run.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def read_run(run_dir: Path) -> Run | None:
+    """The Run of `run_dir`, or None when it is not a run directory of a known layout."""
+    path = run_dir / "config.yaml"
+    if not path.is_file():
+        return None
+    data = read_yaml(path)
+    if not isinstance(data, dict) or "task" not in data or "experiment" not in data:
+        return None
+    exp = data["experiment"] or {}
+    seed = (data.get("train") or {}).get("seed", 0)
+    return Run(run_dir, str(data["task"]), str(exp.get("name") or run_dir.name), int(seed), data)
+
+
+def find_runs(path: str | Path) -> list[Run]:
+    """Every run directory at or below `path` (sorted by path); an error when there is none."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ArtimapError(f"{path}: no such folder; give a run directory or an experiment's "
+                           "output folder")
+    found = []
+    for cfg in sorted(path.rglob("config.yaml")):
+        if len(cfg.relative_to(path).parts) - 1 <= MAX_DEPTH:
+            run = read_run(cfg.parent)
+            if run is not None:
+                found.append(run)
+    if not found:
+        raise ArtimapError(f"{path}: no run directory found (none of the config.yaml files "
+                           "below it was written by `artimap train`)")
+    return found
+
+
+def group(runs: list[Run]) -> dict[str, dict[str, Any]]:
+    """{task: experiment dict}: "task", "runs": [{"name", "seeds", "run_dirs"}] in order of
+    first appearance, seeds ascending."""
+    out: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        exp = out.setdefault(run.task, {"task": run.task, "runs": [], "seeds": []})
+        row = next((r for r in exp["runs"] if r["name"] == run.name), None)
+        if row is None:
+            row = {"name": run.name, "seeds": [], "run_dirs": [], "model": ""}
+            exp["runs"].append(row)
+        row["seeds"].append(run.seed)
+        row["run_dirs"].append(str(run.dir))
+        row["model"] = str((run.config.get("model") or {}).get("name", ""))
+    for exp in out.values():
+        for row in exp["runs"]:
+            order = sorted(range(len(row["seeds"])), key=row["seeds"].__getitem__)
+            row["seeds"] = [row["seeds"][i] for i in order]
+            row["run_dirs"] = [row["run_dirs"][i] for i in order]
+        exp["seeds"] = sorted({s for row in exp["runs"] for s in row["seeds"]})
+    return out
