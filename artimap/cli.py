@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "predict",
     "report",
     "study",
+    "export",
     "demo",
     "bench",
     "contour",

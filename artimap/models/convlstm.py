@@ -143,7 +143,10 @@ class ConvLstm(nn.Module):
             size = (self.config.out_h, self.config.out_w)
             m = F.interpolate(m, size=size, mode="bilinear", align_corners=False)
             return m.squeeze(1)  # (B, 1, H_out, W_out) -> (B, H_out, W_out)
-        g = F.adaptive_avg_pool2d(m, self.config.decoder_grid)  # (B, 1, g, g)
+        grid, size = self.config.decoder_grid, self.config.in_size
+        # a fixed kernel gives the same means as adaptive pooling and exports to ONNX
+        g = (F.avg_pool2d(m, size // grid) if size % grid == 0
+             else F.adaptive_avg_pool2d(m, grid))  # (B, 1, g, g)
         return self.head(g.flatten(1))  # (B, 1, g, g) -> (B, g*g) -> output
 
     def forward(self, frames: torch.Tensor, flow: torch.Tensor | None = None) -> torch.Tensor:

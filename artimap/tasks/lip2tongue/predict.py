@@ -44,6 +44,10 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=1,
                    help="torch CPU threads for the frame-by-frame model (default 1: one frame "
                         "at a time is fastest and steadiest on one thread; see RESULTS.md)")
+    p.add_argument("--backend", default="torch", choices=("torch", "onnx"),
+                   help="torch (default): the checkpoint in PyTorch; onnx: the run's "
+                        "RUN_DIR/model.onnx parts through onnxruntime, exported first when "
+                        "missing or stale (`artimap export`)")
 
 
 def read_lips(path: Path, fps: float) -> tuple[np.ndarray, np.ndarray]:
@@ -222,6 +226,10 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     if not video.exists():
         raise ArtimapError(f"{video}: lip video not found; check --video")
     model, meta = load_model(best_checkpoint(run_dir))
+    if getattr(args, "backend", "torch") == "onnx":
+        from artimap.tasks.export import run_onnx_model
+
+        model = run_onnx_model(run_dir, max(1, int(getattr(args, "threads", 1))))
     data = meta["data"]
     frames, times = read_lips(video, data["fps"])
     box = choose_box(args.roi, data["rois"], frames, data["fps"])

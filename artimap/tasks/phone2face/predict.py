@@ -41,6 +41,10 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=positive_int, default=360, help="pixels per view (square)")
     p.add_argument("--no-video", action="store_true", help="write only the C3D and CSV")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    p.add_argument("--backend", default="onnx", choices=("onnx", "torch"),
+                   help="onnx (default; CPU): the run's RUN_DIR/model.onnx through onnxruntime, "
+                        "exported first when missing or stale (`artimap export`); torch: the "
+                        "checkpoint in PyTorch (always on cuda)")
     p.add_argument("--chunk-s", type=float, default=CHUNK_S, metavar="S",
                    help="run utterances longer than S + 2 x --context-s seconds in overlapping "
                         "windows of S seconds as one batch, e.g. 8: ~1.6x faster on one CPU "
@@ -79,7 +83,8 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
         raise file_error(audio, "audio file not found", "Check the --audio path")
     predictor, meta = load_predictor(Path(run_dir), getattr(args, "device", "cpu"),
                                      getattr(args, "chunk_s", CHUNK_S),
-                                     getattr(args, "context_s", CONTEXT_S))
+                                     getattr(args, "context_s", CONTEXT_S),
+                                     getattr(args, "backend", "onnx"))
     ids, labels = phone_frames(meta, alignment, getattr(args, "tier", None),
                                getattr(args, "utterance", None))
     points = predictor(ids)  # (T, M, 3) mm
