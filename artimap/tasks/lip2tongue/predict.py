@@ -89,31 +89,17 @@ def stream_predict(model, meta: dict, frames: np.ndarray, box
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Predictions for lip frames (F, H, W[, 3]) uint8 cropped to `box`: (outputs (F, *out) in
     target units, images in [0, 1]; has (F,) bool; crops (F, S, S) uint8), output k aligned
-    with lip frame k (see the module doc)."""
-    from artimap.models.streaming import StreamingPredictor
-    from artimap.tasks.lip2tongue.normalise import Normaliser
+    with lip frame k (see the module doc; one `stepper.FramePredictor` step per frame)."""
+    from artimap.tasks.lip2tongue.stepper import FramePredictor
 
-    norm = Normaliser(meta["normalisation"], meta["normalise_inputs"], meta["normalise_target"])
-    stream = StreamingPredictor(model)
-    cfg, size = model.config, meta["data"]["image_size"]
-    shift = (cfg.n_frames - 1) - (cfg.n_frames // 2 if cfg.target_position == "centre" else
-                                  cfg.n_frames - 1)
-    outs = np.full((len(frames), *cfg.out_shape()), np.nan, np.float32)
+    step = FramePredictor(model, meta, box)
+    size = meta["data"]["image_size"]
+    outs = np.full((len(frames), *model.config.out_shape()), np.nan, np.float32)
     crops = np.empty((len(frames), size, size), np.uint8)  # (F, S, S)
-    for t, step in enumerate(stream_inputs(frames, box, meta["data"], stream.uses_flow)):
-        crops[t] = step.crop
-        frame = torch.from_numpy(step.frame)[None]  # (1, 1, S, S)
-        flow = torch.zeros(1, 2, size, size)  # (1, 2, S, S); unused for the first frame
-        if step.flow is not None:
-            flow = torch.from_numpy(step.flow)[None]  # (1, 2, S, S)
-        frame, flow = norm.inputs(frame, flow)
-        y = stream.push(frame, flow if stream.uses_flow else None)
-        if y is None:
-            continue
-        y = norm.untarget(y.float())
-        if cfg.target_position == "all":  # (1, S, ...): the last step is aligned with frame t
-            y = y[:, -1]
-        outs[t - shift] = y[0].numpy()
+    for t, frame in enumerate(frames):
+        crops[t], y = step.push(frame)
+        if y is not None:
+            outs[t - step.shift] = y
     has = np.isfinite(outs.reshape(len(outs), -1)).any(1)
     return outs, has, crops
 
