@@ -35,7 +35,9 @@ PANEL_H = 240  # height of each panel of the side-by-side video
 
 
 def add_predict_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--video", required=True, help="lip video (mp4, avi...) or a lip frame folder")
+    p.add_argument("--video", default=None,
+                   help="lip video (mp4, avi...), a lip frame folder, or - for a live stream of "
+                        "frames on standard input (y4m, or raw with --size and --fps)")
     p.add_argument("--roi", default=None,
                    help="mouth box X,Y,W,H in video pixels, or auto (default: the training box "
                         "when the run used one, else auto)")
@@ -198,12 +200,29 @@ def write_images(stem: Path, crops, outs, has, times, data: dict, ultrasound: st
     return "pixels of the {}x{} target image".format(*data["target_size"])
 
 
+def write_outputs(stem: Path, crops, outs, has, times, data: dict, ultrasound: str | None
+                  ) -> str:
+    """The side video, contour CSV and (image targets) prediction video of `predict` (module
+    doc) for crops (F, S, S), outputs (F, *out), has (F,), times (F,); returns the contours'
+    unit."""
+    from artimap.io.video import write_video
+
+    if data["target"] == "image":
+        return write_images(stem, crops, outs, has, times, data, ultrasound)
+    blank = np.zeros((len(crops), *data["target_size"]), np.uint8)
+    write_video(f"{stem}.side.mp4", side_by_side(crops, blank), data["fps"])
+    atomic_write_text(f"{stem}.contour.csv", dlc_csv(outs, data["point_names"], has))
+    return data["target_units"]
+
+
 def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     """Predict the tongue from `args.video` with the run's best checkpoint; returns args.out."""
-    from artimap.io.video import write_video
     from artimap.models import load_model
     from artimap.tasks.registry import best_checkpoint
 
+    if args.video is None:
+        raise ArtimapError("no input: give --video LIPS.mp4, --video - (frames on stdin) or "
+                           "--camera INDEX")
     video, out = Path(args.video), Path(args.out)
     if not video.exists():
         raise ArtimapError(f"{video}: lip video not found; check --video")
@@ -224,13 +243,6 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     stem = out / video.stem
     info = {"run": str(run_dir), "video": str(video), "roi": list(box), "n_frames": len(crops),
             "n_predicted": int(has.sum()), "fps": data["fps"], "target": data["target"]}
-    if data["target"] == "image":
-        info["contour_units"] = write_images(stem, crops, outs, has, times, data,
-                                             args.ultrasound)
-    else:
-        blank = np.zeros((len(crops), *data["target_size"]), np.uint8)
-        write_video(f"{stem}.side.mp4", side_by_side(crops, blank), data["fps"])
-        atomic_write_text(f"{stem}.contour.csv", dlc_csv(outs, data["point_names"], has))
-        info["contour_units"] = data["target_units"]
+    info["contour_units"] = write_outputs(stem, crops, outs, has, times, data, args.ultrasound)
     atomic_write_json(f"{stem}.predict.json", info)
     return out
