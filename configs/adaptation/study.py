@@ -38,7 +38,7 @@ SETTINGS = {  # task -> (row config, overrides for A, overrides for B runs, metr
                     "model_scale.lip2tongue_ts_cnn_lstm.feat_dim=32",
                     "model_scale.lip2tongue_ts_cnn_lstm.lstm_hidden=32",
                     "train.lr=1e-3", "train.batch_size=32", "stride=2", "max_val_clips=200",
-                    "eval.max_frames=300", "eval.n_samples=2", "train.device=cpu",
+                    "eval.max_frames=120", "eval.n_samples=2", "train.device=cpu",
                     "train.progress=false"],
                    {"source": ["train.max_steps=150", "train.epochs=100"],
                     "b": ["train.max_steps=60", "train.epochs=100"]},

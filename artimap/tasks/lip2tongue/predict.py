@@ -16,6 +16,9 @@ Writes, for LIPS.mp4:
                           empty where the extractor rejected the line);
                           point targets: a DeepLabCut-style CSV (scorer/bodyparts/coords rows)
     LIPS.predict.json     what was done (box, frames, rates, files)
+
+Live streams (--camera INDEX, --video - for frames on stdin) are `live.py`: the same per-frame
+step (`stepper.FramePredictor`) and the same outputs (`write_outputs`), written at the end.
 """
 
 from __future__ import annotations
