@@ -92,6 +92,14 @@ def plan_splits(prepared: Path, out: Path) -> dict[str, Path]:
     return dirs
 
 
+def step_sets(task: str, steps: tuple[int, int] | None) -> dict[str, list[str]]:
+    """The step overrides of A's run and of B's runs (the defaults, or --steps A B)."""
+    if steps is None:
+        return SETTINGS[task][2]
+    return {"source": [f"train.max_steps={steps[0]}", "train.epochs=1000"],
+            "b": [f"train.max_steps={steps[1]}", "train.epochs=1000"]}
+
+
 def train_eval(task: str, data: Path, run: Path, seed: int, sets: list[str],
                init_from: Path | None = None) -> dict:
     """Train (unless done) and evaluate one run; returns its results row."""
@@ -107,10 +115,11 @@ def train_eval(task: str, data: Path, run: Path, seed: int, sets: list[str],
     return module.result_row(run, metrics)
 
 
-def study(task: str, prepared: Path, out: Path, seeds: int) -> list[dict]:
+def study(task: str, prepared: Path, out: Path, seeds: int,
+          step_counts: tuple[int, int] | None = None) -> list[dict]:
     """Every condition x seed of one task; rows (condition, share, seed, metrics...)."""
     dirs = plan_splits(prepared, out / "data")
-    _, _, steps, metrics = SETTINGS[task]
+    steps, metrics = step_sets(task, step_counts), SETTINGS[task][3]
     rows = []
     for seed in range(seeds):
         src = out / "runs" / f"a_seed{seed}"
@@ -150,12 +159,14 @@ def main() -> None:
     p.add_argument("--p2f", type=Path, help="prepared phone2face data (2 speakers)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--steps", type=int, nargs=2, default=None, metavar=("A", "B"),
+                   help="optimiser steps of A's runs and of B's runs (default: per task above)")
     args = p.parse_args()
     for task, data in (("phone2face", args.p2f), ("lip2tongue", args.l2t)):
         if data is None:
             continue
         t0, c0 = time.time(), time.process_time()
-        rows = study(task, data, args.out / task, args.seeds)
+        rows = study(task, data, args.out / task, args.seeds, args.steps)
         text = table(task, rows) + (f"\n\n{len(rows)} runs, wall {time.time() - t0:.0f} s, "
                                     f"CPU {time.process_time() - c0:.0f} s\n")
         (args.out / f"{task}.md").write_text(text)
