@@ -139,3 +139,39 @@ def test_drop_oldest_queue_and_clock():
     got = [v for k in range(4) for v in clock.push(k)]
     assert got == [0, 0, 1, 1, 2, 2]  # the newest frame waits for its successor
     assert [v for k in range(3) for v in TrainingClock(59.5, 60.0).push(k)] == [0, 1, 2]
+
+
+def test_y4m_420_header_and_frames():
+    import io
+
+    from artimap.errors import ArtimapError
+    from artimap.io.framepipe import read_y4m_header, y4m_frames
+
+    bgr = np.zeros((4, 6, 3), np.uint8)
+    bgr[:, :4] = (200, 100, 50)  # a colour edge on a 2 x 2 chroma block boundary
+    yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)  # (6, 6): Y, then U and V planes
+    stream = io.BytesIO(b"YUV4MPEG2 W6 H4 F30000:1001 It C420jpeg\nFRAME\n" + yuv.tobytes() +
+                        b"FRAME Ixyz\n" + yuv.tobytes() + b"FRAME\n" + yuv.tobytes()[:5])
+    fmt = read_y4m_header(stream)
+    assert (fmt.width, fmt.height, fmt.pixels) == (6, 4, "yuv420p")
+    assert fmt.fps == pytest.approx(29.97, abs=1e-3)
+    frames = list(y4m_frames(stream, fmt))
+    assert len(frames) == 2 and frames[0].shape == (4, 6, 3)  # the partial third is dropped
+    assert np.abs(frames[1].astype(int) - bgr).max() <= 4
+    with pytest.raises(ArtimapError, match="not a y4m stream"):
+        read_y4m_header(io.BytesIO(b"\x00" * 64))
+
+
+def test_live_box_choices():
+    from artimap.errors import ArtimapError
+    from artimap.tasks.lip2tongue.live import live_box
+
+    rois = {"s01": [10, 10, 50, 40], "s02": [20, 20, 50, 40]}
+    assert tuple(live_box(None, "s02", rois, (240, 320))) == (20, 20, 50, 40)
+    assert tuple(live_box("1,2,30,40", None, rois, (240, 320))) == (1, 2, 30, 40)
+    with pytest.raises(ArtimapError, match="give --roi X,Y,W,H or --speaker"):
+        live_box(None, None, rois, (240, 320))
+    with pytest.raises(ArtimapError, match="valid: s01, s02"):
+        live_box(None, "s03", rois, (240, 320))
+    with pytest.raises(ArtimapError, match="--roi auto needs"):
+        live_box("auto", None, rois, (240, 320))

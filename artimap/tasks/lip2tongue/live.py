@@ -87,7 +87,10 @@ def live_box(text: str | None, speaker: str | None, rois: dict, shape: tuple[int
     """The mouth box of a live stream of (H, W) frames (module doc)."""
     from artimap.data.lip2tongue.roi import Box, check_box, parse_box
 
-    if text is not None and text != "auto":
+    if text == "auto":
+        raise ArtimapError("--roi auto needs the whole video first; for a live stream give "
+                           "--roi X,Y,W,H or --speaker NAME")
+    if text is not None:
         box = parse_box(text)
     elif speaker is not None:
         if speaker not in rois:
@@ -98,7 +101,7 @@ def live_box(text: str | None, speaker: str | None, rois: dict, shape: tuple[int
         box = Box(*next(iter(rois.values())))
     else:
         raise ArtimapError("live streams need a mouth box: give --roi X,Y,W,H or --speaker "
-                           f"(one of {', '.join(sorted(rois))}); --roi auto needs a video file")
+                           f"(one of {', '.join(sorted(rois))})")
     check_box(box, shape, "--roi" if text else "the training box (give --roi)")
     return box
 
