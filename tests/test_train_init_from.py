@@ -62,7 +62,7 @@ def test_freeze_towers_keeps_them_bit_identical(l2t_run, l2t_prepared, tmp_path)
         assert torch.equal(before[k], after[k]), k
     assert not torch.equal(before["lstm.weight_ih_l0"], after["lstm.weight_ih_l0"])
     record = yaml.safe_load((out / "config.yaml").read_text())["init_from"]
-    assert record["run"] == str(l2t_run) and record["freeze"] == "towers"
+    assert record["run"] == str(l2t_run.resolve()) and record["freeze"] == "towers"
 
 
 def test_resume_with_init_from_is_an_error(l2t_run, l2t_prepared, tmp_path):

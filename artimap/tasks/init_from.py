@@ -89,7 +89,7 @@ class InitFromTask:
 
     def record(self) -> dict[str, Any]:
         """What config.yaml says about the start (section `init_from`)."""
-        return {"run": str(self.path.parent), "checkpoint": self.path.name,
+        return {"run": str(self.path.resolve().parent), "checkpoint": self.path.name,
                 "step": int(self.ckpt.get("state", {}).get("step", 0)),
                 "freeze": self.freeze_group, "normalisation": "source run's, kept"}
 
