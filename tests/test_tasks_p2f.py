@@ -28,10 +28,13 @@ def test_paper_lists_the_seven_configurations_with_ten_seeds():
     exp = read_yaml(CONFIGS / "paper.yaml")
     assert exp["seeds"] == 10 and len(ROWS) == 7
     experiments = {p.name for p in CONFIGS.glob("*.yaml") if "runs" in read_yaml(p)}
-    assert experiments == {"paper.yaml", "talker_cpu.yaml"}
+    assert experiments == {"paper.yaml", "talker_cpu.yaml", "claims.yaml"}
     assert {p.name for p in CONFIGS.glob("*.yaml")} - experiments - {"window.yaml"} == set(ROWS)
     cpu = read_yaml(CONFIGS / "talker_cpu.yaml")  # the same study at a CPU scale
     assert [r["config"] for r in cpu["runs"]] == ROWS and cpu["seeds"] == 10
+    claims = read_yaml(CONFIGS / "claims.yaml")  # the claims at 20 000 steps: four rows
+    assert {r["config"] for r in claims["runs"]} <= set(ROWS)
+    assert "train.max_steps=20000" in claims["scale"]
 
 
 @pytest.mark.parametrize("row", [*ROWS, "window.yaml"])

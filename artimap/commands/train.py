@@ -1,4 +1,5 @@
-"""`artimap train CONFIG.yaml --out RUN_DIR [--resume] [--set key=value ...] [--evaluate]`."""
+"""`artimap train CONFIG.yaml --out RUN_DIR [--resume] [--set key=value ...] [--evaluate]
+[--init-from RUN_DIR [--freeze towers|encoder]]`."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument("--resume", action="store_true",
                    help="continue from RUN_DIR/last.pt (starts afresh when there is none)")
+    p.add_argument("--init-from", default=None, metavar="RUN_DIR",
+                   help="fine-tune: start a new run from RUN_DIR's best weights, keeping its "
+                        "normalisation (shapes must match; not with --resume)")
+    p.add_argument("--freeze", default=None, choices=("towers", "encoder"),
+                   help="with --init-from: keep these weights fixed (lip2tongue: towers, the "
+                        "CNN towers; phone2face: encoder, the GRU)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.lr=3e-4 (repeatable)")
     p.add_argument("--evaluate", action="store_true",
@@ -39,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     module, cfg = load_config_file(args.config, args.sets)
-    state = train_run(module, cfg, args.out, resume=args.resume)
+    state = train_run(module, cfg, args.out, resume=args.resume, init_from=args.init_from,
+                      freeze=args.freeze)
     if int(os.environ.get("RANK", "0")) != 0:  # torchrun: the main process reports
         return 0
     print(f"trained {cfg.task}/{cfg.name}: {state.step} steps, best epoch {state.best_epoch} "

@@ -80,17 +80,30 @@ def run_task_name(run_dir: str | Path) -> str:
     return str(read_run_config(run_dir)["task"])
 
 
-def train_run(module: TaskModule, cfg: Any, run_dir: str | Path, resume: bool = False):
+def train_run(module: TaskModule, cfg: Any, run_dir: str | Path, resume: bool = False,
+              init_from: str | Path | None = None, freeze: str | None = None):
     """Train one run of `cfg` into `run_dir` (see artimap.train.train); returns its TrainState.
 
     A relative `cfg.data` is made absolute first so that the run directory stays usable from
-    any working directory.
+    any working directory. `init_from` (a run directory) starts a new run from that run's best
+    weights and keeps its normalisation; `freeze` names a parameter group to keep fixed
+    (`artimap.tasks.init_from`); config.yaml records both (section `init_from`).
     """
+    from artimap.tasks.init_from import InitFromTask
     from artimap.train import train
 
+    if init_from is not None and resume:
+        raise ArtimapError("--init-from starts a new run and cannot be combined with --resume; "
+                           "resume the fine-tuning run without --init-from")
+    if freeze is not None and init_from is None:
+        raise ArtimapError(f"--freeze {freeze}: needs --init-from RUN_DIR (frozen weights must "
+                           "come from a trained run)")
     cfg.data = str(Path(cfg.data).expanduser().resolve())
     task = module.make_task(cfg)
-    run_config = {"task": cfg.task, "experiment": to_dict(cfg)}
+    run_config: dict[str, Any] = {"task": cfg.task, "experiment": to_dict(cfg)}
+    if init_from is not None:
+        task = InitFromTask(task, best_checkpoint(init_from), freeze)
+        run_config["init_from"] = task.record()
     return train(task, cfg.train, run_dir, resume=resume, run_config=run_config)
 
 

@@ -10,6 +10,8 @@ The task's public surface (`artimap.tasks.protocol.TaskModule`), one module per 
     references.py  the reference rows (training mean, nearest neighbour)
     evaluate.py    evaluate_run, result_columns, result_row: metrics.json, results.csv rows
     predict.py     `artimap predict` on new lip video (frame by frame, cached features)
+    stepper.py     the per-frame step (one frame in, one output out) of predict and live
+    livefeed.py, live.py   live streams: camera or stdin frames, reader thread, drop-oldest queue
     summary.py, figures.py   an experiment's summary.md and figures (Tables 2/3, Figure 2),
                    and the task's part of an HTML report (report_figures, published_metrics)
     demo.py        the lip2tongue step of `artimap demo`
@@ -18,8 +20,8 @@ The task's public surface (`artimap.tasks.protocol.TaskModule`), one module per 
 from artimap.tasks.lip2tongue.config import EVAL_OPTIONS, ExperimentConfig
 from artimap.tasks.lip2tongue.evaluate import evaluate_run, result_columns, result_row
 from artimap.tasks.lip2tongue.figures import report_figures
+from artimap.tasks.lip2tongue.live import add_predict_arguments, predict
 from artimap.tasks.lip2tongue.metrics import METRICS
-from artimap.tasks.lip2tongue.predict import add_predict_arguments, predict
 from artimap.tasks.lip2tongue.summary import published_metrics, summarise
 from artimap.tasks.lip2tongue.task import make_task
 

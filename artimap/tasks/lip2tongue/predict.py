@@ -16,6 +16,9 @@ Writes, for LIPS.mp4:
                           empty where the extractor rejected the line);
                           point targets: a DeepLabCut-style CSV (scorer/bodyparts/coords rows)
     LIPS.predict.json     what was done (box, frames, rates, files)
+
+Live streams (--camera INDEX, --video - for frames on stdin) are `live.py`: the same per-frame
+step (`stepper.FramePredictor`) and the same outputs (`write_outputs`), written at the end.
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ PANEL_H = 240  # height of each panel of the side-by-side video
 
 
 def add_predict_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--video", required=True, help="lip video (mp4, avi...) or a lip frame folder")
+    p.add_argument("--video", default=None,
+                   help="lip video (mp4, avi...), a lip frame folder, or - for a live stream of "
+                        "frames on standard input (y4m, or raw with --size and --fps)")
     p.add_argument("--roi", default=None,
                    help="mouth box X,Y,W,H in video pixels, or auto (default: the training box "
                         "when the run used one, else auto)")
@@ -93,31 +98,17 @@ def stream_predict(model, meta: dict, frames: np.ndarray, box
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Predictions for lip frames (F, H, W[, 3]) uint8 cropped to `box`: (outputs (F, *out) in
     target units, images in [0, 1]; has (F,) bool; crops (F, S, S) uint8), output k aligned
-    with lip frame k (see the module doc)."""
-    from artimap.models.streaming import StreamingPredictor
-    from artimap.tasks.lip2tongue.normalise import Normaliser
+    with lip frame k (see the module doc; one `stepper.FramePredictor` step per frame)."""
+    from artimap.tasks.lip2tongue.stepper import FramePredictor
 
-    norm = Normaliser(meta["normalisation"], meta["normalise_inputs"], meta["normalise_target"])
-    stream = StreamingPredictor(model)
-    cfg, size = model.config, meta["data"]["image_size"]
-    shift = (cfg.n_frames - 1) - (cfg.n_frames // 2 if cfg.target_position == "centre" else
-                                  cfg.n_frames - 1)
-    outs = np.full((len(frames), *cfg.out_shape()), np.nan, np.float32)
+    step = FramePredictor(model, meta, box)
+    size = meta["data"]["image_size"]
+    outs = np.full((len(frames), *model.config.out_shape()), np.nan, np.float32)
     crops = np.empty((len(frames), size, size), np.uint8)  # (F, S, S)
-    for t, step in enumerate(stream_inputs(frames, box, meta["data"], stream.uses_flow)):
-        crops[t] = step.crop
-        frame = torch.from_numpy(step.frame)[None]  # (1, 1, S, S)
-        flow = torch.zeros(1, 2, size, size)  # (1, 2, S, S); unused for the first frame
-        if step.flow is not None:
-            flow = torch.from_numpy(step.flow)[None]  # (1, 2, S, S)
-        frame, flow = norm.inputs(frame, flow)
-        y = stream.push(frame, flow if stream.uses_flow else None)
-        if y is None:
-            continue
-        y = norm.untarget(y.float())
-        if cfg.target_position == "all":  # (1, S, ...): the last step is aligned with frame t
-            y = y[:, -1]
-        outs[t - shift] = y[0].numpy()
+    for t, frame in enumerate(frames):
+        crops[t], y = step.push(frame)
+        if y is not None:
+            outs[t - step.shift] = y
     has = np.isfinite(outs.reshape(len(outs), -1)).any(1)
     return outs, has, crops
 
@@ -216,12 +207,29 @@ def write_images(stem: Path, crops, outs, has, times, data: dict, ultrasound: st
     return "pixels of the {}x{} target image".format(*data["target_size"])
 
 
+def write_outputs(stem: Path, crops, outs, has, times, data: dict, ultrasound: str | None
+                  ) -> str:
+    """The side video, contour CSV and (image targets) prediction video of `predict` (module
+    doc) for crops (F, S, S), outputs (F, *out), has (F,), times (F,); returns the contours'
+    unit."""
+    from artimap.io.video import write_video
+
+    if data["target"] == "image":
+        return write_images(stem, crops, outs, has, times, data, ultrasound)
+    blank = np.zeros((len(crops), *data["target_size"]), np.uint8)
+    write_video(f"{stem}.side.mp4", side_by_side(crops, blank), data["fps"])
+    atomic_write_text(f"{stem}.contour.csv", dlc_csv(outs, data["point_names"], has))
+    return data["target_units"]
+
+
 def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     """Predict the tongue from `args.video` with the run's best checkpoint; returns args.out."""
-    from artimap.io.video import write_video
     from artimap.models import load_model
     from artimap.tasks.registry import best_checkpoint
 
+    if args.video is None:
+        raise ArtimapError("no input: give --video LIPS.mp4, --video - (frames on stdin) or "
+                           "--camera INDEX")
     video, out = Path(args.video), Path(args.out)
     if not video.exists():
         raise ArtimapError(f"{video}: lip video not found; check --video")
@@ -246,13 +254,6 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     stem = out / video.stem
     info = {"run": str(run_dir), "video": str(video), "roi": list(box), "n_frames": len(crops),
             "n_predicted": int(has.sum()), "fps": data["fps"], "target": data["target"]}
-    if data["target"] == "image":
-        info["contour_units"] = write_images(stem, crops, outs, has, times, data,
-                                             args.ultrasound)
-    else:
-        blank = np.zeros((len(crops), *data["target_size"]), np.uint8)
-        write_video(f"{stem}.side.mp4", side_by_side(crops, blank), data["fps"])
-        atomic_write_text(f"{stem}.contour.csv", dlc_csv(outs, data["point_names"], has))
-        info["contour_units"] = data["target_units"]
+    info["contour_units"] = write_outputs(stem, crops, outs, has, times, data, args.ultrasound)
     atomic_write_json(f"{stem}.predict.json", info)
     return out

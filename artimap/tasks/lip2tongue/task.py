@@ -32,6 +32,8 @@ def _batch_norm_safe(n: int, batch_size: int) -> int:
 class Lip2TongueTask:
     """The `artimap.train.Task` of one lip2tongue run (see the module doc)."""
 
+    FREEZE_GROUPS = {"towers": ("frame_tower.", "flow_tower.")}  # `train --freeze` groups
+
     def __init__(self, cfg: ExperimentConfig) -> None:
         from artimap.data.common import read_manifest
         from artimap.data.lip2tongue import load_normalisation
@@ -43,6 +45,18 @@ class Lip2TongueTask:
                                       load_normalisation(cfg.data))
         self.model_config = resolve_model_config(cfg, self.manifest)
         self.norm = Normaliser(self.stats, cfg.normalise_inputs, cfg.normalise_target)
+
+    def keep_normalisation(self, meta: dict, source: str) -> None:
+        """Use a source checkpoint's statistics instead of this data's (`train --init-from`,
+        see artimap.tasks.init_from); the normalise_* switches must agree."""
+        from artimap.errors import ArtimapError
+
+        for key in ("normalise_inputs", "normalise_target"):
+            if meta.get(key) != getattr(self.cfg, key):
+                raise ArtimapError(f"--init-from {source}: {key} is {meta.get(key)} there, "
+                                   f"{getattr(self.cfg, key)} here; set {key} to match")
+        self.stats = meta["normalisation"]
+        self.norm = Normaliser(self.stats, self.cfg.normalise_inputs, self.cfg.normalise_target)
 
     def build_model(self):
         from artimap.models import build_model

@@ -35,6 +35,8 @@ from artimap.tasks.phone2face.config import BIGRU, ExperimentConfig, model_setti
 class Phone2FaceTask:
     """The `artimap.train.Task` of one phone2face row (see the module docstring)."""
 
+    FREEZE_GROUPS = {"encoder": ("gru.",)}  # `train --freeze` groups: the GRU encoder
+
     def __init__(self, cfg: ExperimentConfig) -> None:
         if cfg.task != "phone2face":
             raise ArtimapError(f"task: expected 'phone2face' for this config, got {cfg.task!r}")
@@ -69,6 +71,25 @@ class Phone2FaceTask:
             test = p2f_bases.split_frames(self.data, "test", cfg.basis_max_frames)
             rmse["test"] = p2f_bases.basis_rmse_mm(basis, test.X, mean, scale)
         return basis, rmse
+
+    def keep_normalisation(self, meta: dict[str, Any], source: str) -> None:
+        """Use a source checkpoint's target statistics and decoder basis instead of this
+        data's (`train --init-from`, see artimap.tasks.init_from); the phone inventory and
+        the markers must be the same (the weights index them)."""
+        from artimap.models.bases import basis_from_state
+
+        for key, here in (("phones", list(self.phones.phones)), ("markers", self.markers)):
+            there = list((meta.get("phones") or {}).get("phones", [])) if key == "phones" \
+                else list(meta.get("markers") or [])
+            if there != here:
+                raise ArtimapError(f"--init-from {source}: its {key} differ from this data's "
+                                   f"({len(there)} vs {len(here)}); prepare the new data with "
+                                   f"the same {key}")
+        self.mean = torch.as_tensor(meta["target_mean"], dtype=torch.float32)  # (D,)
+        self.scale = torch.as_tensor(meta["target_scale"], dtype=torch.float32)  # (D,)
+        state = meta.get("basis")
+        self.basis = basis_from_state(state) if state is not None else None
+        self.basis_rmse = dict(meta.get("basis_rmse_mm") or {})
 
     def build_model(self) -> torch.nn.Module:
         """Phones (B, T) -> markers (B, T, D): the BiGRU with its decoder filled from the

@@ -1,0 +1,230 @@
+"""Live lip streams: `artimap predict RUN_DIR --camera INDEX` and `--video -` (frames on
+standard input), e.g.
+
+    ffmpeg -i rtsp://... -f yuv4mpegpipe - | artimap predict RUN --video - --out live/
+    grabber | artimap predict RUN --video - --size 640x480 --fps 60 --pixel-format gray --out o
+
+A reader thread takes frames from the source, puts them on the training clock and into a
+bounded queue (`livefeed`); the predictor (this thread) takes the freshest frame, runs the same
+per-frame step as the file path (`stepper.FramePredictor`) and, with --show, draws lips |
+prediction in a window (q quits). When the model falls behind, the queue drops its oldest
+frame and counts it. The stream ends with its source, after --max-frames, or on Ctrl-C.
+
+Mouth box: --roi X,Y,W,H, else the run's training box for --speaker, else the run's box when it
+used a single one (no automatic box: it needs the whole video first).
+
+Writes, for STEM = camera<INDEX> or stdin, when the stream ends:
+    STEM.predictions.npz  frame (P,) index on the training clock, time_s (P,), has (P,) bool,
+                          outputs (P, *out) float32 in target units (NaN before the first clip)
+                          for the P frames predicted (sent = P + dropped)
+    STEM.side.mp4, STEM.contour.csv, STEM.ultrasound.mp4 (image targets), as `predict` writes
+    STEM.live.json        source, rates, box, frames sent / predicted / dropped, per-frame
+                          latency (arrival -> output) p50 / p99 / max in ms, wall time
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from artimap.errors import ArtimapError
+from artimap.fsutil import atomic_write_json
+from artimap.tasks.lip2tongue import predict as file_predict
+from artimap.tasks.lip2tongue.livefeed import DropOldest, Reader, camera_source, stdin_source
+
+
+def add_predict_arguments(p: argparse.ArgumentParser) -> None:
+    """The file options (`predict.add_predict_arguments`) and the live ones."""
+    from artimap.io.framepipe import RAW_FORMATS
+
+    file_predict.add_predict_arguments(p)
+    p.add_argument("--camera", type=int, default=None, metavar="INDEX",
+                   help="live: OpenCV camera INDEX (0 = the first camera)")
+    p.add_argument("--size", default=None, metavar="WxH",
+                   help="--video -: raw frames of this size (without it stdin is read as y4m)")
+    p.add_argument("--fps", type=float, default=None,
+                   help="live: the source's frame rate (raw stdin: required; camera: default its "
+                        "own; y4m: default its header's)")
+    p.add_argument("--pixel-format", default="bgr24", choices=RAW_FORMATS,
+                   help="--video - with --size: layout of the raw frames (ffmpeg -pix_fmt)")
+    p.add_argument("--speaker", default=None,
+                   help="live: use this training speaker's mouth box (see --roi)")
+    p.add_argument("--queue", type=int, default=2,
+                   help="live: frames waiting for the model; older ones are dropped (default 2)")
+    p.add_argument("--max-frames", type=int, default=0,
+                   help="live: stop after this many frames on the training clock (0 = no limit)")
+    p.add_argument("--show", action="store_true", help="live: show lips | prediction in a window")
+
+
+def predict(run_dir: Path, args: argparse.Namespace) -> Path:
+    """Predict the tongue from lip video: a file (`predict.predict`), or a live stream
+    (--camera INDEX, --video -; see the module doc). Returns args.out."""
+    if args.camera is None and args.video != "-":
+        return file_predict.predict(run_dir, args)
+    if args.camera is not None and args.video is not None:
+        raise ArtimapError("give either --camera or --video, not both")
+    return predict_live(run_dir, args)
+
+
+def _parse_size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ArtimapError(f"--size {text!r}: expected WxH, e.g. 640x480") from None
+    if w < 1 or h < 1:
+        raise ArtimapError(f"--size {text!r}: width and height must be positive")
+    return w, h
+
+
+def live_box(text: str | None, speaker: str | None, rois: dict, shape: tuple[int, int]):
+    """The mouth box of a live stream of (H, W) frames (module doc)."""
+    from artimap.data.lip2tongue.roi import Box, check_box, parse_box
+
+    if text == "auto":
+        raise ArtimapError("--roi auto needs the whole video first; for a live stream give "
+                           "--roi X,Y,W,H or --speaker NAME")
+    if text is not None:
+        box = parse_box(text)
+    elif speaker is not None:
+        if speaker not in rois:
+            raise ArtimapError(f"--speaker {speaker!r}: not a training speaker of this run; "
+                               f"valid: {', '.join(sorted(rois))}")
+        box = Box(*rois[speaker])
+    elif len({tuple(b) for b in rois.values()}) == 1:
+        box = Box(*next(iter(rois.values())))
+    else:
+        raise ArtimapError("live streams need a mouth box: give --roi X,Y,W,H or --speaker "
+                           f"(one of {', '.join(sorted(rois))})")
+    check_box(box, shape, "--roi" if text else "the training box (give --roi)")
+    return box
+
+
+def predict_live(run_dir: Path, args: argparse.Namespace) -> Path:
+    """Run a live stream to its end and write its outputs (module doc)."""
+    from artimap.models import load_model
+    from artimap.tasks.registry import best_checkpoint
+
+    model, meta = load_model(best_checkpoint(run_dir))
+    fps = float(meta["data"]["fps"])
+    cap = None
+    if args.camera is not None:
+        frames, source_fps, cap = camera_source(args.camera, args.fps)
+        name = f"camera{args.camera}"
+    else:
+        frames, source_fps = stdin_source(_parse_size(args.size), args.fps, args.pixel_format)
+        name = "stdin"
+    queue = DropOldest(args.queue)
+    reader = Reader(frames, source_fps, fps, queue, args.max_frames)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(args.threads)))
+    t0 = time.perf_counter()
+    got = Collected(model.config.out_shape())
+    try:
+        reader.start()
+        print(f"{name}: streaming at {source_fps:g} fps onto the model's {fps:g} fps clock "
+              "(Ctrl-C ends it)", file=sys.stderr, flush=True)
+        consume(model, meta, queue, args, got)
+    except KeyboardInterrupt:  # Ctrl-C ends a camera stream: keep what was predicted
+        pass
+    finally:
+        reader.stop.set()
+        torch.set_num_threads(threads)
+        if cap is not None:
+            reader.join(timeout=2.0)
+            cap.release()
+    if reader.error is not None:
+        raise reader.error
+    result = got.result()
+    if not result["has"].any():
+        n = len(result["has"])
+        raise ArtimapError(f"{name}: {n} frames predicted at {fps:g} fps, fewer than the "
+                           f"{model.config.n_frames} of one clip; stream longer")
+    info = {"run": str(run_dir), "source": name, "source_fps": source_fps, "fps": fps,
+            "n_sent": reader.sent, "n_dropped": queue.dropped, "wall_s": time.perf_counter() - t0,
+            "queue": args.queue, "target": meta["data"]["target"]}
+    return write_live(Path(args.out) / name, result, meta, info)
+
+
+class Collected:
+    """What the predictor has produced so far (kept on Ctrl-C)."""
+
+    def __init__(self, out_shape: tuple) -> None:
+        self.out_shape, self.box = out_shape, None
+        self.index: list[int] = []
+        self.crops: list[np.ndarray] = []  # (S, S) uint8 each
+        self.latency: list[float] = []  # s, arrival -> output
+        self.outs: list[np.ndarray | None] = []  # (*out) each, None before the first clip
+
+    def result(self) -> dict:
+        """index (P,), crops (P, S, S), outputs (P, *out), has (P,), latency (P,) s, box."""
+        full = np.full((len(self.outs), *self.out_shape), np.nan, np.float32)  # (P, *out)
+        for k, y in enumerate(self.outs):
+            if y is not None:
+                full[k] = y
+        size = self.crops[0].shape if self.crops else (0, 0)
+        return {"index": np.asarray(self.index, np.int64), "outputs": full,
+                "has": np.array([y is not None for y in self.outs], bool),
+                "crops": np.asarray(self.crops, np.uint8).reshape(len(self.outs), *size),
+                "latency": np.asarray(self.latency, np.float64), "box": self.box}
+
+
+def consume(model, meta: dict, queue: DropOldest, args: argparse.Namespace,
+            got: Collected) -> None:
+    """Predict every frame the queue gives until it closes (or q in the window), into `got`."""
+    from artimap.tasks.lip2tongue.stepper import FramePredictor
+
+    step = None
+    while (item := queue.get()) is not None:
+        if step is None:
+            got.box = live_box(args.roi, args.speaker, meta["data"]["rois"],
+                               item.frame.shape[:2])
+            step = FramePredictor(model, meta, got.box)
+        crop, y = step.push(item.frame)
+        got.outs.append(None)
+        if y is not None:  # the output belongs to the frame `shift` frames back
+            got.outs[len(got.outs) - 1 - step.shift] = y
+        got.index.append(item.index)
+        got.crops.append(crop)
+        got.latency.append(time.perf_counter() - item.arrived)
+        if args.show and _show(crop, y, meta) == ord("q"):
+            break
+
+
+def _show(crop: np.ndarray, y: np.ndarray | None, meta: dict) -> int:
+    """Draw lips | newest prediction; returns the key pressed (-1 none)."""
+    import cv2
+
+    if y is None or meta["data"]["target"] != "image":
+        pred = np.zeros(meta["data"]["target_size"], np.uint8)
+    else:
+        pred = np.rint(np.clip(y, 0, 1) * 255).astype(np.uint8)
+    cv2.imshow("artimap live", file_predict.side_by_side(crop[None], pred[None])[0])
+    return cv2.waitKey(1) & 0xFF
+
+
+def write_live(stem: Path, result: dict, meta: dict, info: dict) -> Path:
+    """STEM.predictions.npz, the file path's videos and CSV, and STEM.live.json."""
+    data, fps = meta["data"], info["fps"]
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    times = result["index"] / fps  # (P,) s on the training clock
+    np.savez_compressed(f"{stem}.predictions.npz", frame=result["index"], time_s=times,
+                        has=result["has"], outputs=result["outputs"])
+    units = file_predict.write_outputs(stem, result["crops"], result["outputs"], result["has"],
+                                       times, data, None)
+    ms = result["latency"] * 1e3
+    info.update(roi=list(result["box"]), n_predicted=int(result["has"].sum()),
+                n_processed=len(ms), contour_units=units,
+                latency_ms={"p50": float(np.percentile(ms, 50)),
+                            "p99": float(np.percentile(ms, 99)), "max": float(ms.max())})
+    atomic_write_json(f"{stem}.live.json", info)
+    print(f"{info['source']}: {info['n_sent']} frames, {len(ms)} predicted, "
+          f"{info['n_dropped']} dropped; latency p50 {info['latency_ms']['p50']:.1f} ms, "
+          f"p99 {info['latency_ms']['p99']:.1f} ms")
+    return stem.parent
