@@ -24,6 +24,7 @@ import torch
 import yaml
 
 from artimap.checkpoint import git_commit
+from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json, atomic_write_text
 
 METRICS = "metrics.jsonl"
@@ -106,10 +107,22 @@ def trim_metrics(run_dir: Path, step: int) -> None:
 
 
 def _rows(path: Path) -> Iterator[dict[str, Any]]:
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                yield json.loads(line)
+    """Rows of metrics.jsonl; a half-written last line (killed while appending) is skipped."""
+    if not path.exists():
+        return
+    lines = [ln for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()
+             if ln.strip()]
+    for i, line in enumerate(lines):
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            if i == len(lines) - 1:
+                continue  # the run was stopped mid-write; resume rewrites the file without it
+            raise ArtimapError(f"{path}: line {i + 1} is not JSON ({line[:60]!r}); delete "
+                               "that line or the file (it is a log, not needed to resume)"
+                               ) from None
+        if isinstance(row, dict):
+            yield row
 
 
 def training_summary(run_dir: str | Path, state: dict[str, Any]) -> dict[str, Any]:
