@@ -16,6 +16,7 @@ from artimap.io.alignment import Alignment, normalise_labels, validate
 from artimap.io.ctm import read_ctm
 from artimap.io.htk import read_htk_lab
 from artimap.io.lab import is_esps, read_lab
+from artimap.io.text import read_text
 from artimap.io.textgrid import read_textgrid
 
 FORMATS = ("textgrid", "htk", "lab", "ctm")
@@ -32,7 +33,7 @@ def sniff_lab_format(path: str | Path) -> str:
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "no such label file", "Check the path")
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = read_text(path, "label file").splitlines()
     if (lines and lines[0].strip() == "#!MLF!#") or not lines:
         return "htk"
     if is_esps(lines):
