@@ -180,7 +180,7 @@ def prepare_phone2face(
         _report_bad(bad, skip_bad)
     split, s, talker = _plan(corpus, cfg, utts)
     by_id = {u.id: u for u in utts}
-    with atomic_dir(out, overwrite=overwrite) as tmp:
+    with atomic_dir(out, overwrite=overwrite, marker="manifest.json") as tmp:
         parts = tmp / "parts"
         parts.mkdir()
         results = parallel_map(partial(process_utterance, s=s, part_dir=parts), utts, workers,
