@@ -42,12 +42,21 @@ def _check_parent_writable(path: Path) -> None:
         raise ArtimapError(f"{parent}: output folder is not writable; choose another --out")
 
 
-def is_disk_full(e: BaseException) -> bool:
-    """True for the errors a full disk or exhausted quota raises (OSError, or the RuntimeError
-    torch.save wraps it in)."""
+def is_disk_full(e: BaseException, folder: Path | None = None) -> bool:
+    """True for the errors a full disk or exhausted quota raises: OSError ENOSPC/EDQUOT, or a
+    writer's own "write failed" (torch.save's zip writer) while `folder`'s disk is full."""
     if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
         return True
-    return isinstance(e, (OSError, RuntimeError)) and "No space left on device" in str(e)
+    if not isinstance(e, (OSError, RuntimeError)):
+        return False
+    if "No space left on device" in str(e):
+        return True
+    if folder is not None and "write failed" in str(e):
+        try:
+            return shutil.disk_usage(folder).free < 1 << 20
+        except OSError:
+            return False
+    return False
 
 
 def disk_full_error(final: Path, e: BaseException) -> ArtimapError:
@@ -117,7 +126,7 @@ def atomic_dir(final: str | Path, overwrite: bool = False,
         yield tmp
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        if is_disk_full(e):
+        if is_disk_full(e, final.parent):
             raise disk_full_error(final, e) from e
         raise
     _open_permissions(tmp, is_dir=True)
@@ -149,7 +158,7 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
         _open_permissions(tmp, is_dir=False)
         os.replace(tmp, final)
     except (OSError, RuntimeError) as e:
-        if is_disk_full(e):
+        if is_disk_full(e, final.parent):
             raise disk_full_error(final, e) from e
         raise
     finally:

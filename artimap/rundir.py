@@ -25,7 +25,7 @@ import yaml
 
 from artimap.checkpoint import git_commit
 from artimap.errors import ArtimapError
-from artimap.fsutil import atomic_write_json, atomic_write_text
+from artimap.fsutil import atomic_write_json, atomic_write_text, disk_full_error, is_disk_full
 
 METRICS = "metrics.jsonl"
 
@@ -65,8 +65,13 @@ def write_run_info(run_dir: Path, info: dict[str, Any], resumed_at_step: int | N
 
 def append_metrics(run_dir: Path, row: dict[str, Any]) -> None:
     """Append one JSON line to metrics.jsonl."""
-    with open(run_dir / METRICS, "a", encoding="utf-8") as f:
-        f.write(json.dumps(row) + "\n")
+    try:
+        with open(run_dir / METRICS, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+    except OSError as e:  # a half line left by a full disk is dropped at resume (see _rows)
+        if is_disk_full(e):
+            raise disk_full_error(run_dir / METRICS, e) from e
+        raise
 
 
 def metrics_row(

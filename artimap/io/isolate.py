@@ -8,6 +8,7 @@ the reader runs in this process.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import select
@@ -30,6 +31,7 @@ def run_isolated(fn: Callable[[Path], Any], path: Path, what: str, timeout_s: fl
     if pid == 0:  # child: never returns into the caller's code
         status = 0
         try:
+            faulthandler.disable()  # the parent reports a crash; no stack dump from here
             os.close(read_fd)
             try:
                 payload = ("ok", fn(path))
