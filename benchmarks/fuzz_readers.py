@@ -65,7 +65,7 @@ def campaign(name: str, examples: int, seed: int) -> dict:
     start, t0 = 0, time.perf_counter()
     while start < examples:
         cmd = [sys.executable, __file__, "--worker", name, str(start), str(examples), str(seed)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
         done = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
         for row in done:
             counts[row["result"]] += 1

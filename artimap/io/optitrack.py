@@ -120,7 +120,11 @@ def read_motive_csv(path: str | Path, include: tuple[str, ...] = ("Marker",)) ->
     points = vals.reshape(len(data_rows), len(labels), 3) * scale  # (F, M, 3)
     start = 0.0
     if data_rows and len(data_rows[0]) > 1 and data_rows[0][1].strip():
-        start = float(data_rows[0][1])
+        try:
+            start = float(data_rows[0][1])  # the Time (Seconds) column
+        except ValueError:
+            raise file_error(path, f"line {frame_row + 2}: time {data_rows[0][1]!r} is not a "
+                             "number", "Fix or re-export the file") from None
     return Motion(points.astype(np.float32), _frame_rate(path, meta), labels, str(path), start)
 
 
