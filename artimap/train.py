@@ -191,6 +191,11 @@ def _loop(run: Run) -> TrainState:
         except KeyboardInterrupt:
             _save_interrupted(run, bar)
             raise
+        except Exception as e:  # loader workers killed by the same Ctrl-C (the terminal's
+            if not run.stop.requested:  # SIGINT reaches them too) fail the next batch
+                raise
+            _save_interrupted(run, bar)
+            raise KeyboardInterrupt from e
         finally:
             bar.close()
     distributed.barrier(run.dist)

@@ -146,3 +146,53 @@ def test_yaml_booleans_are_read_back_as_the_words_a_choice_expects() -> None:
     assert load_config(TrainConfig, None, ["amp=off"]).amp == "off"
     with pytest.raises(ArtimapError, match="amp"):
         load_config(TrainConfig, None, ["amp=maybe"])
+
+
+SLOW_TOY = """
+import sys, time
+sys.path.insert(0, sys.argv[4])
+from test_train_toy import ToyTask, quiet
+from artimap.train import train
+
+class Slow(ToyTask):
+    def loss(self, model, batch):
+        if model.training:
+            time.sleep(0.03)
+        return super().loss(model, batch)
+
+try:
+    train(Slow(dropout=0.2), quiet(epochs=int(sys.argv[2]), num_workers=2), sys.argv[1],
+          resume=sys.argv[3] == "1")
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def test_terminal_ctrl_c_with_loader_workers_resumes_bit_identically(tmp_path: Path) -> None:
+    """SIGINT to the whole process group, as a terminal sends it: the loader workers die too;
+    the run still stops at a step boundary with a resumable checkpoint."""
+    import subprocess
+    import sys
+    import time
+
+    run, tests = tmp_path / "run", str(Path(__file__).parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    cmd = [sys.executable, "-c", SLOW_TOY, str(run), "40", "0", tests]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (run / "metrics.jsonl").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # somewhere inside epoch 2 or 3
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err.decode()[-2000:]
+    assert b"interrupted: resumable checkpoint saved" in out
+    step = read_checkpoint(run / "last.pt")["state"]["step"]
+    assert 4 <= step < 24, step  # before the 6 epochs (24 steps) the resumed run trains
+    resumed = subprocess.run([sys.executable, "-c", SLOW_TOY, str(run), "6", "1", tests], env=env)
+    assert resumed.returncode == 0
+    straight = tmp_path / "straight"
+    subprocess.run([sys.executable, "-c", SLOW_TOY, str(straight), "6", "0", tests], env=env,
+                   check=True)
+    assert_same_weights(weights(run), weights(straight))

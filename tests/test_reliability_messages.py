@@ -4,7 +4,9 @@ one ArtimapError naming the file (or option) and the fix, and leaves nothing hal
 from __future__ import annotations
 
 import errno
+import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -214,3 +216,41 @@ def test_half_written_metrics_and_best_epoch_without_validation(tmp_path, capsys
     assert "(val 0.5)" in _best(str(tmp_path / "run2"), TrainState(best_epoch=1, best_val=0.5))
 
 
+
+
+def test_evaluating_on_data_prepared_again_at_another_size_is_refused(l2t_prepared, tmp_path):
+    from conftest import smoke_config
+
+    from artimap.tasks.evaluation import evaluate
+    from artimap.tasks.registry import train_run
+
+    data = tmp_path / "prepared"
+    shutil.copytree(l2t_prepared, data)
+    run = tmp_path / "run"
+    train_run(*smoke_config(data), run)
+    manifest = json.loads((data / "manifest.json").read_text())
+    manifest["settings"]["image_size"] = 48  # as if prepared again with --image-size 48
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArtimapError, match=r"prepared: prepared with image_size=48 but the run "
+                       r".*was trained on image_size=32; prepare the data again"):
+        evaluate(run, "test")
+
+
+def test_predict_cli_refuses_a_file_as_out_and_overwrites_only_when_asked(l2t_run, talker_tiny,
+                                                                          tmp_path):
+    from test_tasks_l2t import command
+
+    video = talker_tiny / "s01" / "s01_0004.mp4"
+    (tmp_path / "pred.mp4").write_text("x")
+    with pytest.raises(ArtimapError, match=r"pred\.mp4: --out names a file"):
+        command("predict", [str(l2t_run), "--video", str(video), "--out", str(tmp_path /
+                                                                              "pred.mp4")])
+    out = tmp_path / "pred"
+    argv = [str(l2t_run), "--video", str(video), "--out", str(out)]
+    assert command("predict", argv) == 0
+    first = (out / "s01_0004.predict.json").stat().st_mtime_ns
+    with pytest.raises(ArtimapError, match=r"already holds predictions for 's01_0004'.*"
+                       r"--overwrite"):
+        command("predict", argv)
+    assert (out / "s01_0004.predict.json").stat().st_mtime_ns == first
+    assert command("predict", [*argv, "--overwrite"]) == 0
