@@ -18,6 +18,8 @@ import dataclasses
 import functools
 import random
 import subprocess
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,6 +137,7 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "checkpoint not found", "Pass a run's best.pt or last.pt")
+    check_integrity(path)
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # torch raises many types for corrupt or foreign files
@@ -150,6 +153,23 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
             "Upgrade artimap",
         )
     return ckpt
+
+
+def check_integrity(path: Path) -> None:
+    """Verify the CRC-32 of every record in the checkpoint's zip container.
+
+    torch.load does not check them, so flipped bytes inside a tensor would load (and resume)
+    silently; a damaged file is an error naming it."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:
+        raise file_error(path, f"damaged or not a checkpoint ({e})",
+                         "Use another checkpoint (best.pt / last.pt) or retrain") from e
+    if bad is not None:
+        raise file_error(path, f"damaged: record {bad!r} fails its CRC check",
+                         "The file was corrupted on disk or in transfer; use another checkpoint "
+                         "(best.pt / last.pt) or retrain") from None
 
 
 def load_into(path: Path, ckpt: dict[str, Any], model: torch.nn.Module) -> None:

@@ -11,6 +11,7 @@ dotted key, e.g. `model.hidden: expected int, got 'big'`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
@@ -47,6 +48,9 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         raise ArtimapError(f"{key}: expected {_type_name(tp)}, got {value!r}")
     if origin is Literal:
         allowed = get_args(tp)
+        if isinstance(value, bool):  # YAML 1.1 reads on/off/yes/no/true/false as booleans
+            words = ("on", "yes", "true") if value else ("off", "no", "false")
+            value = next((w for w in words if w in allowed), value)
         if value not in allowed:
             raise ArtimapError(f"{key}: expected one of {list(allowed)}, got {value!r}")
         return value
@@ -79,6 +83,21 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     if tp in (int, float, str) and (not isinstance(value, tp) or isinstance(value, bool)):
         raise ArtimapError(f"{key}: expected {tp.__name__}, got {value!r}")
     return value
+
+
+_RULES = {">= 0": lambda v: v >= 0, ">= 1": lambda v: v >= 1, "> 0": lambda v: v > 0}
+
+
+def check_ranges(cfg: Any, section: str, rules: dict[str, str]) -> None:
+    """Raise ArtimapError naming `section.field` when a number breaks its rule (">= 0", ">= 1",
+    "> 0") or is not finite; called from configs' `__post_init__`."""
+    for name, rule in rules.items():
+        value = getattr(cfg, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue  # wrong types are reported by from_dict with the key
+        if not (math.isfinite(value) and _RULES[rule](value)):
+            raise ArtimapError(f"{section}.{name}: must be {rule}, got {value!r}; fix it in the "
+                               f"config file or with --set {section}.{name}=...")
 
 
 def _hints(cls: type) -> dict[str, Any]:

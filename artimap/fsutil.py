@@ -7,10 +7,13 @@ in a temporary sibling folder and renamed at the end, or removed if anything fai
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,26 +42,96 @@ def _check_parent_writable(path: Path) -> None:
         raise ArtimapError(f"{parent}: output folder is not writable; choose another --out")
 
 
+def is_disk_full(e: BaseException, folder: Path | None = None) -> bool:
+    """True for the errors a full disk or exhausted quota raises: OSError ENOSPC/EDQUOT, or a
+    writer's own "write failed" (torch.save's zip writer) while `folder`'s disk is full."""
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if not isinstance(e, (OSError, RuntimeError)):
+        return False
+    if "No space left on device" in str(e):
+        return True
+    if folder is not None and "write failed" in str(e):
+        try:
+            return shutil.disk_usage(folder).free < 1 << 20
+        except OSError:
+            return False
+    return False
+
+
+def disk_full_error(final: Path, e: BaseException) -> ArtimapError:
+    """The one message for a full disk: where, and that nothing half-written was left."""
+    return ArtimapError(f"{final}: no space left on the device while writing it (nothing "
+                        "half-written was left); free some space or choose another output "
+                        "folder, then run the command again")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+STALE_S = 24 * 3600  # a temporary entry without a readable pid is stale after a day
+
+
+def clean_stale_temporaries(folder: Path, name: str) -> list[Path]:
+    """Remove `.NAME.tmp-*` / `.NAME.old-*` entries of `folder` left by killed runs (their
+    process is gone); returns what was removed. Entries of live processes are kept."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for entry in folder.glob(f".{glob.escape(name)}.*"):
+        kind, _, rest = entry.name[len(name) + 2:].partition("-")
+        if kind not in ("tmp", "old"):
+            continue
+        pid = rest.split("-")[0]
+        try:
+            stale = not _pid_alive(int(pid)) if pid.isdigit() else (
+                time.time() - entry.lstat().st_mtime > STALE_S)
+            if stale:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+                removed.append(entry)
+        except OSError:
+            continue  # another run is removing it, or it is not ours to remove
+    return removed
+
+
 @contextlib.contextmanager
-def atomic_dir(final: str | Path, overwrite: bool = False) -> Iterator[Path]:
+def atomic_dir(final: str | Path, overwrite: bool = False,
+               marker: str | None = None) -> Iterator[Path]:
     """Yield a temporary folder that becomes `final` when the block ends without error.
 
     On error the temporary folder is removed and `final` is untouched. With `overwrite`, an
-    existing `final` is replaced only after the new one is complete.
+    existing `final` is replaced only after the new one is complete, and only when it is
+    empty or holds the file `marker` (what this kind of output always contains): --overwrite
+    never deletes a folder the command did not write.
     """
     final = Path(final)
     if final.exists() and not overwrite:
         raise ArtimapError(f"{final}: already exists; remove it or pass --overwrite")
+    if final.exists() and (not final.is_dir() or (
+            marker is not None and any(final.iterdir()) and not (final / marker).is_file())):
+        raise ArtimapError(f"{final}: --overwrite replaces only a folder this command wrote (it "
+                           f"has no {marker or 'folder'}); choose another output or remove it "
+                           "yourself")
     _check_parent_writable(final)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    clean_stale_temporaries(final.parent, final.name)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=final.parent))
     try:
         yield tmp
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if is_disk_full(e, final.parent):
+            raise disk_full_error(final, e) from e
         raise
     _open_permissions(tmp, is_dir=True)
     if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")  # pid: see clean_stale_...
         final.rename(old)
         tmp.rename(final)
         shutil.rmtree(old, ignore_errors=True)
@@ -75,13 +148,19 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     """
     final = Path(final)
     _check_parent_writable(final)
-    fd, name = tempfile.mkstemp(prefix=f".{final.stem}.tmp-", suffix=final.suffix, dir=final.parent)
+    clean_stale_temporaries(final.parent, final.stem)
+    fd, name = tempfile.mkstemp(prefix=f".{final.stem}.tmp-{os.getpid()}-", suffix=final.suffix,
+                                dir=final.parent)
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
         _open_permissions(tmp, is_dir=False)
         os.replace(tmp, final)
+    except (OSError, RuntimeError) as e:
+        if is_disk_full(e, final.parent):
+            raise disk_full_error(final, e) from e
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -101,3 +180,15 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def atomic_write_json(path: str | Path, obj: Any) -> None:
     """Write `obj` as indented JSON to `path` atomically."""
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def check_prediction_out(out: Path, stem: str, overwrite: bool) -> None:
+    """`out` must be a folder (or not exist yet); files `stem.*` in it from an earlier
+    prediction are replaced only with `overwrite`."""
+    if out.exists() and not out.is_dir():
+        raise ArtimapError(f"{out}: --out names a file; predictions are written into a folder "
+                           "(pass a folder path, e.g. predictions/)")
+    earlier = sorted(p.name for p in out.glob(f"{stem}.*")) if out.is_dir() else []
+    if earlier and not overwrite:
+        raise ArtimapError(f"{out}: already holds predictions for {stem!r} ({', '.join(earlier)}); "
+                           "pass --overwrite to replace them, or choose another --out")

@@ -24,7 +24,8 @@ import torch
 import yaml
 
 from artimap.checkpoint import git_commit
-from artimap.fsutil import atomic_write_json, atomic_write_text
+from artimap.errors import ArtimapError
+from artimap.fsutil import atomic_write_json, atomic_write_text, disk_full_error, is_disk_full
 
 METRICS = "metrics.jsonl"
 
@@ -64,8 +65,13 @@ def write_run_info(run_dir: Path, info: dict[str, Any], resumed_at_step: int | N
 
 def append_metrics(run_dir: Path, row: dict[str, Any]) -> None:
     """Append one JSON line to metrics.jsonl."""
-    with open(run_dir / METRICS, "a", encoding="utf-8") as f:
-        f.write(json.dumps(row) + "\n")
+    try:
+        with open(run_dir / METRICS, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+    except OSError as e:  # a half line left by a full disk is dropped at resume (see _rows)
+        if is_disk_full(e):
+            raise disk_full_error(run_dir / METRICS, e) from e
+        raise
 
 
 def metrics_row(
@@ -106,10 +112,22 @@ def trim_metrics(run_dir: Path, step: int) -> None:
 
 
 def _rows(path: Path) -> Iterator[dict[str, Any]]:
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                yield json.loads(line)
+    """Rows of metrics.jsonl; a half-written last line (killed while appending) is skipped."""
+    if not path.exists():
+        return
+    lines = [ln for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()
+             if ln.strip()]
+    for i, line in enumerate(lines):
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            if i == len(lines) - 1:
+                continue  # the run was stopped mid-write; resume rewrites the file without it
+            raise ArtimapError(f"{path}: line {i + 1} is not JSON ({line[:60]!r}); delete "
+                               "that line or the file (it is a log, not needed to resume)"
+                               ) from None
+        if isinstance(row, dict):
+            yield row
 
 
 def training_summary(run_dir: str | Path, state: dict[str, Any]) -> dict[str, Any]:

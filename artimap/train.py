@@ -22,9 +22,10 @@ from tqdm import tqdm
 
 from artimap import checkpoint, distributed, rundir
 from artimap.checkpoint import TrainState, save_checkpoint
-from artimap.config import to_dict
+from artimap.config import check_ranges, to_dict
 from artimap.distributed import Mean, autocast, seed_everything, shard_loader, to_device
 from artimap.errors import ArtimapError
+from artimap.interrupt import StopFlag, deferred_sigint
 from artimap.models import MODELS, model_config
 
 
@@ -48,6 +49,13 @@ class TrainConfig:
     log_every: int = 10  # refresh the progress bar's loss every this many steps
     save_every: int = 1  # write last.pt every this many epochs (always at the end and on Ctrl-C)
     progress: bool = True  # show a tqdm progress bar (main process only)
+
+    def __post_init__(self) -> None:
+        # a value out of range would train nothing (epochs=-3) or fail deep inside torch
+        check_ranges(self, "train", {
+            "epochs": ">= 1", "max_steps": ">= 0", "batch_size": ">= 1", "lr": ">= 0",
+            "weight_decay": ">= 0", "grad_clip": ">= 0", "patience": ">= 0", "min_delta": ">= 0",
+            "num_workers": ">= 0", "log_every": ">= 1", "save_every": ">= 1"})
 
 
 def smoke(cfg: TrainConfig) -> TrainConfig:
@@ -117,6 +125,8 @@ class Run:
     val_ds: Dataset | None
     meta: dict[str, Any]  # task meta, checkpoint-ready
     model_config: dict[str, Any]  # model.config as a plain dict
+    stop: StopFlag = dataclasses.field(default_factory=StopFlag)  # set by a deferred Ctrl-C
+    stepping: bool = False  # True between the optimiser update and the step counter
 
 
 def _check_start(task: Task, cfg: TrainConfig, dist, last: Path, resume: bool) -> None:
@@ -166,21 +176,42 @@ def _loop(run: Run) -> TrainState:
     """Epochs until done: train, validate, early-stop bookkeeping, checkpoints, metrics."""
     bar = tqdm(total=_total_steps(run), initial=run.state.step, unit="step",
                disable=not (run.dist.is_main and run.cfg.progress))
-    try:
-        while not _finished(run):
-            t0 = time.perf_counter()
-            train_avg, complete = _train_epoch(run, bar)
-            val_avg = _validate(run)
-            _end_of_epoch(run, bar, train_avg, val_avg, complete, time.perf_counter() - t0)
-    except KeyboardInterrupt:
-        if run.dist.is_main:
-            save_checkpoint(run.dir / "last.pt", _checkpoint(run, resumable=True))
-            bar.write(f"interrupted: resumable checkpoint saved to {run.dir / 'last.pt'}")
-        raise
-    finally:
-        bar.close()
+    # under torchrun every process gets the signal at its own step: stop where it lands
+    with deferred_sigint(enabled=not run.dist.enabled) as run.stop:
+        try:
+            while not _finished(run):
+                t0 = time.perf_counter()
+                train_avg, complete = _train_epoch(run, bar)
+                if run.stop.requested and not complete:
+                    raise KeyboardInterrupt
+                val_avg = _validate(run)
+                _end_of_epoch(run, bar, train_avg, val_avg, complete, time.perf_counter() - t0)
+                if run.stop.requested:
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            _save_interrupted(run, bar)
+            raise
+        except Exception as e:  # loader workers killed by the same Ctrl-C (the terminal's
+            if not run.stop.requested:  # SIGINT reaches them too) fail the next batch
+                raise
+            _save_interrupted(run, bar)
+            raise KeyboardInterrupt from e
+        finally:
+            bar.close()
     distributed.barrier(run.dist)
     return run.state
+
+
+def _save_interrupted(run: Run, bar: tqdm) -> None:
+    """Save last.pt after Ctrl-C, unless the interrupt cut an optimiser update in half."""
+    if not run.dist.is_main:
+        return
+    if run.stepping:  # weights updated, counters not: last.pt keeps the previous boundary
+        bar.write(f"interrupted mid-step: {run.dir / 'last.pt'} keeps the last saved step")
+        return
+    save_checkpoint(run.dir / "last.pt", _checkpoint(run, resumable=True))
+    bar.write(f"interrupted: resumable checkpoint saved to {run.dir / 'last.pt'} at step "
+              f"{run.state.step}")
 
 
 def _train_epoch(run: Run, bar: tqdm) -> tuple[dict[str, float], bool]:
@@ -194,10 +225,11 @@ def _train_epoch(run: Run, bar: tqdm) -> tuple[dict[str, float], bool]:
         mean.add({"loss": loss, **extras})
         state.step += 1
         state.batch_in_epoch += 1
+        run.stepping = False
         bar.update(1)
         if state.step % max(cfg.log_every, 1) == 0:
             bar.set_postfix(loss=f"{float(loss):.4g}")
-        if cfg.max_steps > 0 and state.step >= cfg.max_steps:
+        if (cfg.max_steps > 0 and state.step >= cfg.max_steps) or run.stop.requested:
             break
     return mean.result(run.dist, run.device), state.batch_in_epoch >= n_batches
 
@@ -212,6 +244,7 @@ def _step(run: Run, batch: Any) -> tuple[torch.Tensor, dict[str, Any]]:
     if run.cfg.grad_clip > 0:
         run.scaler.unscale_(run.opt)  # clip the true gradients, not the scaled ones
         torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.cfg.grad_clip)
+    run.stepping = True
     run.scaler.step(run.opt)
     run.scaler.update()
     return loss.detach(), extras

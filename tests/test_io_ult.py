@@ -81,7 +81,8 @@ def test_non_numeric_key(tmp_path):
 
 def test_bits_per_pixel(tmp_path):
     p = tmp_path / "x.param"
-    p.write_text("NumVectors=4\nPixPerVector=6\nZeroOffset=2\nBitsPerPixel=16\n")
+    p.write_text("NumVectors=4\nPixPerVector=6\nZeroOffset=2\nBitsPerPixel=16\nFramesPerSec=80\n"
+                 "TimeInSecsOfFirstFrame=0.1\n")
     with pytest.raises(ArtimapError, match=r"x\.param: BitsPerPixel=16"):
         read_param(p)
 

@@ -54,11 +54,15 @@ def test_existing_output_needs_overwrite(main, tmp_path, capsys):
     assert "--overwrite" in capsys.readouterr().err
     assert _leftovers(out) == ["keep.txt"]
     args = ["synth", "--out", str(out), "--preset", "tiny", "--utterances", "1", "--quiet"]
-    assert main([*args, "--overwrite"]) == 0
+    assert main([*args, "--overwrite"]) == 2  # not a talker corpus: --overwrite never deletes it
+    assert "has no corpus.json" in capsys.readouterr().err
+    assert _leftovers(out) == ["keep.txt"]
+    (out / "keep.txt").unlink()
+    assert main(args) == 2 and main([*args, "--overwrite"]) == 0  # an empty folder is replaced
+    assert main([*args, "--overwrite", "--seed", "1"]) == 0  # so is a corpus synth wrote
     assert "wrote 1 utterances" in capsys.readouterr().out
     meta = json.loads((out / "corpus.json").read_text())
     assert [u["id"] for u in meta["utterances"]] == ["s01_0001"]
-    assert not (out / "keep.txt").exists()
     assert _leftovers(tmp_path) == ["corpus"]
 
 

@@ -28,6 +28,8 @@ def task_parser(run_dir: str, module) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"artimap predict {run_dir}",
                                 description=(module.predict.__doc__ or "").strip())
     p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace earlier predictions for the same input in --out")
     module.add_predict_arguments(p)
     return p
 

@@ -50,11 +50,20 @@ def run(args: argparse.Namespace) -> int:
                       freeze=args.freeze)
     if int(os.environ.get("RANK", "0")) != 0:  # torchrun: the main process reports
         return 0
-    print(f"trained {cfg.task}/{cfg.name}: {state.step} steps, best epoch {state.best_epoch} "
-          f"(val {state.best_val:.5g}) -> {args.out}")
+    print(f"trained {cfg.task}/{cfg.name}: {state.step} steps, {_best(args.out, state)} -> "
+          f"{args.out}")
     if args.evaluate:
         from artimap.commands.evaluate import summary_line
         from artimap.tasks.evaluation import evaluate
 
         print(summary_line(evaluate(args.out)))
     return 0
+
+
+def _best(run_dir: str, state) -> str:
+    """'best epoch N (val L)', or the training loss when the run had no validation split."""
+    from artimap.rundir import read_metrics
+
+    has_val = any("val_loss" in row for row in read_metrics(run_dir))
+    return f"best epoch {state.best_epoch} ({'val' if has_val else 'train loss, no val split'} " \
+           f"{state.best_val:.5g})"

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from artimap.errors import ArtimapError
+from artimap.errors import ArtimapError, file_error
 from artimap.fsutil import atomic_write_json
+from artimap.io.text import read_text
 
 SPLITS = ("train", "val", "test")
 
@@ -57,14 +58,29 @@ def read_split_lists(paths: dict[str, str | Path], ids: Sequence[str]) -> dict[s
     known = set(ids)
     out: dict[str, list[str]] = {}
     for name, path in paths.items():
-        lines = Path(path).read_text(encoding="utf-8").split()
+        lines = read_text(path, "split list").split()
         missing = sorted(set(lines) - known)
         if missing:
             raise ArtimapError(f"{path}: unknown utterance ids {missing[:5]}; check the list")
         out[name] = lines
+    _check_disjoint(paths, out)
     for name in SPLITS:
         out.setdefault(name, [])
     return out
+
+
+def _check_disjoint(paths: dict[str, str | Path], lists: dict[str, list[str]]) -> None:
+    """An utterance in two splits (e.g. the same list given for train and val) would make the
+    validation loss a training loss: refuse, naming both lists."""
+    names = list(lists)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            both = sorted(set(lists[a]) & set(lists[b]))
+            if both:
+                raise ArtimapError(
+                    f"{paths[b]}: {len(both)} utterance(s) of the {b} list are also in the {a} "
+                    f"list {paths[a]} (e.g. {both[:3]}); each utterance belongs to one split: "
+                    "give disjoint lists")
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any], split: dict[str, list[str]]) -> None:
@@ -98,5 +114,14 @@ def save_array(folder: Path, name: str, array: np.ndarray) -> dict[str, Any]:
 
 
 def open_array(folder: str | Path, name: str) -> np.ndarray:
-    """Memory-map folder/name.npy read-only (pages are read on demand, shared across workers)."""
-    return np.load(Path(folder) / f"{name}.npy", mmap_mode="r")
+    """Memory-map folder/name.npy read-only (pages are read on demand, shared across workers).
+
+    A missing, truncated or damaged array is an ArtimapError naming it (prepare again)."""
+    path = Path(folder) / f"{name}.npy"
+    fix = f"The prepared dataset {Path(folder)} is incomplete or damaged; prepare it again"
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        raise file_error(path, "prepared array missing", fix) from None
+    except (ValueError, OSError, EOFError) as e:  # mmap longer than the file, bad header
+        raise file_error(path, f"prepared array truncated or damaged ({e})", fix) from None

@@ -14,7 +14,6 @@ checked against the raw File156 frames in the tests). Cartesian mm place the pro
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from artimap.errors import file_error
+from artimap.io.text import csv_rows, read_text
 from artimap.io.ult import UltParams
 
 N_META = 5  # id, date and time, time in recording, prompt, number of points
@@ -88,11 +88,8 @@ def _parse_row(path: Path, row: list[str], line: int) -> tuple[float, str, list[
 def read_aaa_splines(path: str | Path, delimiter: str = "\t") -> AaaSplines:
     """Read an AAA polar spline export into (F, K) radius/angle/confidence arrays."""
     path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            rows = [r for r in csv.reader(fh, delimiter=delimiter) if any(c.strip() for c in r)]
-    except OSError as e:
-        raise file_error(path, f"cannot read ({e.strerror})", "Check the path") from e
+    rows = [r for r in csv_rows(path, read_text(path, "spline file"), delimiter)
+            if any(c.strip() for c in r)]
     if rows and not _looks_numeric(rows[0][2:3]):
         rows = rows[1:]  # header row
     if not rows:

@@ -12,10 +12,11 @@ import re
 from pathlib import Path
 
 from artimap.errors import file_error
-from artimap.io.alignment import Alignment, normalise_labels, validate
+from artimap.io.alignment import Alignment, is_silence, normalise_labels, validate
 from artimap.io.ctm import read_ctm
 from artimap.io.htk import read_htk_lab
 from artimap.io.lab import is_esps, read_lab
+from artimap.io.text import read_text
 from artimap.io.textgrid import read_textgrid
 
 FORMATS = ("textgrid", "htk", "lab", "ctm")
@@ -32,7 +33,7 @@ def sniff_lab_format(path: str | Path) -> str:
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "no such label file", "Check the path")
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = read_text(path, "label file").splitlines()
     if (lines and lines[0].strip() == "#!MLF!#") or not lines:
         return "htk"
     if is_esps(lines):
@@ -54,6 +55,26 @@ def alignment_format(path: str | Path) -> str:
         raise file_error(path, f"unknown alignment extension {path.suffix!r}",
                          f"Use one of {sorted(EXTENSIONS)} or pass fmt= one of {list(FORMATS)}")
     return EXTENSIONS[ext] or sniff_lab_format(path)
+
+
+def check_plausible(path: Path, ali: Alignment) -> None:
+    """Refuse alignments that would prepare as silence or in the wrong time unit: no labelled
+    interval at all (an empty tier), or phones lasting microseconds (milliseconds read as
+    HTK 100 ns units) or many seconds (milliseconds read as seconds)."""
+    if len(ali) and all(is_silence(iv.label) for iv in ali):
+        raise file_error(path, f"tier {ali.tier or '(the only one)'!r} holds no labelled "
+                         f"interval ({len(ali)} empty or silence)",
+                         "Check the alignment, or name the phone tier with --tier")
+    spans = sorted(iv.end - iv.start for iv in ali if iv.end > iv.start)
+    if len(spans) < 3:
+        return
+    median = spans[len(spans) // 2]
+    if median < 0.002 or median > 2.0:
+        raise file_error(path, f"implausible phone durations (median {median:.6g} s over "
+                         f"{len(spans)} intervals, alignment ends at {ali.end:.6g} s): the time "
+                         "unit is wrong", "HTK .lab times are integers in 100 ns units "
+                         "(10 000 000 per second), .lab/ESPS/CTM/TextGrid times are seconds; "
+                         "convert the file (e.g. milliseconds x 10 000 for HTK)")
 
 
 def read_alignment(
@@ -89,6 +110,7 @@ def read_alignment(
         ali = read_ctm(path, utterance)
     else:
         raise file_error(path, f"unknown alignment format {fmt!r}", f"Use one of {list(FORMATS)}")
+    check_plausible(path, ali)
     if strip_stress or silence is not None:
         ali = normalise_labels(ali, strip_stress, silence, merge_silence)
     if duration is not None:

@@ -16,6 +16,7 @@ import numpy as np
 
 from artimap.errors import file_error
 from artimap.fsutil import atomic_path
+from artimap.io.isolate import run_isolated
 from artimap.io.motion import Motion, unit_scale
 
 
@@ -43,13 +44,14 @@ def _scale_to_mm(path: Path, point: dict, units: str | None) -> float:
         value = _param(point, "UNITS", []) or []
         units = str(value[0]).strip() if len(value) else ""
         if not units:
-            warnings.warn(f"{path}: no POINT:UNITS; assuming mm (pass units=... to override)",
+            warnings.warn(f"{path}: no POINT:UNITS; assuming mm (re-export with units if not)",
                           stacklevel=3)
             return 1.0
     scale = unit_scale(units)
     if scale is None:
         raise file_error(path, f"unknown POINT:UNITS {units!r}",
-                         "Pass units='mm', 'cm' or 'm' (read_c3d(..., units=...)) to override")
+                         "Re-export the capture with units mm, cm or m (from Python: "
+                         "read_c3d(path, units='mm'))")
     return scale
 
 
@@ -78,6 +80,33 @@ def _check_frame_count(path: Path, n_frames: int) -> None:
         )
 
 
+def _check_header(path: Path) -> None:
+    """Refuse files that are not C3D before any C library sees them."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    size = path.stat().st_size
+    if len(head) < 512 or head[1] != 0x50 or head[0] < 2 or head[0] * 512 > size:
+        raise file_error(path, "not a readable C3D file (no valid C3D header)",
+                         "Check the path, or re-export the capture as C3D")
+
+
+def _load(path: Path) -> dict:
+    """What read_c3d needs from ezc3d, as plain arrays and dicts (crosses a process pipe)."""
+    import ezc3d
+
+    try:
+        c = ezc3d.c3d(str(path))
+    except (OSError, RuntimeError) as e:
+        raise file_error(path, f"not a readable C3D file ({e})", "Re-export it from the capture "
+                         "software") from e
+    point = {k: {"value": np.asarray(v["value"]).tolist()}
+             for k, v in c["parameters"]["POINT"].items() if isinstance(v, dict) and "value" in v}
+    return {"point": point, "points": np.asarray(c["data"]["points"], dtype=np.float64),
+            "residuals": np.asarray(c["data"]["meta_points"]["residuals"]),
+            "frame_rate": float(c["header"]["points"]["frame_rate"]),
+            "first_frame": int(c["header"]["points"]["first_frame"])}
+
+
 def read_c3d(path: str | Path, units: str | None = None) -> Motion:
     """Read the 3-D points of a C3D file -> Motion with points (F, M, 3) float32 mm.
 
@@ -85,29 +114,31 @@ def read_c3d(path: str | Path, units: str | None = None) -> Motion:
     `start_time` is the header's first frame / rate. Warns when the header's frame count
     disagrees with the frames present.
     """
-    import ezc3d
-
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "no such C3D file", "Check the path")
-    try:
-        c = ezc3d.c3d(str(path))
-    except (OSError, RuntimeError) as e:
-        raise file_error(path, f"not a readable C3D file ({e})", "Re-export it from the capture "
-                         "software") from e
-    point = c["parameters"]["POINT"]
-    raw = np.asarray(c["data"]["points"], dtype=np.float64)  # (4, M, F)
-    residuals = np.asarray(c["data"]["meta_points"]["residuals"])  # (1, M, F)
+    _check_header(path)
+    # ezc3d can crash or spin on damaged files: read in a child process (see io.isolate)
+    c = run_isolated(_load, path, "C3D file", timeout_s=10 + path.stat().st_size / 2e6)
+    point = c["point"]
+    raw, residuals = c["points"], c["residuals"]  # (4, M, F), (1, M, F)
+    if raw.ndim != 3 or raw.shape[0] < 3:
+        raise file_error(path, f"unexpected point array of shape {raw.shape}",
+                         "Re-export it from the capture software")
     n_markers, n_frames = raw.shape[1], raw.shape[2]
-    rate = float(np.ravel(_param(point, "RATE", [0.0]))[0] or c["header"]["points"]["frame_rate"])
-    if not rate > 0:
-        raise file_error(path, "POINT:RATE is missing or zero", "Fix the file's point rate")
+    try:
+        rate = float(np.ravel(_param(point, "RATE", [0.0]))[0] or c["frame_rate"])
+    except (TypeError, ValueError, IndexError):
+        rate = float("nan")
+    if not (rate > 0 and np.isfinite(rate)):
+        raise file_error(path, "POINT:RATE is missing, zero or not a number",
+                         "Fix the file's point rate")
     scale = _scale_to_mm(path, point, units)
     _check_frame_count(path, n_frames)
     pts = raw[:3].transpose(2, 1, 0) * scale  # (F, M, 3)
     if residuals.size:
         pts[residuals[0].T < 0] = np.nan
-    first = int(c["header"]["points"]["first_frame"])
+    first = int(c["first_frame"])
     return Motion(pts.astype(np.float32), rate, _labels(point, n_markers), str(path),
                   start_time=first / rate)
 

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from artimap.errors import file_error
 from artimap.io.alignment import Alignment, Interval, validate
+from artimap.io.text import read_text
 
 
 def _parse(path: Path) -> dict[str, list[Interval]]:
     """-> {utterance id: intervals in file order}."""
     utts: dict[str, list[Interval]] = {}
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = read_text(path, "CTM file")
     for lineno, line in enumerate(text.splitlines(), start=1):
         parts = line.split()
         if not parts or parts[0].startswith(";;"):

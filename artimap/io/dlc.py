@@ -15,7 +15,6 @@ Coordinates are pixels of the tracked image or video frame.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 
 from artimap.errors import file_error
 from artimap.fsutil import atomic_path
+from artimap.io.text import csv_rows, read_text
 
 HEADER_KEYS = ("scorer", "individuals", "bodyparts", "coords")
 COORDS = ("x", "y", "likelihood")
@@ -110,11 +110,8 @@ def read_dlc_csv(path: str | Path, min_likelihood: float = 0.6) -> DlcPoints:
     The likelihood array (F, K) keeps the raw values (None for hand-labelled files).
     """
     path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = [r for r in csv.reader(fh) if any(c.strip() for c in r)]
-    except OSError as e:
-        raise file_error(path, f"cannot read ({e.strerror})", "Check the path") from e
+    text = read_text(path, "DeepLabCut CSV file")
+    rows = [r for r in csv_rows(path, text) if any(c.strip() for c in r)]
     header, n_header = _header(path, rows)
     n_index, parts, where = _columns(path, header)
     body = rows[n_header:]

@@ -30,6 +30,9 @@ MOCHA_CHANNELS = ("ui_x", "li_x", "ul_x", "ll_x", "tt_x", "ui_y", "li_y", "ul_y"
 MOCHA_UNITS = "0.01mm"
 _AXIS = re.compile(r"^(?P<coil>.+?)_p?(?P<axis>[xyz])$", re.IGNORECASE)
 _HEADER_END = b"EST_Header_End"
+# Articulography formats recognised by extension but not read (a clear "not supported" beats a
+# column-count error from the ASCII reader).
+UNSUPPORTED = {".txy": "X-ray microbeam (XRMB) .txy", ".pos": "Carstens AG500/AG501 .pos"}
 
 
 def _read_header(path: Path, raw: bytes) -> tuple[dict[str, str], list[str], int]:
@@ -144,6 +147,10 @@ def read_ema(path: str | Path, units: str | None = None, rate: float | None = No
     if path.suffix.lower() == ".txy":
         raise file_error(path, "XRMB pellet file (.txy): format not supported as EMA",
                          "Read it with artimap.io.xrmb.read_txy")
+    if path.suffix.lower() in UNSUPPORTED:
+        raise file_error(path, f"{UNSUPPORTED[path.suffix.lower()]} is not a supported EMA format",
+                         "Convert it to an EST Track or MOCHA-style ASCII file (time, flag, "
+                         "one column per channel)")
     raw = path.read_bytes()
     if raw.startswith(b"EST_File"):
         header, names, offset = _read_header(path, raw)

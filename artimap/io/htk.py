@@ -13,6 +13,7 @@ from pathlib import Path
 
 from artimap.errors import file_error
 from artimap.io.alignment import Alignment, Interval, validate
+from artimap.io.text import read_text
 
 HTK_UNITS_PER_SECOND = 1e7  # HTK time unit is 100 ns
 _HTS = re.compile(r"^[^\^]*\^[^-]*-(?P<phone>[^+]*)\+[^=]*=")
@@ -94,7 +95,7 @@ def read_htk_lab(path: str | Path, full_context: bool = True,
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "no such label file", "Check the path")
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = read_text(path, "label file").splitlines()
     numbered = list(enumerate(lines, start=1))
     if lines and lines[0].strip() == "#!MLF!#":
         numbered = _mlf_entry(path, numbered[1:], utterance)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from artimap.errors import file_error
 from artimap.io.alignment import Alignment, Interval, validate
+from artimap.io.text import read_text
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
@@ -67,7 +68,7 @@ def read_lab(path: str | Path) -> Alignment:
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "no such label file", "Check the path")
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = read_text(path, "label file").splitlines()
     ivs = _read_esps(path, lines) if is_esps(lines) else _read_start_end(path, lines)
     if not ivs:
         raise file_error(path, "no labels found", "Check that this is a label file")

@@ -19,6 +19,7 @@ import numpy as np
 from artimap.errors import file_error
 from artimap.fsutil import atomic_write_text
 from artimap.io.motion import Motion, unit_scale
+from artimap.io.text import csv_rows, read_text
 
 _HEADER_KEYS = ("Type", "Name", "ID", "Parent")
 
@@ -103,8 +104,7 @@ def read_motive_csv(path: str | Path, include: tuple[str, ...] = ("Marker",)) ->
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "no such Motive CSV file", "Check the path")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh))
+    rows = csv_rows(path, read_text(path, "Motive CSV file"))
     meta, named, kinds, frame_row = _split_header(path, rows)
     labels, cols = _marker_columns(named, kinds, rows[frame_row], include)
     if not labels:
@@ -120,7 +120,11 @@ def read_motive_csv(path: str | Path, include: tuple[str, ...] = ("Marker",)) ->
     points = vals.reshape(len(data_rows), len(labels), 3) * scale  # (F, M, 3)
     start = 0.0
     if data_rows and len(data_rows[0]) > 1 and data_rows[0][1].strip():
-        start = float(data_rows[0][1])
+        try:
+            start = float(data_rows[0][1])  # the Time (Seconds) column
+        except ValueError:
+            raise file_error(path, f"line {frame_row + 2}: time {data_rows[0][1]!r} is not a "
+                             "number", "Fix or re-export the file") from None
     return Motion(points.astype(np.float32), _frame_rate(path, meta), labels, str(path), start)
 
 

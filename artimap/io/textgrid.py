@@ -11,19 +11,10 @@ from pathlib import Path
 from artimap.errors import ArtimapError, file_error
 from artimap.fsutil import atomic_path
 from artimap.io.alignment import TIME_TOLERANCE, Alignment, Interval, validate
+from artimap.io.text import read_text
 
 # Tier names tried, in order, when the caller names none (compared case-insensitively).
 DEFAULT_TIERS = ("phones", "phone", "segments", "segment", "phonemes", "phoneme")
-
-
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
 
 
 def _open(path: Path) -> dict:
@@ -38,7 +29,7 @@ def _open(path: Path) -> dict:
     if not path.is_file():
         raise file_error(path, "no such TextGrid file", "Check the path")
     try:
-        tg = textgrid_io.parseTextgridStr(_read_text(path), includeEmptyIntervals=True)
+        tg = textgrid_io.parseTextgridStr(read_text(path, "TextGrid"), includeEmptyIntervals=True)
     except Exception as e:  # praatio raises many kinds on malformed text
         raise file_error(path, f"not a readable Praat TextGrid ({type(e).__name__}: {e})",
                          "Open and re-save it in Praat") from e

@@ -7,6 +7,7 @@ line (CRLF or LF); exports call it `<id>.param`, `<id>US.txt` or plain `US.txt`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from artimap.errors import file_error
 from artimap.fsutil import atomic_path, atomic_write_text
+from artimap.io.text import read_text
 
 # dataclass field -> (AAA key, type); the order is the order AAA writes them.
 PARAM_KEYS: dict[str, tuple[str, type]] = {
@@ -27,8 +29,10 @@ PARAM_KEYS: dict[str, tuple[str, type]] = {
     "frames_per_sec": ("FramesPerSec", float),
     "time_first_frame": ("TimeInSecsOfFirstFrame", float),
 }
-# Keys without which the frames cannot even be shaped.
-REQUIRED_KEYS = ("NumVectors", "PixPerVector", "ZeroOffset")
+# Keys without which the frames cannot be shaped or placed in time: a default frame rate or
+# start time would silently put tongue and lips up to a second apart.
+REQUIRED_KEYS = ("NumVectors", "PixPerVector", "ZeroOffset", "FramesPerSec",
+                 "TimeInSecsOfFirstFrame")
 
 
 @dataclass(frozen=True)
@@ -72,26 +76,28 @@ def read_param(path: str | Path) -> UltParams:
     """Read a `.param` or `*US.txt` file (key=value per line) into `UltParams`.
 
     Missing optional keys take the `UltParams` defaults; a missing required key (NumVectors,
-    PixPerVector, ZeroOffset), a non-numeric value or BitsPerPixel other than 8 is an error.
+    PixPerVector, ZeroOffset, FramesPerSec, TimeInSecsOfFirstFrame), a non-numeric, NaN or
+    infinite value or BitsPerPixel other than 8 is an error.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as e:
-        raise file_error(path, f"cannot read the parameter file ({e.strerror})") from e
+    text = read_text(path, "parameter file")
     values = _parse_lines(path, text)
     kwargs: dict[str, int | float] = {}
     for name, (key, typ) in PARAM_KEYS.items():
         if key not in values:
             if key in REQUIRED_KEYS:
-                raise file_error(path, f"missing key {key}", f"Add a line '{key}=<number>'")
+                raise file_error(path, f"missing key {key}",
+                                 f"Add a line '{key}=<number>' (from the AAA export of this "
+                                 "recording)")
             continue
         raw = values[key]
         try:
             number = float(raw)
         except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
             raise file_error(path, f"key {key} has non-numeric value {raw!r}",
-                             f"Write a number, e.g. '{key}=1'") from None
+                             f"Write a finite number, e.g. '{key}=1'") from None
         if typ is int and number != int(number):
             raise file_error(path, f"key {key} must be a whole number, got {raw!r}")
         kwargs[name] = int(number) if typ is int else number
@@ -106,6 +112,10 @@ def _check_params(path: Path, params: UltParams) -> None:
                          "Only 8-bit AAA ultrasound is read; re-export with 8 bits per pixel")
     if params.num_vectors <= 0 or params.pix_per_vector <= 0:
         raise file_error(path, "NumVectors and PixPerVector must be positive")
+    if params.zero_offset < 0 or params.num_vectors * params.pix_per_vector > 2**26:
+        raise file_error(path, f"implausible geometry NumVectors={params.num_vectors} "
+                         f"PixPerVector={params.pix_per_vector} ZeroOffset={params.zero_offset}",
+                         "Check the parameter file")
     if params.frames_per_sec <= 0:
         raise file_error(path, f"FramesPerSec={params.frames_per_sec} must be positive")
 

@@ -35,6 +35,7 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
         raise file_error(path, "audio file not found", "Check the path")
     try:
         rate, samples = wavfile.read(path)
-    except (ValueError, OSError) as e:
-        raise file_error(path, f"cannot read as wav ({e})", "Convert it to PCM wav") from e
+    except Exception as e:  # scipy raises many kinds on damaged headers (struct, zero rates...)
+        raise file_error(path, f"cannot read as wav ({type(e).__name__}: {e})",
+                         "Convert it to PCM wav") from e
     return samples, int(rate)

@@ -79,7 +79,7 @@ def generate_corpus(
     if workers < 1:
         raise ArtimapError(f"--workers must be at least 1, got {workers}")
     start = time.perf_counter()
-    with atomic_dir(out, overwrite=overwrite) as tmp:
+    with atomic_dir(out, overwrite=overwrite, marker="corpus.json") as tmp:
         jobs = [(s, u, int(seed), cfg, str(tmp)) for s in range(1, cfg.speakers + 1)
                 for u in range(1, cfg.utterances + 1)]  # fmt: skip
         with tqdm(total=len(jobs), file=sys.stderr, disable=not progress, unit="utt",

@@ -58,7 +58,7 @@ def prepare(corpus: str | Path, out: str | Path, settings=None, *, fmt: str = "a
         if u.id not in boxes and u.id not in skipped:
             skipped[u.id] = (f"no mouth box: no video of speaker {u.speaker} could be read; "
                              "pass --roi X,Y,W,H")
-    with atomic_dir(out, overwrite=overwrite) as tmp:
+    with atomic_dir(out, overwrite=overwrite, marker="manifest.json") as tmp:
         parts = tmp / "parts"
         parts.mkdir()
         entries = _run_jobs(utts, boxes, parts, settings, workers, skip_bad, skipped)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from artimap.data.lip2tongue.durations import check_ult_duration
 from artimap.data.lip2tongue.sources import Utterance
 from artimap.data.lip2tongue.sync import DLC_FPS, stream_times
 from artimap.errors import file_error
@@ -80,8 +81,10 @@ def load_lips(utt: Utterance, frames_fps: float = 60.0) -> tuple[np.ndarray, np.
 def load_target(utt: Utterance, lip_times: np.ndarray, frames_fps: float = 60.0) -> Target:
     """Read the target stream of `utt`; `lip_times` (F_l,) checks points files' length."""
     if utt.kind == "ult":
-        params, _ = _params(utt)
+        params, param_path = _params(utt)
         values = read_ult(utt.target, params)
+        lip_seconds = float(lip_times[-1] - lip_times[0]) if len(lip_times) > 1 else 0.0
+        check_ult_duration(utt.target, param_path, params, len(values), utt.lips, lip_seconds)
         return Target(values, params.frame_times(len(values)), "ult", utt.target, params)
     if utt.kind == "frames":
         from artimap.io.frames import read_frame_folder

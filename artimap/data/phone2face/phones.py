@@ -73,14 +73,15 @@ def encode_phones(
     """
     index = {p: i for i, p in enumerate(inventory)}
     if fallback is not None and fallback not in index:
-        raise ArtimapError(f"fallback phone {fallback!r} is not in the inventory {list(inventory)}")
+        raise ArtimapError(f"fallback phone {fallback!r} is not in the inventory {list(inventory)}"
+                           "; pass --phone-fallback with one of these")
     unknown = sorted({lab for lab in labels if lab not in index})
     if unknown and fallback is None:
         where = f"{source}: " if source else ""
         raise ArtimapError(
             f"{where}phones {unknown} are not in the inventory of {len(inventory)} phones "
             f"{list(inventory)}. Use a model prepared with these phones, normalise the labels "
-            "the same way, or declare a fallback phone"
+            "the same way, or pass --phone-fallback PHONE (e.g. sil) to map them to one"
         )
     fb = index.get(fallback, -1)
     return np.array([index.get(lab, fb) for lab in labels], dtype=np.int16)

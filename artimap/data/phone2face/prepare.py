@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import warnings
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -139,6 +140,8 @@ def _plan(corpus: Path, cfg: PrepareConfig, utts: list[Utterance]):
     split = split_ids([u.id for u in utts], cfg.split, cfg.split_seed)
     if markers is None:
         markers = _first_labels(utts, head)
+    if not head and cfg.head_markers is None:
+        _warn_unstabilised(markers)
     ref: Any = cfg.head_reference
     if head and ref == "corpus":
         train = set(split["train"])  # a training utterance's pose first, each file once
@@ -177,7 +180,7 @@ def prepare_phone2face(
         _report_bad(bad, skip_bad)
     split, s, talker = _plan(corpus, cfg, utts)
     by_id = {u.id: u for u in utts}
-    with atomic_dir(out, overwrite=overwrite) as tmp:
+    with atomic_dir(out, overwrite=overwrite, marker="manifest.json") as tmp:
         parts = tmp / "parts"
         parts.mkdir()
         results = parallel_map(partial(process_utterance, s=s, part_dir=parts), utts, workers,
@@ -201,6 +204,20 @@ def prepare_phone2face(
         manifest = _manifest(corpus, cfg, s, talker, entries, arrays, len(phones), bad)
         write_manifest(tmp, manifest, split)
     return Path(out)
+
+
+# marker names that usually sit on the rigid head, not on the moving face
+_HEAD_PARTS = ("head", "temple", "nasion", "glasses", "mastoid")
+
+
+def _warn_unstabilised(markers: list[str]) -> None:
+    """A corpus without talker info and no --head-markers: say what is assumed."""
+    headlike = [m for m in markers if any(w in m.lower() for w in _HEAD_PARTS)]
+    hint = f"; these look like head markers: {', '.join(headlike)}" if headlike else ""
+    warnings.warn(
+        f"no --head-markers given and the corpus names none: head motion is NOT removed and all "
+        f"{len(markers)} markers are face targets{hint}. Pass --head-markers A,B,C (rigid "
+        "markers) to stabilise, or --head-markers none to confirm", stacklevel=3)
 
 
 def _first_labels(utts: list[Utterance], head: list[str]) -> list[str]:

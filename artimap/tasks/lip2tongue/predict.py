@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from artimap.errors import ArtimapError
-from artimap.fsutil import atomic_write_json, atomic_write_text
+from artimap.fsutil import atomic_write_json, atomic_write_text, check_prediction_out
 
 PANEL_H = 240  # height of each panel of the side-by-side video
 
@@ -233,6 +233,7 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     video, out = Path(args.video), Path(args.out)
     if not video.exists():
         raise ArtimapError(f"{video}: lip video not found; check --video")
+    check_prediction_out(out, video.stem, getattr(args, "overwrite", False))
     model, meta = load_model(best_checkpoint(run_dir))
     if getattr(args, "backend", "torch") == "onnx":
         from artimap.tasks.export import run_onnx_model

