@@ -15,6 +15,7 @@ Coordinates are pixels of the tracked image or video frame.
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
