@@ -73,9 +73,14 @@ def test_non_numeric_textgrid_times_name_the_file(tmp_path):
 def test_xrmb_txy_is_not_supported_rather_than_a_column_count(tmp_path):
     path = tmp_path / "tp001.txy"
     path.write_text("\n".join(" ".join(["1000000"] * 16) for _ in range(5)))
-    with pytest.raises(ArtimapError, match=r"tp001\.txy: X-ray microbeam \(XRMB\) \.txy is not "
-                       r"a supported EMA format\. Convert it"):
+    with pytest.raises(ArtimapError, match=r"tp001\.txy: XRMB pellet file \(\.txy\): format not "
+                       r"supported as EMA.*artimap\.io\.xrmb\.read_txy"):
         read_ema(path)
+    pos = tmp_path / "s1.pos"
+    pos.write_bytes(b"\0" * 64)
+    with pytest.raises(ArtimapError, match=r"s1\.pos: Carstens AG500/AG501 \.pos is not a "
+                       r"supported EMA format\. Convert it"):
+        read_ema(pos)
 
 
 # ---- C3D files that crash the C library --------------------------------------------------------
