@@ -36,6 +36,9 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> None:
                    help="phone alignment: .TextGrid, .lab (HTK/HTS or MOCHA), .ctm")
     p.add_argument("--tier", default=None, help="TextGrid tier with the phones")
     p.add_argument("--utterance", default=None, help="utterance id in a CTM/MLF file")
+    p.add_argument("--phone-fallback", default=None, metavar="PHONE",
+                   help="inventory phone used for labels the model does not know (default: "
+                        "the prepared dataset's fallback; none: unknown labels are an error)")
     p.add_argument("--audio", default=None, help="speech .wav to put in the video")
     p.add_argument("--fps", type=positive_float, default=60.0, help="video frame rate")
     p.add_argument("--size", type=positive_int, default=360, help="pixels per view (square)")
@@ -55,12 +58,16 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def phone_frames(meta: dict, alignment_path: Path, tier: str | None,
-                 utterance: str | None = None) -> tuple[np.ndarray, list[str]]:
-    """(phone ids (T,) int64, normalised labels (T,)) at the model's rate."""
+                 utterance: str | None = None, fallback: str | None = None
+                 ) -> tuple[np.ndarray, list[str]]:
+    """(phone ids (T,) int64, normalised labels (T,)) at the model's rate; `fallback` (an
+    inventory phone) replaces the dataset's fallback for unknown labels."""
     from artimap.data.phone2face.phones import PhoneSet
     from artimap.io.alignment_formats import read_alignment
 
     phones = PhoneSet(**meta["phones"])
+    if fallback is not None:
+        phones.fallback = fallback
     ali = read_alignment(alignment_path, tier, utterance=utterance)
     if not len(ali):
         raise file_error(alignment_path, "has no phone interval", "Pass a phone alignment")
@@ -86,7 +93,8 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
                                      getattr(args, "context_s", CONTEXT_S),
                                      getattr(args, "backend", "onnx"))
     ids, labels = phone_frames(meta, alignment, getattr(args, "tier", None),
-                               getattr(args, "utterance", None))
+                               getattr(args, "utterance", None),
+                               getattr(args, "phone_fallback", None))
     points = predictor(ids)  # (T, M, 3) mm
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
