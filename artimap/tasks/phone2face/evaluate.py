@@ -172,6 +172,7 @@ def _save_sample(path: Path, ds, pred: np.ndarray, true: np.ndarray, mask: np.nd
             phone_ids=ds[0]["phone_ids"].numpy(), phones=np.array(phones),
             markers=np.array(meta["markers"]), rate=np.array(meta["rate"]),
             upper_lip_centre=np.array(meta.get("upper_lip_centre") or ""),
+            lower_lip_centre=np.array(meta.get("lower_lip_centre") or ""),
         )
 
 
