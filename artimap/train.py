@@ -27,6 +27,7 @@ from artimap.distributed import Mean, autocast, seed_everything, shard_loader, t
 from artimap.errors import ArtimapError
 from artimap.interrupt import StopFlag, deferred_sigint
 from artimap.models import MODELS, model_config
+from artimap.schedule import lr_at
 
 
 @dataclass
@@ -36,7 +37,9 @@ class TrainConfig:
     epochs: int = 100  # passes over the training set
     max_steps: int = 0  # stop after this many optimiser steps in all (0 = no limit; smoke: 2)
     batch_size: int = 32  # global batch, split evenly over the processes under torchrun
-    lr: float = 1e-3  # Adam learning rate
+    lr: float = 1e-3  # Adam learning rate (onecycle: the peak)
+    lr_schedule: Literal["constant", "onecycle"] = "constant"  # artimap.schedule, per step
+    lr_warmup: float = 0.1  # onecycle: share of the steps spent rising to lr
     weight_decay: float = 0.0  # Adam L2 penalty
     grad_clip: float = 0.0  # clip the global gradient norm to this value (0 = off)
     patience: int = 0  # stop after this many epochs without validation improvement (0 = off)
@@ -240,6 +243,11 @@ def _step(run: Run, batch: Any) -> tuple[torch.Tensor, dict[str, Any]]:
     with autocast(run.device, run.amp_dtype):
         loss, extras = run.task.loss(run.net, batch)
     run.opt.zero_grad(set_to_none=True)
+    if run.cfg.lr_schedule != "constant":
+        lr = lr_at(run.cfg.lr_schedule, run.cfg.lr, run.state.step, _total_steps(run),
+                   run.cfg.lr_warmup)
+        for group in run.opt.param_groups:
+            group["lr"] = lr
     run.scaler.scale(loss).backward()
     if run.cfg.grad_clip > 0:
         run.scaler.unscale_(run.opt)  # clip the true gradients, not the scaled ones

@@ -108,15 +108,24 @@ def test_alignment_without_motion(corpus):
     _expect_error(corpus, r"utt01\.TextGrid: no motion file beside it. Put utt01\.c3d")
 
 
-def test_phone_unseen_in_training(corpus):
+def test_phone_unseen_in_training(corpus, tmp_path_factory):
+    extra = tmp_path_factory.mktemp("extra")  # beside, not in, the corpus's parent
     test_id = split_ids(IDS, CFG.split, CFG.split_seed)["test"][0]
     rows = [(0.0, 0.5, "sil"), (0.5, 1.0, "zz"), (1.0, 1.5, "sil")]
     write_textgrid(corpus / f"{test_id}.TextGrid", {"phones": from_tuples(rows)}, 1.5)
     cfg = PrepareConfig(head_markers=",".join(HEAD))
-    _expect_error(corpus, rf"{test_id}\.TextGrid: phones \['zz'\] never occur in the train split",
-                  cfg, bad=test_id)
-    cfg = PrepareConfig(head_markers=",".join(HEAD), fallback="sil")  # declared: mapped, listed
-    out = prepare_phone2face(corpus, corpus.parent / "p2", cfg)
+    with pytest.warns(UserWarning, match=r"fewer than 10 training frames .*'zz': 0"):
+        out = prepare_phone2face(corpus, extra / "p1", cfg)  # the corpus's phones
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "zz" in load_phone_set(out).phones and manifest["rare_phones"]["zz"] == 0
+    # a declared phone set without it: an error naming the phone, or the fallback
+    listed = [p for p in load_phone_set(out).phones if p != "zz"]
+    (extra / "phones.txt").write_text("\n".join(listed) + "  # the rest\n")
+    cfg = PrepareConfig(head_markers=",".join(HEAD), phone_set=str(extra / "phones.txt"))
+    _expect_error(corpus, rf"{test_id}\.TextGrid: phones \['zz'\] are not in the phone set of "
+                  r"--phone-set .* pass --phone-fallback PHONE", cfg, bad=test_id)
+    cfg.fallback = "sil"
+    out = prepare_phone2face(corpus, extra / "p2", cfg)
     entries = json.loads((out / "manifest.json").read_text())["utterances"]
     assert [e.get("unseen_phones") for e in entries if e["id"] == test_id] == [["zz"]]
 
@@ -125,7 +134,8 @@ def test_unknown_phones_at_inference(corpus, tmp_path):
     out = prepare_phone2face(corpus, tmp_path / "p", PrepareConfig(head_markers=",".join(HEAD)))
     phones = load_phone_set(out)
     ali = from_tuples([(0.0, 0.2, "a"), (0.2, 0.4, "zz"), (0.4, 0.5, "qq")], source="new.lab")
-    with pytest.raises(ArtimapError, match=r"new\.lab: phones \['qq', 'zz'\] are not in the"):
+    with pytest.raises(ArtimapError, match=r"new\.lab: phones \['qq', 'zz'\] are not in the.*"
+                       r"pass --phone-fallback PHONE"):
         phones.frame_ids(ali, 120.0, 60)
 
 

@@ -70,3 +70,14 @@ def test_prepared_phone_ids_match_the_textgrid(tmp_path):
         want = [_label_at(rows, k / 120.0) for k in range(e["n_frames"])]
         want = [w if w in phones else "sil" for w in want]  # fallback for unseen phones
         assert got == want, e["id"]
+
+
+def test_talker_inventory_is_the_declared_phone_set(p2f_prepared, talker_tiny):
+    declared = json.loads((talker_tiny / "corpus.json").read_text())["phones"]
+    inventory = load_phone_set(p2f_prepared).phones
+    assert inventory == sorted({"sil" if p in ("sil", "sp") else p for p in declared})
+    manifest = json.loads((p2f_prepared / "manifest.json").read_text())
+    assert manifest["phone_classes"]["bilabial"] == ["b", "m", "p"]
+    assert {"u", "o", "y"} <= set(manifest["phone_classes"]["rounded_vowel"])
+    # the 4-utterance corpus's 2 training utterances miss some phones: listed, not fatal
+    assert manifest["rare_phones"] and all(n < 10 for n in manifest["rare_phones"].values())

@@ -68,7 +68,15 @@ def test_metrics_json_matches_the_metric_functions(study, p2f_prepared):
     m = json.loads((run / "eval" / "metrics.json").read_text())
     split = json.loads((p2f_prepared / "split.json").read_text())
     assert m["split"] == "test" and m["n_utterances"] == len(split["test"])
-    assert set(m["metrics"]) == {"rmse_mm", "euclid_mm", "corr", "lip_error_mm"}
+    visual = {"closure_error_mm", "closure_hit", "protrusion_error_mm"}
+    assert set(m["metrics"]) == {"rmse_mm", "euclid_mm", "corr", "lip_error_mm", "gap_closed",
+                                 *visual}
+    refs = m["references"]  # a talker corpus: the floor and both oracles
+    assert set(refs) == {"mean_face", "oracle", "oracle_same_noise"}
+    assert refs["mean_face"]["gap_closed"]["mean"] == 0
+    assert refs["oracle"]["gap_closed"]["mean"] == 1
+    assert refs["oracle"]["rmse_mm"]["mean"] < 0.5 < refs["mean_face"]["rmse_mm"]["mean"]
+    assert refs["oracle"]["closure_hit"]["mean"] > refs["mean_face"]["closure_hit"]["mean"]
     s = np.load(run / "eval" / "sample.npz")
     lip = [list(s["markers"]).index(n) for n in s["markers"] if str(n).startswith("lip_")]
     ref = p2f_metrics(s["pred"], s["true"], lip, s["mask"])  # the split's one utterance
@@ -121,8 +129,13 @@ def test_unknown_phones_are_an_error_naming_them(study, tmp_path):
     meta["phones"]["fallback"] = None
     lab = tmp_path / "x.lab"
     lab.write_text("0 1000000 sil\n1000000 2500000 QQ\n2500000 4000000 a\n")
-    with pytest.raises(ArtimapError, match="QQ"):
+    with pytest.raises(ArtimapError, match=r"\['QQ'\] are not in the .*--phone-fallback PHONE"):
         phone_frames(meta, lab, None)
+    ids, labels = phone_frames(meta, lab, None, fallback="sil")  # predict --phone-fallback sil
+    assert labels[15] == "sil" and labels[35] == "a"
+    args = predict_args(study / "baseline" / "seed0", "--alignment", str(lab), "--out",
+                        str(tmp_path), "--phone-fallback", "sil")
+    assert args.phone_fallback == "sil"
     lab.write_text("0 1000000 sil\n1000000 2500000 a\n2500000 4000000 sil\n")
     ids, labels = phone_frames(meta, lab, None)  # 0.4 s at 120 fps
     assert len(ids) == len(labels) == 48 and labels[11:13] == ["sil", "a"]

@@ -36,7 +36,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strip-stress", action="store_true", help="AH0 -> AH")
     p.add_argument("--silence", default="sil",
                    help="symbol for every silence spelling ('none' keeps them as written)")
-    p.add_argument("--phone-fallback", default=None, help="phone for labels unseen in training")
+    p.add_argument("--phone-fallback", default=None,
+                   help="phone for labels outside the phone set (default: such labels are errors)")
+    p.add_argument("--phone-set", default=None, metavar="FILE",
+                   help="the corpus's phones, whitespace-separated (default: a talker corpus's "
+                        "corpus.json, else every phone in every alignment of the corpus)")
+    p.add_argument("--min-phone-frames", type=non_negative_int, default=10, metavar="N",
+                   help="warn about phones with fewer training frames (default 10)")
     p.add_argument("--workers", type=positive_int, default=None, metavar="W",
                    help="processes (default: the usable cores)")
     p.add_argument("--skip-bad", action="store_true", help="leave out (and list) bad utterances")
@@ -56,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         split=args.split,
         split_seed=args.split_seed, strip_stress=args.strip_stress,
         silence=None if args.silence.lower() == "none" else args.silence,
-        fallback=args.phone_fallback,
+        fallback=args.phone_fallback, phone_set=args.phone_set,
+        min_phone_frames=args.min_phone_frames,
     )
     workers = args.workers or default_workers()
     out = prepare_phone2face(args.corpus, args.out, cfg, workers, args.skip_bad, args.overwrite)

@@ -58,11 +58,13 @@ def dominance_blend(
     return (num / (dom.sum(axis=1) + 1e-30)).astype(np.float64)
 
 
-def token_targets(script: Script, speaker: Speaker, rng: np.random.Generator):
-    """Per-token targets (P, N) for this speaker, and the dominance arrays (P, N) each."""
+def token_targets(script: Script, speaker: Speaker, rng: np.random.Generator,
+                  variability: float = 1.0):
+    """Per-token targets (P, N) for this speaker, and the dominance arrays (P, N) each;
+    `variability` scales TOKEN_SD (0: every token of a phone has the speaker's target)."""
     targets, a, before, after = phone_arrays(script.phones)
     targets = NEUTRAL + speaker.scale * (targets - NEUTRAL) + speaker.offset
-    targets = targets + TOKEN_SD * rng.standard_normal(targets.shape)
+    targets = targets + variability * TOKEN_SD * rng.standard_normal(targets.shape)
     closed = np.array([p in ("p", "b", "m") for p in script.phones])
     targets[closed, _AP] = 0.0  # a closure is a closure, whoever speaks
     return np.clip(targets, 0.0, 1.0), a, before, after
@@ -78,12 +80,18 @@ def couple_jaw(x: np.ndarray) -> np.ndarray:
 
 
 def articulate(
-    script: Script, speaker: Speaker, rng: np.random.Generator, fps: float
+    script: Script, speaker: Speaker, rng: np.random.Generator, fps: float,
+    variability: float = 1.0,
 ) -> np.ndarray:
-    """The articulatory state (T, N) float32 in [0, 1] at `fps`, T = frames in [0, duration)."""
+    """The articulatory state (T, N) float32 in [0, 1] at `fps`, T = frames in [0, duration).
+
+    `variability` scales the per-token target variability and the tongue drift (0: a function
+    of the phones and their timing alone, the phone2face oracle); the random draws are the same
+    whatever it is, so the other streams of an utterance do not change.
+    """
     t = sample_times(script.duration, fps)
-    targets, a, before, after = token_targets(script, speaker, rng)
+    targets, a, before, after = token_targets(script, speaker, rng, variability)
     x = dominance_blend(t, script.centres, targets, a, before, after)
     x = couple_jaw(x)
-    x[:, _TONGUE] += DRIFT_SD * smooth_noise(t, rng, len(_TONGUE), fmin=0.4, fmax=3.0)
+    x[:, _TONGUE] += variability * DRIFT_SD * smooth_noise(t, rng, len(_TONGUE), fmin=0.4, fmax=3.0)
     return np.clip(x, 0.0, 1.0).astype(np.float32)

@@ -1,10 +1,12 @@
 """Phone inventory and frame-wise phone ids.
 
-The inventory is the sorted set of (normalised) phone labels seen in the training split's
-alignments, plus the silence symbol. It is stored with the prepared dataset as phones.json
-together with the label normalisation that produced it, so that inference normalises and encodes
-new alignments the same way. A phone outside the inventory is an error naming it, unless a
-fallback phone (itself in the inventory) is declared.
+The inventory is the corpus's declared phone set, normalised, plus the silence symbol: the
+talker's corpus.json phones, a `--phone-set` file, or else every phone in every alignment of the
+corpus (all splits, so that a phone seen only in a test utterance is still encoded). Phones with
+few training frames are reported by `rare_phones`. It is stored with the prepared dataset as
+phones.json together with the label normalisation that produced it, so that inference
+normalises and encodes new alignments the same way. A phone outside the inventory is an error
+naming it, unless a fallback phone (itself in the inventory) is declared.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ import numpy as np
 
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json
-from artimap.io.alignment import Alignment, normalise_labels
+from artimap.io.alignment import Alignment, is_silence, normalise_labels, strip_stress
+
+# Visual-speech phone classes when the corpus declares none (talker corpora do): lowercase
+# SAMPA/IPA-like and ARPAbet spellings (after stress stripping).
+DEFAULT_CLASSES: dict[str, tuple[str, ...]] = {
+    "bilabial": ("p", "b", "m", "P", "B", "M"),
+    "rounded_vowel": ("u", "o", "O", "y", "2", "9", "UW", "OW", "AO", "UH", "OY"),
+}
 
 
 @dataclass
@@ -49,6 +58,49 @@ def frame_labels(
     """Normalised label of each of F frames at t = k / fps; silence where no interval is."""
     ali = normalise_labels(alignment, strip_stress, silence)
     return ali.frame_labels(fps, n_frames, default=silence or "")
+
+
+def normalise_label(label: str, strip: bool, silence: str | None) -> str:
+    """One label normalised the way `PhoneSet.normalise` treats alignment labels."""
+    label = label.strip()
+    if silence is not None and is_silence(label):
+        return silence
+    return strip_stress(label) if strip else label
+
+
+def read_phone_list(path: str | Path) -> list[str]:
+    """Phones of a --phone-set file: whitespace-separated labels, '#' starts a comment."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ArtimapError(f"{path}: cannot read the phone set ({e.strerror}); check "
+                           "--phone-set") from None
+    phones = [w for line in text.splitlines() for w in line.split("#", 1)[0].split()]
+    if not phones:
+        raise ArtimapError(f"{path}: the phone set lists no phone; write one label per line")
+    return phones
+
+
+def phone_classes(inventory: Sequence[str], declared: dict[str, str] | None) -> dict[str, list]:
+    """{class: phones of the inventory in it} for the visual-speech metrics: the corpus's
+    declared classes (talker corpus.json: phone -> class) or DEFAULT_CLASSES."""
+    if declared:
+        groups: dict[str, list[str]] = {}
+        for ph, cls in declared.items():
+            if ph in inventory:
+                groups.setdefault(cls, []).append(ph)
+        return {k: sorted(groups.get(k, [])) for k in DEFAULT_CLASSES}
+    return {k: [p for p in inventory if p in v] for k, v in DEFAULT_CLASSES.items()}
+
+
+def rare_phones(inventory: Sequence[str], train_ids: Iterable[np.ndarray],
+                min_frames: int) -> dict[str, int]:
+    """{phone: training frames} of the inventory's phones with fewer than `min_frames`."""
+    counts = np.zeros(len(inventory), dtype=np.int64)
+    for ids in train_ids:
+        counts += np.bincount(np.asarray(ids, dtype=np.int64), minlength=len(inventory))
+    return {p: int(c) for p, c in zip(inventory, counts) if c < min_frames}
 
 
 def build_inventory(label_lists: Iterable[Iterable[str]], silence: str | None = "sil") -> list[str]:

@@ -27,7 +27,16 @@ from artimap.data.phone2face.markers import (
     resolve_markers,
     talker_marker_info,
 )
-from artimap.data.phone2face.phones import PhoneSet, build_inventory, encode_phones, save_phone_set
+from artimap.data.phone2face.phones import (
+    PhoneSet,
+    build_inventory,
+    encode_phones,
+    normalise_label,
+    phone_classes,
+    rare_phones,
+    read_phone_list,
+    save_phone_set,
+)
 from artimap.data.phone2face.sources import Utterance, discover, read_motion, read_talker_info
 from artimap.data.phone2face.utterance import UtteranceSettings, process_utterance
 from artimap.errors import ArtimapError
@@ -35,6 +44,7 @@ from artimap.fsutil import atomic_dir, atomic_write_json
 from artimap.parallel import parallel_map
 
 VERSION = 1
+LOWER_LIP_CENTRE = "lip_lower_c"
 
 
 @dataclass
@@ -55,7 +65,9 @@ class PrepareConfig:
     split_seed: int = 0                   # seed of the utterance shuffle
     strip_stress: bool = False            # drop ARPAbet stress digits
     silence: str | None = "sil"           # symbol for every silence spelling
-    fallback: str | None = None           # phone for labels unseen in training (None: error)
+    fallback: str | None = None           # phone for labels outside the inventory (None: error)
+    phone_set: str | None = None          # file of the corpus's phones (None: declared/found)
+    min_phone_frames: int = 10            # phones with fewer training frames are reported
 
 
 def _marker_names(
@@ -101,26 +113,45 @@ def _report_bad(bad: list[tuple[str, str]], skip_bad: bool) -> None:
         print(f"  {uid}: {msg}", file=sys.stderr)
 
 
-def _encode_all(results, split, cfg: PrepareConfig, bad) -> tuple[PhoneSet, dict[str, np.ndarray]]:
-    """Inventory from the train utterances (plus the declared fallback); phone ids (F,) of every
-    utterance. Phones unseen in training make the utterance bad, or map to the fallback (listed
-    in the utterance's manifest entry)."""
-    train = set(split["train"])
-    inventory = build_inventory([r["vocab"] for r in results if r["id"] in train]
-                                + [[cfg.fallback] if cfg.fallback else []], cfg.silence)
+def _declared_phones(cfg: PrepareConfig, info: dict | None, results) -> tuple[list[str], str]:
+    """The corpus's phone labels (normalised) and where they come from: the --phone-set file,
+    the talker's corpus.json, or every alignment of the corpus (all splits)."""
+    if cfg.phone_set:
+        raw, origin = read_phone_list(cfg.phone_set), f"--phone-set {cfg.phone_set}"
+    elif info is not None and info.get("phones"):
+        raw, origin = list(info["phones"]), "corpus.json"
+    else:
+        raw, origin = [p for r in results for p in r["vocab"]], "the corpus's alignments"
+    return [normalise_label(p, cfg.strip_stress, cfg.silence) for p in raw], origin
+
+
+def _encode_all(results, split, cfg: PrepareConfig, bad, info: dict | None
+                ) -> tuple[PhoneSet, dict[str, np.ndarray], dict[str, int]]:
+    """Inventory from the corpus's declared phones (plus the fallback); phone ids (F,) of every
+    utterance; {phone: training frames} of the rare phones (warned about). A phone outside the
+    declared set makes its utterance bad, or maps to the fallback (listed in its entry)."""
+    declared, origin = _declared_phones(cfg, info, results)
+    inventory = build_inventory([declared, [cfg.fallback] if cfg.fallback else []], cfg.silence)
     phones = PhoneSet(inventory, cfg.strip_stress, cfg.silence, cfg.fallback)
     ids, known = {}, set(inventory)
     for r in results:
         unseen = sorted(set(r["vocab"]) - known)
         if unseen and cfg.fallback is None:
-            bad.append((r["id"], f"{r['source']}: phones {unseen} never occur in the train split, "
-                        f"whose inventory is {inventory}. Pass --phone-fallback PHONE (e.g. "
-                        f"{cfg.silence or inventory[0]}) or another --split/--split-seed"))
+            bad.append((r["id"], f"{r['source']}: phones {unseen} are not in the phone set of "
+                        f"{origin} ({inventory}). Add them to the phone set (--phone-set FILE) "
+                        f"or pass --phone-fallback PHONE (e.g. {cfg.silence or inventory[0]})"))
             continue
         if unseen:
             r["unseen_phones"] = unseen
         ids[r["id"]] = encode_phones(r["vocab"], inventory, cfg.fallback)[r["codes"]]  # (F,)
-    return phones, ids
+    train = set(split["train"])
+    rare = rare_phones(inventory, [v for k, v in ids.items() if k in train],
+                       cfg.min_phone_frames)
+    if rare:
+        warnings.warn(f"{len(rare)} phone(s) have fewer than {cfg.min_phone_frames} training "
+                      f"frames (phone: frames) {rare}; the model learns little about them "
+                      "(listed as rare_phones in the manifest)", stacklevel=3)
+    return phones, ids, rare
 
 
 def _entry(r: dict, u: Utterance, corpus: Path) -> dict[str, Any]:
@@ -163,6 +194,8 @@ def _manifest(corpus: Path, cfg: PrepareConfig, s: UtteranceSettings, talker: di
         "markers": markers, "head_markers": s.head_markers, "head_stabilised": bool(s.head_markers),
         "lip_markers": [m for m in talker.get("lips", []) if m in markers],
         "upper_lip_centre": ulc if ulc in markers else None, "n_phones": n_phones,
+        # the talker44 name; the closure metrics need both lip centres
+        "lower_lip_centre": LOWER_LIP_CENTRE if LOWER_LIP_CENTRE in markers else None,
         "n_frames": sum(e["n_frames"] for e in entries), "arrays": arrays,
         "utterances": entries, "skipped": [{"id": i, "error": m} for i, m in bad],
     }
@@ -188,7 +221,8 @@ def prepare_phone2face(
         bad += [(r["id"], r["error"]) for r in results if "error" in r]
         results = [dict(r, source=str(by_id[r["id"]].alignment)) for r in results
                    if "error" not in r]
-        phones, phone_ids = _encode_all(results, split, cfg, bad)
+        info = read_talker_info(corpus)
+        phones, phone_ids, rare = _encode_all(results, split, cfg, bad, info)
         _report_bad(bad, skip_bad)
         skipped = {uid for uid, _ in bad}
         split = {k: [i for i in v if i not in skipped] for k, v in split.items()}
@@ -202,6 +236,8 @@ def prepare_phone2face(
         atomic_write_json(tmp / "stats.json", {"layout": "marker-major (m0.x, m0.y, m0.z, ...)",
                                                 "unit": "mm", **stats})
         manifest = _manifest(corpus, cfg, s, talker, entries, arrays, len(phones), bad)
+        manifest["rare_phones"] = rare
+        manifest["phone_classes"] = phone_classes(phones.phones, (info or {}).get("phones"))
         write_manifest(tmp, manifest, split)
     return Path(out)
 

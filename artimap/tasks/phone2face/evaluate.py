@@ -8,6 +8,11 @@ artimap.tasks.phone2face.metrics; today):
     euclid_mm     mean per-marker Euclidean distance (over frames and M markers)
     corr          Pearson correlation per channel (M*3) per utterance, averaged
     lip_error_mm  per frame the largest lip-marker Euclidean error, averaged over frames
+    gap_closed    share of the mean-face -> oracle RMSE gap closed (talker corpora)
+    closure_error_mm, closure_hit, protrusion_error_mm  lip measures at bilabial / rounded-
+                  vowel token centres (artimap.metrics.visemes)
+"references": the same metrics of the mean face and, on talker corpora, of the oracle
+(`references.py`).
 eval/sample.npz keeps one utterance (the split's first) for the trajectory figure.
 """
 
@@ -26,6 +31,7 @@ from artimap.metrics.declare import definitions, units
 from artimap.models.onnx_runtime import OnnxModel, registry_name
 from artimap.tasks import tables
 from artimap.tasks.phone2face import metrics as declared
+from artimap.tasks.phone2face import references
 from artimap.tasks.phone2face.chunks import forward_chunked
 from artimap.tasks.scaffold import LoadedRun, evaluate_with
 
@@ -93,16 +99,22 @@ def load_predictor(run_dir: Path, device: str = "cpu", chunk_s: float = 0.0,
 
 
 def score(preds: list[np.ndarray], trues: list[np.ndarray], masks: list[np.ndarray],
-          ids: list[str], lip_idx: list[int]) -> dict[str, dict[str, Any]]:
-    """Per-utterance and pooled values of every declared metric (declared.METRICS); preds,
-    trues (T, M, 3) mm, masks (T, M) bool. Metrics the data cannot give are left out."""
+          ids: list[str], lip_idx: list[int] | None = None,
+          ctx: declared.ScoreContext | None = None) -> dict[str, dict[str, Any]]:
+    """Per-utterance and pooled values of every declared metric (declared.METRICS) that has a
+    function; preds, trues (T, M, 3) mm, masks (T, M) bool; ctx (default: only `lip_idx`)
+    carries the phones. Metrics the data cannot give are left out."""
+    ctx = ctx or declared.ScoreContext(lip_idx=list(lip_idx or []))
     out = {}
     for m in declared.METRICS:
-        per = [m.function([p], [t], [k], lip_idx, False)
-               for p, t, k in zip(preds, trues, masks)]
+        if m.function is None:
+            continue
+        per = [m.function([p], [t], [k], ctx.select(i), False) if ctx.phone_ids else
+               m.function([p], [t], [k], ctx, False)
+               for i, (p, t, k) in enumerate(zip(preds, trues, masks))]
         if all(v is None for v in per):
             continue
-        out[m.name] = over_utterances(per, ids, m.function(preds, trues, masks, lip_idx, True))
+        out[m.name] = over_utterances(per, ids, m.function(preds, trues, masks, ctx, True))
     return out
 
 
@@ -119,14 +131,23 @@ def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     predictor = Predictor(run.model, meta, run.device)
     ds = Phone2FaceDataset(cfg.data, split)
     markers = list(meta["markers"])
-    lip_idx = [markers.index(m) for m in meta.get("lip_markers") or [] if m in markers]
-    preds, trues, masks = [], [], []
+    preds, trues, masks, phone_ids = [], [], [], []
     for i in range(len(ds)):
         item = ds[i]
         n = len(item["phone_ids"])
         preds.append(predictor(item["phone_ids"]))
         trues.append(item["markers"].numpy().reshape(n, len(markers), 3))
         masks.append(item["mask"].numpy().reshape(n, len(markers), 3).all(axis=2))
+        phone_ids.append(item["phone_ids"].numpy())
+    ctx = references.context(cfg.data, markers, list(meta.get("lip_markers") or []), phone_ids,
+                             list(meta["phones"]["phones"]))
+    metrics = score(preds, trues, masks, ds.ids, ctx=ctx) if len(ds) else {}
+    refs = {name: score(p, trues, masks, ds.ids, ctx=ctx) for name, p in
+            references.predictions(cfg.data, ds.ids, list(ds.lengths)).items()} if len(ds) else {}
+    for section in (metrics, *refs.values()):
+        gap = references.gap_closed(section["rmse_mm"], refs) if "rmse_mm" in section else None
+        if gap is not None:
+            section["gap_closed"] = gap
     if len(ds):
         _save_sample(run.dir / "eval" / "sample.npz", ds, preds[0], trues[0], masks[0], meta)
     return {
@@ -135,7 +156,8 @@ def _score(run: LoadedRun, split: str) -> dict[str, Any]:
         "config": {"name": cfg.name, "decoder": cfg.decoder,
                    "init": meta.get("init"), "seed": cfg.train.seed},
         "basis": {"rmse_mm": meta.get("basis_rmse_mm") or {}},
-        "metrics": score(preds, trues, masks, ds.ids, lip_idx) if len(ds) else {},
+        "metrics": metrics,
+        "references": refs,
     }
 
 
@@ -150,6 +172,7 @@ def _save_sample(path: Path, ds, pred: np.ndarray, true: np.ndarray, mask: np.nd
             phone_ids=ds[0]["phone_ids"].numpy(), phones=np.array(phones),
             markers=np.array(meta["markers"]), rate=np.array(meta["rate"]),
             upper_lip_centre=np.array(meta.get("upper_lip_centre") or ""),
+            lower_lip_centre=np.array(meta.get("lower_lip_centre") or ""),
         )
 
 

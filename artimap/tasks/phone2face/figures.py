@@ -1,6 +1,7 @@
 """Figures of a phone2face experiment (matplotlib, Agg): loss per epoch per configuration,
-violins of RMSE and correlation per architecture and initialisation, and the upper-lip centre
-marker's trajectory (predicted vs real) over one test utterance with its phone boundaries.
+violins of RMSE and correlation per architecture and initialisation, the upper-lip centre
+marker's trajectory and the inter-lip distance (predicted vs real) over one test utterance with
+its phone labels.
 
 Every function takes finished run directories / results rows and writes one PNG; it returns
 the path, or None when there is nothing to draw.
@@ -155,9 +156,51 @@ def trajectory_plot(samples: dict[str, dict[str, np.ndarray]]) -> Figure | None:
     return fig
 
 
+def aperture_plot(samples: dict[str, dict[str, np.ndarray]]) -> Figure | None:
+    """Inter-lip distance (upper to lower lip centre, mm) over one utterance: real and each
+    configuration's prediction, phone labels on top, bilabial-token centres shaded."""
+    from artimap.metrics.visemes import aperture
+
+    if not samples:
+        return None
+    first = next(iter(samples.values()))
+    markers = [str(m) for m in first["markers"]]
+    upper = str(first["upper_lip_centre"])
+    lower = str(first["lower_lip_centre"]) if "lower_lip_centre" in first else "lip_lower_c"
+    if upper not in markers or lower not in markers:
+        return None
+    iu, il = markers.index(upper), markers.index(lower)
+    rate = float(first["rate"])
+    t = np.arange(len(first["true"])) / rate
+    seen = first["mask"][:, iu] & first["mask"][:, il]
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    ax.plot(t, np.where(seen, aperture(first["true"], iu, il), np.nan), "k-", lw=2.2,
+            label="real")
+    for cfg, s in samples.items():
+        ax.plot(t, aperture(s["pred"], iu, il), lw=1.1, label=cfg)
+    for start, end, lab in _segments(first["phone_ids"], first["phones"], rate):
+        ax.axvline(start, c="#bbb", lw=0.5)
+        if lab in ("p", "b", "m", "P", "B", "M"):
+            ax.axvspan(start, end, color="#fdd", lw=0)
+        ax.text((start + end) / 2, 1.02, lab, transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=7)
+    ax.set_ylabel("inter-lip distance, mm")
+    ax.set_xlabel("time (s)")
+    ax.set_title(f"lip aperture ({upper} to {lower}), utterance {first['id']}", pad=14)
+    ax.legend(fontsize=7, ncol=4, loc="best")
+    fig.tight_layout()
+    return fig
+
+
 def trajectory_figure(samples: dict[str, dict[str, np.ndarray]], path: Path) -> Path | None:
     """`trajectory_plot` saved to `path`; None when there is no sample."""
     fig = trajectory_plot(samples)
+    return None if fig is None else _save(fig, path)
+
+
+def aperture_figure(samples: dict[str, dict[str, np.ndarray]], path: Path) -> Path | None:
+    """`aperture_plot` saved to `path`; None when there is nothing to draw."""
+    fig = aperture_plot(samples)
     return None if fig is None else _save(fig, path)
 
 
@@ -174,10 +217,14 @@ def first_samples(runs: list[dict]) -> dict[str, dict[str, np.ndarray]]:
 
 
 def report_figures(experiment: dict) -> list[tuple[str, Figure]]:
-    """The figures of an HTML report (artimap.report_build): the upper-lip trajectory."""
-    fig = trajectory_plot(first_samples(experiment.get("runs", [])))
-    return [] if fig is None else [
-        ("Upper-lip centre marker, real vs each run's prediction, one test utterance", fig)]
+    """The figures of an HTML report (artimap.report_build): the upper-lip trajectory and the
+    inter-lip distance."""
+    samples = first_samples(experiment.get("runs", []))
+    made = [("Upper-lip centre marker, real vs each run's prediction, one test utterance",
+             trajectory_plot(samples)),
+            ("Inter-lip distance, real vs each run's prediction, one test utterance (bilabial "
+             "tokens shaded: the lips should close there)", aperture_plot(samples))]
+    return [(caption, fig) for caption, fig in made if fig is not None]
 
 
 def load_sample(run_dir: str | Path) -> dict[str, np.ndarray] | None:

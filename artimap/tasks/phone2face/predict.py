@@ -38,8 +38,8 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tier", default=None, help="TextGrid tier with the phones")
     p.add_argument("--utterance", default=None, help="utterance id in a CTM/MLF file")
     p.add_argument("--phone-fallback", default=None, metavar="PHONE",
-                   help="phone of the model's inventory used for labels it does not know "
-                        "(e.g. sil; default: the dataset's, else unknown labels are an error)")
+                   help="inventory phone used for labels the model does not know (default: "
+                        "the prepared dataset's fallback; none: unknown labels are an error)")
     p.add_argument("--audio", default=None, help="speech .wav to put in the video")
     p.add_argument("--fps", type=positive_float, default=60.0, help="video frame rate")
     p.add_argument("--size", type=positive_int, default=360, help="pixels per view (square)")
@@ -59,10 +59,10 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def phone_frames(meta: dict, alignment_path: Path, tier: str | None,
-                 utterance: str | None = None,
-                 fallback: str | None = None) -> tuple[np.ndarray, list[str]]:
-    """(phone ids (T,) int64, normalised labels (T,)) at the model's rate; `fallback`
-    replaces the dataset's fallback phone for labels outside the inventory."""
+                 utterance: str | None = None, fallback: str | None = None
+                 ) -> tuple[np.ndarray, list[str]]:
+    """(phone ids (T,) int64, normalised labels (T,)) at the model's rate; `fallback` (an
+    inventory phone) replaces the dataset's fallback for unknown labels."""
     from artimap.data.phone2face.phones import PhoneSet
     from artimap.io.alignment_formats import read_alignment
 

@@ -66,6 +66,25 @@ def table_runs(groups: dict[str, list[dict]]) -> list[str]:
     return tables.markdown(head, lines)[:-1]
 
 
+def table_references(experiment: dict) -> list[str]:
+    """Reference rows (mean-face floor, oracle ceiling) in the Table 2 layout, from the first
+    evaluated run's metrics.json; [] when there is none."""
+    import json
+
+    for run in experiment.get("runs", []):
+        for d in run.get("run_dirs", []):
+            path = Path(d) / "eval" / "metrics.json"
+            refs = json.loads(path.read_text(encoding="utf-8")).get("references") \
+                if path.is_file() else None
+            if refs:
+                n = len(TRAINING) + 1
+                return [f"| {name} | reference | - | - | "
+                        + " | ".join(fmt([(ref.get(m.name) or {}).get("mean")])
+                                     for m in declared.METRICS) + " |" + " - |" * n
+                        for name, ref in refs.items()]
+    return []
+
+
 def _injection_gains(groups: dict[str, list[dict]]) -> list[str]:
     """Relative RMSE change of each injected row against its random twin."""
     lines = []
@@ -98,6 +117,8 @@ def _figures(rows: list[dict], experiment: dict, out_dir: Path) -> list[tuple[st
     samples = F.first_samples(experiment.get("runs", []))
     made.append(("upper-lip centre trajectory, one test utterance",
                  F.trajectory_figure(samples, fig_dir / "trajectory_upper_lip.png")))
+    made.append(("inter-lip distance, one test utterance",
+                 F.aperture_figure(samples, fig_dir / "lip_aperture.png")))
     return [(title, p) for title, p in made if p is not None]
 
 
@@ -116,7 +137,12 @@ def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
               "deviation over seeds. The published numbers come from one real speaker's 4 h "
               "corpus: on other data compare the trends, not the values.", "",
               "## Table 1: reconstruction error of the 13-d spaces",
-              "", *table_bases(rows), "", "## Configurations", "", *table_runs(groups), ""]
+              "", *table_bases(rows), "", "## Configurations", "",
+              *table_runs(groups), *table_references(experiment),
+              "", "Reference rows: mean_face = the training mean face in every frame (the "
+              "floor); oracle = the talker's markers regenerated from the phones and their "
+              "timing with token variability and drift off (the ceiling; talker corpora "
+              "only); gap closed = (floor - RMSE) / (floor - ceiling).", ""]
     twins = [sorted((str(r["seed"]), str(r["rmse_mm"])) for r in groups.get(n, []))
              for n in ("pca_random", "blend_random")]
     if twins[0] and twins[0] == twins[1]:

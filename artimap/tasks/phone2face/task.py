@@ -145,6 +145,7 @@ class Phone2FaceTask:
             "markers": self.markers,
             "lip_markers": list(m.get("lip_markers") or []),
             "upper_lip_centre": m.get("upper_lip_centre"),
+            "lower_lip_centre": m.get("lower_lip_centre"),
             "rate": float(m["rate"]),
             "decoder": self.cfg.decoder,
             "init": self.cfg.init if self.cfg.decoder != "dense" else "random",

@@ -1,0 +1,71 @@
+"""Reference rows of a phone2face evaluation: the floor and the ceiling every model sits between.
+
+    mean_face          the training split's mean face in every frame (the floor: no phone used)
+    oracle             talker corpora: markers regenerated from the phones and their timing with
+                       per-token variability and drift off (the ceiling, `oracle.py`)
+    oracle_same_noise  talker corpora: the same, sharing the truth's marker noise (see there)
+
+`gap_closed` says how much of the floor -> ceiling RMSE gap a model closes (0: the mean face,
+1: the oracle); it is reported as a metric of every row ("gap_closed").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from artimap.data.common import read_manifest
+from artimap.metrics.aggregate import rounded
+from artimap.tasks.phone2face.bases import target_stats
+from artimap.tasks.phone2face.metrics import ScoreContext
+from artimap.tasks.phone2face.oracle import VARIANTS, oracle_markers
+
+FLOOR, CEILING = "mean_face", "oracle"
+
+
+def context(data: str, markers: list[str], lip_markers: list[str],
+            phone_ids: list[np.ndarray], inventory: list[str]) -> ScoreContext:
+    """The ScoreContext of a prepared dataset's utterances (phone ids (T,) each)."""
+    manifest, _ = read_manifest(data, "phone2face")
+    classes = manifest.get("phone_classes") or {}
+    index = {p: i for i, p in enumerate(inventory)}
+    upper, lower = manifest.get("upper_lip_centre"), manifest.get("lower_lip_centre")
+    lips = (markers.index(upper), markers.index(lower)) \
+        if upper in markers and lower in markers else None
+    return ScoreContext(
+        lip_idx=[markers.index(m) for m in lip_markers if m in markers],
+        phone_ids=[np.asarray(p) for p in phone_ids],
+        bilabial=[index[p] for p in classes.get("bilabial", []) if p in index],
+        rounded=[index[p] for p in classes.get("rounded_vowel", []) if p in index],
+        lips=lips)
+
+
+def predictions(data: str, ids: list[str], lengths: list[int]) -> dict[str, list[np.ndarray]]:
+    """{reference: markers (T, M, 3) per utterance} of the dataset's utterances `ids`."""
+    manifest, _ = read_manifest(data, "phone2face")
+    mean, _ = target_stats(data, "centre")
+    face = mean.reshape(-1, 3).astype(np.float64)  # (M, 3)
+    out = {FLOOR: [np.broadcast_to(face, (n, *face.shape)) for n in lengths]}
+    for variant in VARIANTS:
+        got = oracle_markers(manifest, ids, lengths, variant)
+        if got is not None:
+            out[variant] = got
+    return out
+
+
+def gap_closed(rmse: dict[str, Any], refs: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """{"mean", "std", "pooled", "per_utterance"} of (floor - rmse) / (floor - ceiling) from
+    "rmse_mm" sections; the mean is that of the mean RMSEs (not a mean of ratios), the pooled
+    one that of the pooled RMSEs. None without a ceiling."""
+    if CEILING not in refs or FLOOR not in refs:
+        return None
+    lo, hi = refs[FLOOR]["rmse_mm"], refs[CEILING]["rmse_mm"]
+
+    def share(v, f, c):
+        return None if None in (v, f, c) or f == c else rounded((f - v) / (f - c))
+
+    per = {u: share(v, lo["per_utterance"].get(u), hi["per_utterance"].get(u))
+           for u, v in rmse["per_utterance"].items()}
+    return {"mean": share(rmse["mean"], lo["mean"], hi["mean"]), "std": None,
+            "pooled": share(rmse["pooled"], lo["pooled"], hi["pooled"]), "per_utterance": per}
