@@ -39,7 +39,6 @@ from artimap.tasks.lip2tongue.normalise import Normaliser
 from artimap.tasks.lip2tongue.references import references
 from artimap.tasks.lip2tongue.scoring import (
     clip_subset,
-    contour_fn,
     metric_units,
     save_npz,
     score_frames,
@@ -120,15 +119,14 @@ def _score(run: LoadedRun, split: str, max_frames: int | None) -> dict[str, Any]
     utts = [ds.manifest["utterances"][u]["id"] for u in got["utterance"]]
     got["utterance_id"] = utts
     mode = _contour_mode(cfg, meta["data"])
-    contours = (contour_fn(mode, got["real"], meta["data"].get("fan_image"))
-                if meta["data"]["target"] == "image" else None)
-    refs, ref_arrays, cache = references(cfg, ds, index, split, mode, run.dir, contours)
+    refs, ref_arrays, cache, ctx = references(cfg, ds, index, split, mode, run.dir,
+                                              meta["data"].get("fan_image"))
     sample_frames(run.dir / "eval" / "samples.npz", cfg, got, ref_arrays)
     return {
         "n_frames": len(index), "n_clips_in_split": len(ds), "n_utterances": len(set(utts)),
         "units": metric_units(meta["data"]),
         "settings": {"contour": mode, **_settings_of(cfg), "references_cache": str(cache)},
-        "metrics": aggregate(score_frames(got["pred"], got["real"], contours), utts),
+        "metrics": aggregate(score_frames(got["pred"], got["real"], ctx), utts),
         "references": refs,
     }
 
