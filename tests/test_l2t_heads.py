@@ -64,3 +64,21 @@ def test_blurred_and_lip_supervised_losses_train(l2t_prepared, options):
     first = (next(model.frame_tower.parameters()) if "aux_lip_weight" in options
              else model.head.out.weight)
     assert first.grad is not None and float(first.grad.abs().sum()) > 0
+
+
+def test_ridge_readout_refits_the_output_layer_of_best_pt(l2t_prepared, tmp_path):
+    from artimap.checkpoint import read_checkpoint
+    from artimap.tasks import lip2tongue
+    from artimap.tasks.lip2tongue.config import EvalConfig
+    from artimap.tasks.registry import train_run
+
+    cfg = _cfg(l2t_prepared, readout="ridge", eigentongue_k=4, eval=EvalConfig(max_frames=8))
+    cfg.train.max_steps, cfg.train.epochs, cfg.train.batch_size = 2, 1, 4
+    cfg.train.device, cfg.train.progress = "cpu", False
+    train_run(lip2tongue, cfg, tmp_path / "run")
+    ckpt = read_checkpoint(tmp_path / "run" / "best.pt")
+    record = ckpt["meta"]["readout"]
+    assert record["kind"] == "ridge" and record["alpha"] > 0 and record["train_clips"] > 0
+    assert record["val_r2"] > -0.05  # never much worse than the training mean it can fall to
+    weight = ckpt["model"]["state_dict"]["head.out.weight"]
+    assert weight.shape == (128 * 64, 4) and torch.isfinite(weight).all()

@@ -88,7 +88,7 @@ def test_score_frames_gives_every_image_metric_per_frame():
     rng = np.random.default_rng(4)
     real = rng.uniform(0, 255, size=(3, 32, 16))
     out = score_frames(real, real, _context(real, real.mean(0)))
-    assert set(out) == {m.name for m in declared.IMAGE_METRICS}
+    assert set(out) == {m.name for m in declared.IMAGE_METRICS if m.function is not None}
     np.testing.assert_allclose(out["r2_speckle_free"], 1.0)
     assert np.isnan(out["contour_mm"]).all() and out["ssim"] == pytest.approx(1.0)
 
@@ -101,3 +101,17 @@ def test_oracles_only_on_talker_data(tmp_path):
     (tmp_path / "a.contour.csv").write_text("")
     assert has_truth({"utterances": [entry]})
     assert not has_truth({"utterances": [{"files": {"lips": str(lips)}}]})  # no probe file
+
+
+def test_gap_closed_runs_from_the_floor_to_the_lip_oracle():
+    def r2(v):
+        return {"r2_speckle_free": {"mean": v}}
+    sections = {"model": r2(0.15), "train_mean": r2(0.0), "lip_oracle": r2(0.2),
+                "state_oracle": r2(0.5)}
+    declared.gap_closed(sections)
+    got = {k: v["gap_closed"]["mean"] for k, v in sections.items()}
+    assert got == pytest.approx({"model": 0.75, "train_mean": 0.0, "lip_oracle": 1.0,
+                                 "state_oracle": 2.5})
+    no_oracle = {"model": r2(0.1), "train_mean": r2(0.0)}
+    declared.gap_closed(no_oracle)
+    assert "gap_closed" not in no_oracle["model"]

@@ -9,6 +9,7 @@ only the run directory.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,11 @@ def train_run(module: TaskModule, cfg: Any, run_dir: str | Path, resume: bool = 
     cfg.data = str(Path(cfg.data).expanduser().resolve())
     task = module.make_task(cfg)
     run_config = {"task": cfg.task, "experiment": to_dict(cfg)}
-    return train(task, cfg.train, run_dir, resume=resume, run_config=run_config)
+    state = train(task, cfg.train, run_dir, resume=resume, run_config=run_config)
+    finish = getattr(task, "finish", None)  # a task's closed-form step after training
+    if finish is not None and int(os.environ.get("RANK", "0")) == 0:  # one process writes
+        finish(run_dir)
+    return state
 
 
 def best_checkpoint(run_dir: str | Path) -> Path:

@@ -71,6 +71,8 @@ class ExperimentConfig:
     loss_blur_sigma: float = 0.0  # > 0: MSE of Gaussian-blurred prediction and target (px)
     aux_lip_weight: float = 0.0  # > 0 (talker corpora only): the frame tower's first 4
     #   features regress the TRUE jaw/lip parameters with this weight (not the paper's model)
+    readout: Literal["sgd", "ridge"] = "sgd"  # ridge: after training, refit the output layer in
+    #   closed form on the learnt codes, penalty picked on val (tasks/lip2tongue/readout.py)
     tiny: bool = False  # start the model config from the model's tiny preset (smoke runs)
     eval: EvalConfig = field(default_factory=EvalConfig)  # evaluation settings
 

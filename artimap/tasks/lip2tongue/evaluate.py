@@ -122,11 +122,13 @@ def _score(run: LoadedRun, split: str, max_frames: int | None) -> dict[str, Any]
     refs, ref_arrays, cache, ctx = references(cfg, ds, index, split, mode, run.dir,
                                               meta["data"].get("fan_image"))
     sample_frames(run.dir / "eval" / "samples.npz", cfg, got, ref_arrays)
+    scored = aggregate(score_frames(got["pred"], got["real"], ctx), utts)
+    declared.gap_closed({"model": scored, **refs})
     return {
         "n_frames": len(index), "n_clips_in_split": len(ds), "n_utterances": len(set(utts)),
         "units": metric_units(meta["data"]),
         "settings": {"contour": mode, **_settings_of(cfg), "references_cache": str(cache)},
-        "metrics": aggregate(score_frames(got["pred"], got["real"], ctx), utts),
+        "metrics": scored,
         "references": refs,
     }
 

@@ -61,6 +61,22 @@ def r2_denominator(real: np.ndarray, blur_mean: np.ndarray) -> float:
     return total / max(len(real), 1)
 
 
+def gap_closed(sections: dict[str, dict]) -> None:
+    """Add "gap_closed" to every section {name: {metric: {"mean", ...}}} that has
+    r2_speckle_free, given the "train_mean" and "lip_oracle" sections among them (in place;
+    nothing without a lip oracle)."""
+    def r2(name: str):
+        return ((sections.get(name) or {}).get("r2_speckle_free") or {}).get("mean")
+    floor, top = r2("train_mean"), r2("lip_oracle")
+    if floor is None or top is None or top <= floor:
+        return
+    for section in sections.values():
+        value = (section.get("r2_speckle_free") or {}).get("mean")
+        if value is not None:
+            section["gap_closed"] = {"mean": round((value - floor) / (top - floor), 6),
+                                     "std": None, "pooled": None, "per_utterance": {}}
+
+
 def msd_frames(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """MSD per frame of point sets a, b (F, K, 2); NaN where either has no finite point."""
     from artimap.metrics.contour import msd
@@ -133,6 +149,9 @@ IMAGE_METRICS: tuple[Metric, ...] = (
     Metric("contour_mm", _contour_mm, "mm", False, "MSD between the contour extracted from "
            "the prediction and the talker's true contour (talker corpora only)",
            "true-contour MSD (mm)"),
+    Metric("gap_closed", None, "1 = lip oracle, 0 = training mean", True, "share of the "
+           "r2_speckle_free gap from the training mean to the lip oracle closed (talker "
+           "corpora only)", "gap closed"),
 )
 POINT_METRICS: tuple[Metric, ...] = (
     Metric("point_error", _point_error, "{length}", False,

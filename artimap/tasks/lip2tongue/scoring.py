@@ -87,6 +87,7 @@ def score_frames(pred: np.ndarray, real: np.ndarray, ctx: declared.FrameContext 
     `frame_context`) or points (F, K, 2) (POINT_METRICS) -> {name: (F,) float64}."""
     ctx = ctx or declared.FrameContext()
     metrics = declared.POINT_METRICS if ctx.contours is None else declared.IMAGE_METRICS
+    metrics = tuple(m for m in metrics if m.function is not None)  # the rest come later
     out: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
     for c in range(0, len(pred), CHUNK):
         p, r = pred[c:c + CHUNK].astype(np.float64), real[c:c + CHUNK].astype(np.float64)

@@ -127,6 +127,14 @@ class Lip2TongueTask:
         aux = ((feats - truth) ** 2).mean()
         return loss + self.cfg.aux_lip_weight * aux, {"aux_lip": float(aux.detach())}
 
+    def finish(self, run_dir) -> dict | None:
+        """The step after training: the ridge readout of best.pt when `readout: ridge`."""
+        if self.cfg.readout != "ridge":
+            return None
+        from artimap.tasks.lip2tongue.readout import ridge_readout
+
+        return ridge_readout(self, run_dir)
+
     def meta(self) -> dict[str, Any]:
         return {"task": TASK, "normalisation": self.stats,
                 "normalise_inputs": self.cfg.normalise_inputs,
