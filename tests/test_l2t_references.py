@@ -115,3 +115,13 @@ def test_gap_closed_runs_from_the_floor_to_the_lip_oracle():
     no_oracle = {"model": r2(0.1), "train_mean": r2(0.0)}
     declared.gap_closed(no_oracle)
     assert "gap_closed" not in no_oracle["model"]
+
+
+def test_figure_frames_spread_over_the_tongue_range():
+    from artimap.tasks.lip2tongue.evaluate import spread_pick
+
+    height = np.array([5.0, np.nan, 1.0, 9.0, 3.0, 7.0, 2.0])
+    pick = spread_pick(height, 7, 3)
+    got = sorted(height[pick])
+    assert len(got) == 3 and got[0] == 1.0 and got[-1] == 9.0 and 1.0 < got[1] < 9.0
+    assert len(spread_pick(None, 7, 3)) == 3  # no contours: random frames

@@ -32,7 +32,7 @@ class EvalConfig:
     contour: Literal["auto", "raw", "fan"] = "auto"  # extractor; auto: from the prepare settings
     nn_max_clips: int = 20000  # training clips searched by the nearest-neighbour reference
     nn_size: int = 12  # side of the downsampled lip frames the nearest-neighbour search compares
-    n_samples: int = 8  # random test frames kept in eval/samples.npz (the figures' frames)
+    n_samples: int = 8  # test frames kept in eval/samples.npz, spread over the tongue's range
 
 
 def _paper_train() -> TrainConfig:

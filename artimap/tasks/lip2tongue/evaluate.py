@@ -121,7 +121,7 @@ def _score(run: LoadedRun, split: str, max_frames: int | None) -> dict[str, Any]
     mode = _contour_mode(cfg, meta["data"])
     refs, ref_arrays, cache, ctx = references(cfg, ds, index, split, mode, run.dir,
                                               meta["data"].get("fan_image"))
-    sample_frames(run.dir / "eval" / "samples.npz", cfg, got, ref_arrays)
+    sample_frames(run.dir / "eval" / "samples.npz", cfg, got, ref_arrays, ctx)
     scored = aggregate(score_frames(got["pred"], got["real"], ctx), utts)
     declared.gap_closed({"model": scored, **refs})
     return {
@@ -133,14 +133,39 @@ def _score(run: LoadedRun, split: str, max_frames: int | None) -> dict[str, Any]
     }
 
 
-def sample_frames(path: Path, cfg, got: dict, refs: dict) -> None:
-    """Save eval.n_samples random evaluated frames (the same ones for every run on the same
-    data and settings) for the figures: real, pred, nearest_neighbour (S, ...), train_mean,
-    lips (S, H, W) (the lip frame aligned with the target), utterance, frame (S,)."""
+def tongue_height(real: np.ndarray, ctx) -> np.ndarray | None:
+    """A tongue-position proxy per real image (F, H, W): the mean depth (row) of the contour
+    extracted from it, (F,) with NaN where none was found; None for point targets."""
+    if ctx is None or ctx.contours is None:
+        return None
+    depth = np.full(len(real), np.nan)
+    for c in range(0, len(real), 256):
+        pts = ctx.contours(real[c:c + 256].astype(np.float64))  # (F_c, L, 2)
+        with np.errstate(all="ignore"):
+            depth[c:c + len(pts)] = np.nanmean(pts[..., 1], axis=1)
+    return depth
+
+
+def spread_pick(height: np.ndarray | None, n: int, k: int) -> np.ndarray:
+    """k of n frames: evenly spread over the quantiles of `height` (F,) (the tongue's range,
+    from high to low), or random (seed 0) without heights: (k,) int64 sorted."""
+    k = min(k, n)
+    ok = np.flatnonzero(np.isfinite(height)) if height is not None else np.zeros(0, np.int64)
+    if len(ok) < k:
+        return np.sort(np.random.default_rng(0).choice(n, k, replace=False))
+    order = ok[np.argsort(height[ok], kind="stable")]
+    return np.sort(np.unique(order[np.linspace(0, len(order) - 1, k).round().astype(int)]))
+
+
+def sample_frames(path: Path, cfg, got: dict, refs: dict, ctx=None) -> None:
+    """Save eval.n_samples evaluated frames spread over the tongue's range (`spread_pick`; the
+    same ones for every run on the same data and settings) for the figures: real, pred,
+    nearest_neighbour (S, ...), train_mean, lips (S, H, W) (the lip frame aligned with the
+    target), utterance, frame (S,)."""
     from artimap.data.common import open_array
 
     n = len(got["pred"])
-    pick = np.sort(np.random.default_rng(0).choice(n, min(cfg.eval.n_samples, n), replace=False))
+    pick = spread_pick(tongue_height(got["real"], ctx), n, cfg.eval.n_samples)
     targets, frames = open_array(cfg.data, "targets"), open_array(cfg.data, "frames")
     rows = refs["rows"][pick]
     ids = np.asarray(got["utterance_id"])[pick]

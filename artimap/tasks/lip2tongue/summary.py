@@ -1,6 +1,6 @@
 """summary.md and figures/ of a lip2tongue experiment: Tables 2 and 3 beside the published
 numbers, the reference rows, Figure 2 (real frames and every method's predictions of the same
-random test frames) and the loss curves of every row.
+test frames spread over the tongue's range) and the loss curves of every row.
 
 Rows are matched to the paper by their config name (convlstm, convlstm_att, ts_cnn_lstm,
 ts_cnn_lstm_att, raw_frames, no_flow_att); other names go to a table of their own.
