@@ -122,6 +122,7 @@ def _score(run: LoadedRun, split: str, max_frames: int | None) -> dict[str, Any]
     refs, ref_arrays, cache, ctx = references(cfg, ds, index, split, mode, run.dir,
                                               meta["data"].get("fan_image"))
     sample_frames(run.dir / "eval" / "samples.npz", cfg, got, ref_arrays, ctx)
+    save_track(run.dir / "eval" / "track.npz", ds.manifest, got, ctx)
     scored = aggregate(score_frames(got["pred"], got["real"], ctx), utts)
     declared.gap_closed({"model": scored, **refs})
     return {
@@ -155,6 +156,24 @@ def spread_pick(height: np.ndarray | None, n: int, k: int) -> np.ndarray:
         return np.sort(np.random.default_rng(0).choice(n, k, replace=False))
     order = ok[np.argsort(height[ok], kind="stable")]
     return np.sort(np.unique(order[np.linspace(0, len(order) - 1, k).round().astype(int)]))
+
+
+def save_track(path: Path, manifest: dict, got: dict, ctx) -> None:
+    """The tongue-height proxy (`tongue_height`) of the real and the predicted frames over the
+    evaluated frames of one whole test utterance (the one with most of them), for the track
+    figure: time (T,) s on the utterance's clock, real, pred (T,), utterance_id, labels (the
+    TextGrid beside its lip video, if any). Nothing for point targets."""
+    if ctx is None or ctx.contours is None or not len(got["pred"]):
+        return
+    utt = int(np.bincount(got["utterance"]).argmax())
+    rows = np.flatnonzero(got["utterance"] == utt)
+    entry = manifest["utterances"][utt]
+    start = float(entry["sync"].get("span_s", [0.0])[0])
+    fps = float(manifest["settings"]["fps"])
+    save_npz(path, time=start + got["frame"][rows] / fps, utterance_id=np.array(entry["id"]),
+             real=tongue_height(got["real"][rows], ctx),
+             pred=tongue_height(got["pred"][rows], ctx),
+             labels=np.array(str(Path(entry["files"]["lips"]).with_suffix(".TextGrid"))))
 
 
 def sample_frames(path: Path, cfg, got: dict, refs: dict, ctx=None) -> None:

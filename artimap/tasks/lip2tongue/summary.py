@@ -137,11 +137,13 @@ def _units(experiment: dict) -> str:
 def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
     """Write OUT/summary.md and OUT/figures/ (see the module doc)."""
     from artimap.tasks.lip2tongue.figures import figure2, loss_curves
+    from artimap.tasks.lip2tongue.track_figure import track_figure
 
     by = by_config(rows)
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    made = [figure2(experiment, figures / "figure2_grid.png")]
+    made = [figure2(experiment, figures / "figure2_grid.png"),
+            track_figure(experiment, figures / "tongue_track.png")]
     made += [loss_curves(run, figures / f"loss_{run['name']}.png") for run in experiment["runs"]]
     text = [f"# lip2tongue: {experiment.get('description') or Path(experiment['file']).stem}", "",
             f"Experiment file `{experiment['file']}`, seeds {experiment['seeds']}, "
