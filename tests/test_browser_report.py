@@ -19,7 +19,8 @@ def test_report_of_a_tiny_run_loads_cleanly(l2t_run, tmp_path):
         first_cells = driver.execute_script(
             "return Array.from(document.querySelector('table').tBodies[0].rows)"
             ".map(r => r.cells[0].textContent);")
-        assert first_cells == ["smoke", "train_mean", "nearest_neighbour"]
+        assert first_cells == ["smoke", "train_mean", "nearest_neighbour", "ridge_lip_pixels",
+                               "lip_oracle", "state_oracle"]
         headers = driver.execute_script(
             "return Array.from(document.querySelectorAll('table')[0].tHead.rows[0].cells)"
             ".map(c => c.textContent);")

@@ -38,7 +38,7 @@ def test_config_loads(path: Path, tmp_path: Path):
     else:
         module, cfg = load_config_file(path)
         assert module.__name__ == TASKS[cfg.task] and cfg.model in MODELS
-        assert path.parent.name == cfg.task  # configs/<task>/...
+        assert path.relative_to(ROOT).parts[0] == cfg.task  # configs/<task>/[study/]...
 
 
 def test_every_lip2tongue_row_is_in_the_paper_experiment():

@@ -47,10 +47,12 @@ def test_a_declared_lip2tongue_metric_reaches_every_output(l2t_run, tmp_path, mo
     lip2tongue.summarise(rows, exp, tmp_path / "out")
     lines = (tmp_path / "out" / "summary.md").read_text().splitlines()
     head = next(line for line in lines if line.startswith("| method | attention"))
-    assert head.endswith("| MSD (px) | paper | Quarter | seeds |")
+    assert head.endswith("| MSD (px) | paper | R2 (blurred) | true-contour MSD (mm) "
+                         "| gap closed | Quarter | seeds |")
     full = next(line for line in lines if line.startswith("| TS-CNN-LSTM | yes"))
-    assert full.endswith("| 4.953 | 0.250 | 1 |")  # paper's MSD, then ours of the new metric
+    assert "| 4.953 |" in full and full.endswith("| 0.250 | 1 |")  # paper's MSD ... ours
     assert next(line for line in lines if line.startswith("| other |")).endswith("| 0.500 | 1 |")
+    assert (tmp_path / "out" / "figures" / "tongue_track.png").is_file()  # the track figure
     refs = next(line for line in lines if line.startswith("| train_mean |"))
     assert "| 0.250 |" in refs
 

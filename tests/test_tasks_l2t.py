@@ -65,9 +65,12 @@ def test_smoke_train_evaluate_then_resume_continues(l2t_prepared, tmp_path, caps
 def test_reference_rows_are_cached_and_beat_a_two_step_model(l2t_run, l2t_prepared):
     metrics = json.loads((l2t_run / "eval" / "metrics.json").read_text())
     refs = metrics["references"]
-    assert set(refs) == {"train_mean", "nearest_neighbour"}
+    # the talker corpus has truth: both oracles join the floor and the baselines
+    assert set(refs) == {"train_mean", "nearest_neighbour", "ridge_lip_pixels", "lip_oracle",
+                         "state_oracle"}
     for ref in refs.values():
-        assert set(ref) >= {"ssim", "cw_ssim", "cw_ssim_pyssim", "msd", "description"}
+        assert set(ref) >= {"ssim", "cw_ssim", "cw_ssim_pyssim", "msd", "r2_speckle_free",
+                            "contour_mm", "description"}
         assert ref["ssim"]["n_frames"] == 24 and ref["msd"]["mean"] > 0
     # the output layer starts at zero (zero_output), so two steps leave the model at the
     # training-mean image; the metrics agree, and tell retrieval apart from it
@@ -75,6 +78,8 @@ def test_reference_rows_are_cached_and_beat_a_two_step_model(l2t_run, l2t_prepar
         model, mean = metrics["metrics"][name]["mean"], refs["train_mean"][name]["mean"]
         assert model == pytest.approx(mean, abs=0.02 * max(1.0, mean))
     assert refs["nearest_neighbour"]["ssim"]["mean"] < refs["train_mean"]["ssim"]["mean"] - 0.02
+    assert refs["train_mean"]["r2_speckle_free"]["mean"] == pytest.approx(0.0, abs=1e-9)
+    assert refs["train_mean"]["contour_mm"]["mean"] > 0
     cache = Path(metrics["settings"]["references_cache"])
     assert cache.parent == l2t_prepared / "cache" and cache.is_file()
     with np.load(l2t_run / "eval" / "samples.npz") as z:
@@ -133,7 +138,7 @@ def test_normaliser_round_trip_and_missing_statistics():
 def test_fan_contours_are_searched_from_the_apex_at_the_top():
     import cv2
 
-    from artimap.tasks.lip2tongue.evaluate import contour_fn
+    from artimap.tasks.lip2tongue.scoring import contour_fn
 
     rng = np.random.default_rng(0)
     frames = []

@@ -9,6 +9,7 @@ only the run directory.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,11 @@ def train_run(module: TaskModule, cfg: Any, run_dir: str | Path, resume: bool = 
     if init_from is not None:
         task = InitFromTask(task, best_checkpoint(init_from), freeze)
         run_config["init_from"] = task.record()
-    return train(task, cfg.train, run_dir, resume=resume, run_config=run_config)
+    state = train(task, cfg.train, run_dir, resume=resume, run_config=run_config)
+    finish = getattr(task, "finish", None)  # a task's closed-form step after training
+    if finish is not None and int(os.environ.get("RANK", "0")) == 0:  # one process writes
+        finish(run_dir)
+    return state
 
 
 def best_checkpoint(run_dir: str | Path) -> Path:

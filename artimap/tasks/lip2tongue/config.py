@@ -32,7 +32,7 @@ class EvalConfig:
     contour: Literal["auto", "raw", "fan"] = "auto"  # extractor; auto: from the prepare settings
     nn_max_clips: int = 20000  # training clips searched by the nearest-neighbour reference
     nn_size: int = 12  # side of the downsampled lip frames the nearest-neighbour search compares
-    n_samples: int = 8  # random test frames kept in eval/samples.npz (the figures' frames)
+    n_samples: int = 8  # test frames kept in eval/samples.npz, spread over the tongue's range
 
 
 def _paper_train() -> TrainConfig:
@@ -63,6 +63,16 @@ class ExperimentConfig:
     #   one scalar mean (module doc); points are always per point and coordinate
     zero_output: bool = True  # output layer starts at zero: an untrained model predicts the
     #   training mean (with normalise_target), the first steps need not unlearn random outputs
+    eigentongue_k: int = 0  # > 0: K-unit bottleneck decoded by the top-K PCA of the training
+    #   targets (tasks/lip2tongue/heads.py); 0 = the paper's plain linear output layer
+    eigentongue_init: Literal["injected", "random"] = "injected"  # output layer from the PCA
+    #   basis, or a zero one behind the same K-unit bottleneck (the comparison)
+    freeze_decoder: bool = False  # keep the injected basis fixed during training
+    loss_blur_sigma: float = 0.0  # > 0: MSE of Gaussian-blurred prediction and target (px)
+    aux_lip_weight: float = 0.0  # > 0 (talker corpora only): the frame tower's first 4
+    #   features regress the TRUE jaw/lip parameters with this weight (not the paper's model)
+    readout: Literal["sgd", "ridge"] = "sgd"  # ridge: after training, refit the output layer in
+    #   closed form on the learnt codes, penalty picked on val (tasks/lip2tongue/readout.py)
     tiny: bool = False  # start the model config from the model's tiny preset (smoke runs)
     eval: EvalConfig = field(default_factory=EvalConfig)  # evaluation settings
 
@@ -72,6 +82,8 @@ class ExperimentConfig:
         if self.clip_len < 1 or self.stride < 1 or min(self.max_train_clips,
                                                        self.max_val_clips) < 0:
             raise ArtimapError("clip_len and stride must be >= 1, max_train/val_clips >= 0")
+        if min(self.eigentongue_k, self.loss_blur_sigma, self.aux_lip_weight) < 0:
+            raise ArtimapError("eigentongue_k, loss_blur_sigma and aux_lip_weight must be >= 0")
 
 
 def data_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
@@ -111,7 +123,14 @@ def resolve_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any
             raise ArtimapError(
                 f"model_config.{key}: {given!r} disagrees with {value!r} set by the data or "
                 f"by clip_len/target_position; remove model_config.{key} (or model_scale)")
-    return {**base, **given_config, **derived}
+    out = {**base, **given_config, **derived}
+    if cfg.eigentongue_k > 0:  # the last FC layer is the K-unit code the basis decodes
+        if "fc_dims" not in out:
+            from artimap.models.ts_cnn_lstm import TSCnnLstmConfig
+
+            out["fc_dims"] = list(TSCnnLstmConfig.fc_dims)
+        out["fc_dims"] = [*list(out["fc_dims"])[:-1], cfg.eigentongue_k]
+    return out
 
 
 def data_meta(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:

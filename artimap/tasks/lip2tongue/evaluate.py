@@ -39,7 +39,6 @@ from artimap.tasks.lip2tongue.normalise import Normaliser
 from artimap.tasks.lip2tongue.references import references
 from artimap.tasks.lip2tongue.scoring import (
     clip_subset,
-    contour_fn,
     metric_units,
     save_npz,
     score_frames,
@@ -120,27 +119,72 @@ def _score(run: LoadedRun, split: str, max_frames: int | None) -> dict[str, Any]
     utts = [ds.manifest["utterances"][u]["id"] for u in got["utterance"]]
     got["utterance_id"] = utts
     mode = _contour_mode(cfg, meta["data"])
-    contours = (contour_fn(mode, got["real"], meta["data"].get("fan_image"))
-                if meta["data"]["target"] == "image" else None)
-    refs, ref_arrays, cache = references(cfg, ds, index, split, mode, run.dir, contours)
-    sample_frames(run.dir / "eval" / "samples.npz", cfg, got, ref_arrays)
+    refs, ref_arrays, cache, ctx = references(cfg, ds, index, split, mode, run.dir,
+                                              meta["data"].get("fan_image"))
+    sample_frames(run.dir / "eval" / "samples.npz", cfg, got, ref_arrays, ctx)
+    save_track(run.dir / "eval" / "track.npz", ds.manifest, got, ctx)
+    scored = aggregate(score_frames(got["pred"], got["real"], ctx), utts)
+    declared.gap_closed({"model": scored, **refs})
     return {
         "n_frames": len(index), "n_clips_in_split": len(ds), "n_utterances": len(set(utts)),
         "units": metric_units(meta["data"]),
         "settings": {"contour": mode, **_settings_of(cfg), "references_cache": str(cache)},
-        "metrics": aggregate(score_frames(got["pred"], got["real"], contours), utts),
+        "metrics": scored,
         "references": refs,
     }
 
 
-def sample_frames(path: Path, cfg, got: dict, refs: dict) -> None:
-    """Save eval.n_samples random evaluated frames (the same ones for every run on the same
-    data and settings) for the figures: real, pred, nearest_neighbour (S, ...), train_mean,
-    lips (S, H, W) (the lip frame aligned with the target), utterance, frame (S,)."""
+def tongue_height(real: np.ndarray, ctx) -> np.ndarray | None:
+    """A tongue-position proxy per real image (F, H, W): the mean depth (row) of the contour
+    extracted from it, (F,) with NaN where none was found; None for point targets."""
+    if ctx is None or ctx.contours is None:
+        return None
+    depth = np.full(len(real), np.nan)
+    for c in range(0, len(real), 256):
+        pts = ctx.contours(real[c:c + 256].astype(np.float64))  # (F_c, L, 2)
+        with np.errstate(all="ignore"):
+            depth[c:c + len(pts)] = np.nanmean(pts[..., 1], axis=1)
+    return depth
+
+
+def spread_pick(height: np.ndarray | None, n: int, k: int) -> np.ndarray:
+    """k of n frames: evenly spread over the quantiles of `height` (F,) (the tongue's range,
+    from high to low), or random (seed 0) without heights: (k,) int64 sorted."""
+    k = min(k, n)
+    ok = np.flatnonzero(np.isfinite(height)) if height is not None else np.zeros(0, np.int64)
+    if len(ok) < k:
+        return np.sort(np.random.default_rng(0).choice(n, k, replace=False))
+    order = ok[np.argsort(height[ok], kind="stable")]
+    return np.sort(np.unique(order[np.linspace(0, len(order) - 1, k).round().astype(int)]))
+
+
+def save_track(path: Path, manifest: dict, got: dict, ctx) -> None:
+    """The tongue-height proxy (`tongue_height`) of the real and the predicted frames over the
+    evaluated frames of one whole test utterance (the one with most of them), for the track
+    figure: time (T,) s on the utterance's clock, real, pred (T,), utterance_id, labels (the
+    TextGrid beside its lip video, if any). Nothing for point targets."""
+    if ctx is None or ctx.contours is None or not len(got["pred"]):
+        return
+    utt = int(np.bincount(got["utterance"]).argmax())
+    rows = np.flatnonzero(got["utterance"] == utt)
+    entry = manifest["utterances"][utt]
+    start = float(entry["sync"].get("span_s", [0.0])[0])
+    fps = float(manifest["settings"]["fps"])
+    save_npz(path, time=start + got["frame"][rows] / fps, utterance_id=np.array(entry["id"]),
+             real=tongue_height(got["real"][rows], ctx),
+             pred=tongue_height(got["pred"][rows], ctx),
+             labels=np.array(str(Path(entry["files"]["lips"]).with_suffix(".TextGrid"))))
+
+
+def sample_frames(path: Path, cfg, got: dict, refs: dict, ctx=None) -> None:
+    """Save eval.n_samples evaluated frames spread over the tongue's range (`spread_pick`; the
+    same ones for every run on the same data and settings) for the figures: real, pred,
+    nearest_neighbour (S, ...), train_mean, lips (S, H, W) (the lip frame aligned with the
+    target), utterance, frame (S,)."""
     from artimap.data.common import open_array
 
     n = len(got["pred"])
-    pick = np.sort(np.random.default_rng(0).choice(n, min(cfg.eval.n_samples, n), replace=False))
+    pick = spread_pick(tongue_height(got["real"], ctx), n, cfg.eval.n_samples)
     targets, frames = open_array(cfg.data, "targets"), open_array(cfg.data, "frames")
     rows = refs["rows"][pick]
     ids = np.asarray(got["utterance_id"])[pick]

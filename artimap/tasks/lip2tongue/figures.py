@@ -81,7 +81,7 @@ def report_figures(experiment: dict) -> list[tuple[str, Figure]]:
     fig = figure2_figure(experiment)
     return [] if fig is None else [(
         "Figure 2: lips, real ultrasound, each run's prediction and the reference rows, "
-        "random test frames (eval/samples.npz)", fig)]
+        "test frames spread from the highest to the lowest tongue (eval/samples.npz)", fig)]
 
 
 def figure2_figure(experiment: dict) -> Figure | None:

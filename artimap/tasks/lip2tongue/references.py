@@ -7,8 +7,12 @@
   [0, 1]); up to eval.nn_max_clips training clips, evenly spread, are searched. A model should
   beat plain retrieval.
 
-Both are scored exactly like a model (artimap.tasks.lip2tongue.scoring.score_frames) on the
-same frames.
+- ridge_lip_pixels, and on talker corpora lip_oracle and state_oracle: closed-form ridge maps
+  (artimap.tasks.lip2tongue.baselines) from the clip's lip thumbnails, from the true lip
+  parameters, from the true tongue state; the penalty is picked on the validation split.
+
+All are scored exactly like a model (artimap.tasks.lip2tongue.scoring.score_frames) on the
+same frames, with the same FrameContext (returned, so the model is scored with it too).
 The cache lives in PREPARED/cache/ (or, when that is not writable, the run's eval/ folder),
 keyed by everything the numbers depend on; a lock file makes parallel runs wait for the first.
 """
@@ -25,13 +29,23 @@ import numpy as np
 
 from artimap.data.common import open_array
 from artimap.data.lip2tongue.inputs import thumbnails
+from artimap.data.lip2tongue.truth import has_truth, talker_truth
 from artimap.fsutil import atomic_write_json
 from artimap.metrics.aggregate import aggregate
 from artimap.tasks.lip2tongue import metrics as declared
-from artimap.tasks.lip2tongue.scoring import clip_subset, save_npz, score_frames
+from artimap.tasks.lip2tongue.metrics import FrameContext
+from artimap.tasks.lip2tongue.ridge_refs import ridge_references
+from artimap.tasks.lip2tongue.scoring import (
+    clip_subset,
+    frame_context,
+    raw_to_mm,
+    save_npz,
+    score_frames,
+)
 
-CACHE_VERSION = 1
-NAMES = ("train_mean", "nearest_neighbour")
+CACHE_VERSION = 2
+NAMES = ("train_mean", "nearest_neighbour", "ridge_lip_pixels", "lip_oracle",
+         "state_oracle")
 
 
 def target_offset(ds) -> int:
@@ -121,8 +135,10 @@ def nearest_rows(feats: np.ndarray, query: np.ndarray, cand: np.ndarray, n: int)
     return best
 
 
-def _compute(cfg, ds, index: np.ndarray, split: str, contours) -> tuple[dict, dict]:
-    """Reference metrics and arrays {"mean", "nn_rows" (F,), "rows" (F,) target rows}."""
+def _compute(cfg, ds, index: np.ndarray, split: str, mode: str, fan_image
+             ) -> tuple[dict, dict, FrameContext]:
+    """Reference metrics, arrays {"mean", "nn_rows" (F,), "rows" (F,) target rows} and the
+    FrameContext of the evaluated frames."""
     from artimap.data.common import read_manifest
     from artimap.data.lip2tongue import Lip2TongueDataset
 
@@ -140,20 +156,42 @@ def _compute(cfg, ds, index: np.ndarray, split: str, contours) -> tuple[dict, di
     targets = open_array(cfg.data, "targets")
     real = np.asarray(targets[rows + at], np.float32)
     utts = [manifest["utterances"][ds.locate(int(i))[0]]["id"] for i in index]
+    truth = talker_truth(manifest) if has_truth(manifest) else None
+    ctx = _context(manifest, mode, fan_image, real, mean, truth, rows + at)
     preds = {"train_mean": np.broadcast_to(mean, real.shape),
              "nearest_neighbour": np.asarray(targets[nn], np.float32)}
-    metrics = {name: aggregate(score_frames(p, real, contours), utts)
-               for name, p in preds.items()}
-    metrics["train_mean"]["description"] = "mean training target for every frame"
-    metrics["nearest_neighbour"]["description"] = (
-        f"target of the training clip with the closest lip frames ({cfg.eval.nn_size}x"
-        f"{cfg.eval.nn_size} L2, {len(cand)} training clips searched)")
-    return metrics, {"mean": mean, "nn_rows": nn, "rows": rows + at}
+    about = {"train_mean": "mean training target for every frame",
+             "nearest_neighbour": f"target of the training clip with the closest lip frames "
+                                  f"({cfg.eval.nn_size}x{cfg.eval.nn_size} L2, {len(cand)} "
+                                  "training clips searched)"}
+    fits = ridge_references(cfg, ds, rows, feats, truth)
+    for name, (pred, text) in fits.items():
+        preds[name] = pred.reshape(real.shape).astype(np.float32)
+        about[name] = text
+    if real.ndim == 3 and real.shape[-1] != 2:  # images: clip as the models' outputs are
+        preds = {k: np.clip(v, 0.0, 255.0) for k, v in preds.items()}
+    metrics = {name: aggregate(score_frames(p, real, ctx), utts) for name, p in preds.items()}
+    for name, text in about.items():
+        metrics[name]["description"] = text
+    return metrics, {"mean": mean, "nn_rows": nn, "rows": rows + at}, ctx
+
+
+def _context(manifest: dict, mode: str, fan_image, real: np.ndarray, mean: np.ndarray,
+             truth: dict | None, target_rows: np.ndarray) -> FrameContext:
+    """The FrameContext of the evaluated frames (true contours only for raw talker images)."""
+    true = to_mm = None
+    settings = manifest["settings"]
+    if truth is not None and settings["target"] == "image" and settings["ultrasound"] == "raw":
+        param = manifest["utterances"][0]["files"]["param"]  # the talker has one probe
+        true = raw_to_mm(param, None)(truth["contour_raw"][target_rows])
+        to_mm = raw_to_mm(param, tuple(settings["target_size"]))
+    return frame_context(mode, real, fan_image, mean, true, to_mm)
 
 
 def references(cfg, ds, index: np.ndarray, split: str, mode: str, run_dir: Path,
-               contours) -> tuple[dict, dict, Path]:
-    """(metrics of both references, arrays {"mean", "nn_rows", "rows"}, cache file), cached."""
+               fan_image: dict | None) -> tuple[dict, dict, Path, FrameContext]:
+    """(metrics of the references, arrays {"mean", "nn_rows", "rows"}, cache file, the
+    FrameContext of the evaluated frames); metrics and arrays cached."""
 
     key = _key(cfg, ds, index, split, mode)
     folder = _cache_dir(cfg.data, Path(run_dir))
@@ -162,11 +200,21 @@ def references(cfg, ds, index: np.ndarray, split: str, mode: str, run_dir: Path,
         if js.is_file() and npz.is_file():
             with np.load(npz) as z:
                 arrays = {k: z[k] for k in z.files}
-            return json.loads(js.read_text(encoding="utf-8"))["metrics"], arrays, js
-        metrics, arrays = _compute(cfg, ds, index, split, contours)
+            metrics = json.loads(js.read_text(encoding="utf-8"))["metrics"]
+            return metrics, arrays, js, _cached_context(cfg, mode, fan_image, arrays)
+        metrics, arrays, ctx = _compute(cfg, ds, index, split, mode, fan_image)
         save_npz(npz, **arrays)
         atomic_write_json(js, {"key": key, "split": split, "metrics": metrics})
-    return metrics, arrays, js
+    return metrics, arrays, js, ctx
+
+
+def _cached_context(cfg, mode: str, fan_image, arrays: dict) -> FrameContext:
+    from artimap.data.common import read_manifest
+
+    manifest, _ = read_manifest(cfg.data, "lip2tongue")
+    real = np.asarray(open_array(cfg.data, "targets")[arrays["rows"]], np.float32)
+    truth = talker_truth(manifest) if has_truth(manifest) else None
+    return _context(manifest, mode, fan_image, real, arrays["mean"], truth, arrays["rows"])
 
 
 def mean_image_stats(cfg, manifest: dict, splits: dict, stats: dict) -> dict:

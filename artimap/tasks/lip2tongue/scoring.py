@@ -50,15 +50,50 @@ def contour_fn(mode: str, real: np.ndarray, fan_image: dict | None = None):
     return lambda images: contour.extract_fan(images, geo, mask=mask)
 
 
-def score_frames(pred: np.ndarray, real: np.ndarray, contours=None) -> dict[str, np.ndarray]:
-    """Per-frame metrics of pred vs real: images (F, H, W) 0..255 (IMAGE_METRICS, `contours`
-    the extractor) or points (F, K, 2) (POINT_METRICS) -> {name: (F,) float64}."""
-    metrics = declared.POINT_METRICS if contours is None else declared.IMAGE_METRICS
+def raw_to_mm(param_file: str, target_size: tuple[int, int] | None):
+    """Map (F, L, 2) (x, y) pixels of the raw-scanline target image (H_t rows of depth, W_t
+    scanline columns, resized from the .ult frame by area; `target_size` (H_t, W_t), or None
+    for (scanline, sample) of the .ult frame itself) to (F, L, 2) mm in the midsagittal plane
+    of the probe described by `param_file` (artimap.ultrasound.geometry)."""
+    from artimap.io.ult import read_param
+    from artimap.ultrasound.geometry import ProbeGeometry
+
+    geo = ProbeGeometry.from_params(read_param(param_file))
+    h, w = target_size or (geo.pix_per_vector, geo.num_vectors)
+
+    def to_mm(pts: np.ndarray) -> np.ndarray:
+        # pixel centres: target pixel i covers raw [i, i + 1) * (raw / target) (area resize)
+        line = (pts[..., 0] + 0.5) * geo.num_vectors / w - 0.5
+        sample = (pts[..., 1] + 0.5) * geo.pix_per_vector / h - 0.5
+        return np.stack(geo.raw_to_mm(line, sample), axis=-1)
+    return to_mm
+
+
+def frame_context(mode: str, real: np.ndarray, fan_image: dict | None, mean: np.ndarray,
+                  truth: np.ndarray | None = None, to_mm=None) -> declared.FrameContext:
+    """The FrameContext of the evaluated frames: image targets real (F, H, W) 0..255 with the
+    training mean `mean` (H, W) 0..255 and, on talker corpora, the true contours `truth`
+    (F, K, 2) mm and the pixel -> mm map `to_mm`; points targets get an empty context."""
+    if real.ndim != 3 or real.shape[-1] == 2:
+        return declared.FrameContext()
+    m = declared.blur(mean)
+    return declared.FrameContext(contour_fn(mode, real, fan_image), m,
+                                 declared.r2_denominator(real, m), truth, to_mm)
+
+
+def score_frames(pred: np.ndarray, real: np.ndarray, ctx: declared.FrameContext | None = None
+                 ) -> dict[str, np.ndarray]:
+    """Per-frame metrics of pred vs real: images (F, H, W) 0..255 (IMAGE_METRICS, `ctx` from
+    `frame_context`) or points (F, K, 2) (POINT_METRICS) -> {name: (F,) float64}."""
+    ctx = ctx or declared.FrameContext()
+    metrics = declared.POINT_METRICS if ctx.contours is None else declared.IMAGE_METRICS
+    metrics = tuple(m for m in metrics if m.function is not None)  # the rest come later
     out: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
     for c in range(0, len(pred), CHUNK):
         p, r = pred[c:c + CHUNK].astype(np.float64), real[c:c + CHUNK].astype(np.float64)
+        part = ctx.rows(slice(c, c + CHUNK))
         for m in metrics:
-            out[m.name].append(np.asarray(m.function(p, r, contours), np.float64))
+            out[m.name].append(np.asarray(m.function(p, r, part), np.float64))
     return {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()}
 
 

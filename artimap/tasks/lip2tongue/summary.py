@@ -1,6 +1,6 @@
 """summary.md and figures/ of a lip2tongue experiment: Tables 2 and 3 beside the published
 numbers, the reference rows, Figure 2 (real frames and every method's predictions of the same
-random test frames) and the loss curves of every row.
+test frames spread over the tongue's range) and the loss curves of every row.
 
 Rows are matched to the paper by their config name (convlstm, convlstm_att, ts_cnn_lstm,
 ts_cnn_lstm_att, raw_frames, no_flow_att); other names go to a table of their own.
@@ -137,11 +137,13 @@ def _units(experiment: dict) -> str:
 def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
     """Write OUT/summary.md and OUT/figures/ (see the module doc)."""
     from artimap.tasks.lip2tongue.figures import figure2, loss_curves
+    from artimap.tasks.lip2tongue.track_figure import track_figure
 
     by = by_config(rows)
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    made = [figure2(experiment, figures / "figure2_grid.png")]
+    made = [figure2(experiment, figures / "figure2_grid.png"),
+            track_figure(experiment, figures / "tongue_track.png")]
     made += [loss_curves(run, figures / f"loss_{run['name']}.png") for run in experiment["runs"]]
     text = [f"# lip2tongue: {experiment.get('description') or Path(experiment['file']).stem}", "",
             f"Experiment file `{experiment['file']}`, seeds {experiment['seeds']}, "

@@ -45,6 +45,18 @@ class Lip2TongueTask:
                                       load_normalisation(cfg.data))
         self.model_config = resolve_model_config(cfg, self.manifest)
         self.norm = Normaliser(self.stats, cfg.normalise_inputs, cfg.normalise_target)
+        self.splits = splits
+        self.lip_truth = None
+        if cfg.aux_lip_weight > 0:
+            from artimap.tasks.lip2tongue.heads import LipTruth
+
+            self.lip_truth = LipTruth(self.manifest, self._train_rows(), cfg.clip_len)
+
+    def _train_rows(self) -> np.ndarray:
+        """Every prepared row of the training utterances: (R,) int64."""
+        train = set(self.splits["train"])
+        return np.concatenate([np.arange(u["offset"], u["offset"] + u["n_frames"])
+                               for u in self.manifest["utterances"] if u["id"] in train])
 
     def keep_normalisation(self, meta: dict, source: str) -> None:
         """Use a source checkpoint's statistics instead of this data's (`train --init-from`,
@@ -65,6 +77,17 @@ class Lip2TongueTask:
         head = getattr(model, "head", None)  # None: the ConvLSTM's interp decoder
         if self.cfg.zero_output and self.cfg.normalise_target and head is not None:
             head.zero_output()
+        if self.cfg.eigentongue_k > 0 and self.cfg.eigentongue_init == "injected":
+            from artimap.tasks.lip2tongue.heads import fill_decoder, fit_target_pca
+
+            if head is None or not hasattr(head.out, "weight"):
+                from artimap.errors import ArtimapError
+
+                raise ArtimapError(f"eigentongue_k: model {self.model_name} has no linear "
+                                   "output layer to fill; use lip2tongue_ts_cnn_lstm")
+            basis = fit_target_pca(self.cfg.data, self._train_rows(), self.norm,
+                                   self.cfg.eigentongue_k)
+            fill_decoder(head.out, basis, self.cfg.freeze_decoder)
         return model
 
     def _dataset(self, split: str):
@@ -95,14 +118,36 @@ class Lip2TongueTask:
         import torch
 
         frames, flow = self.norm.inputs(batch["frames"], batch["flow"])
+        net = getattr(model, "module", model)
         pred = model(frames, flow).float()
         target = batch["target"]
         if self.cfg.target_position == "all":  # (B, N, ...) -> the S frames the model outputs
-            target = target[:, getattr(model, "module", model).config.target_frames()]
+            target = target[:, net.config.target_frames()]
         target = self.norm.target(target.float())
+        if self.cfg.loss_blur_sigma > 0 and target.shape[-1] != 2:  # images: blur both alike
+            from artimap.tasks.lip2tongue.heads import gaussian_blur
+
+            shape = pred.shape
+            pred = gaussian_blur(pred.reshape(-1, *shape[-2:]), self.cfg.loss_blur_sigma)
+            target = gaussian_blur(target.reshape(-1, *shape[-2:]), self.cfg.loss_blur_sigma)
         ok = torch.isfinite(target)  # missing points are NaN; images are always finite
         err = (pred - target.nan_to_num()) ** 2 * ok  # no host sync to choose a branch
-        return err.sum() / ok.sum().clamp(min=1), {}
+        loss = err.sum() / ok.sum().clamp(min=1)
+        if self.lip_truth is None:
+            return loss, {}
+        # the frame tower again, on the same frames: its first 4 features are the lip truth
+        feats = net.encode_frames(frames.flatten(0, 1))[:, :4]  # (B*N, 4)
+        truth = self.lip_truth.clips(batch).to(feats.device).reshape(-1, 4)  # (B*N, 4)
+        aux = ((feats - truth) ** 2).mean()
+        return loss + self.cfg.aux_lip_weight * aux, {"aux_lip": float(aux.detach())}
+
+    def finish(self, run_dir) -> dict | None:
+        """The step after training: the ridge readout of best.pt when `readout: ridge`."""
+        if self.cfg.readout != "ridge":
+            return None
+        from artimap.tasks.lip2tongue.readout import ridge_readout
+
+        return ridge_readout(self, run_dir)
 
     def meta(self) -> dict[str, Any]:
         return {"task": TASK, "normalisation": self.stats,

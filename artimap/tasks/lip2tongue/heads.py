@@ -1,0 +1,89 @@
+"""Training options of lip2tongue beyond the paper's recipe (each a config field, off by
+default, so the paper's rows are unchanged):
+
+- eigentongue head (`eigentongue_k` K > 0): the model's last FC layer has K units and the
+  output layer maps them to the image through the top-K principal components of the
+  standardised training targets ("fit a basis, then fill the weights"): the output layer's
+  weight is the components (D, K), its bias the mean, so before training the head computes
+  exactly the PCA reconstruction of its K-unit code. `eigentongue_init: random` keeps the K-unit
+  bottleneck with a zero output layer instead (the comparison), `freeze_decoder` keeps the
+  basis fixed.
+- loss on blurred targets (`loss_blur_sigma` > 0): prediction and target blurred alike (the
+  Gaussian of r2_speckle_free), so the loss is not spent on speckle no lip movement predicts.
+- auxiliary lip supervision (`aux_lip_weight` > 0, talker corpora only): the first 4 features
+  of the frame tower of every clip frame regress the TRUE jaw and lip parameters (standardised);
+  it needs the talker's truth and is not the paper's model (its rows say so).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from artimap.data.common import open_array
+from artimap.models.bases import LinearBasis
+
+PCA_MAX_FRAMES = 3000  # training targets the basis is fitted on (evenly spread)
+
+
+def fit_target_pca(data: str, rows: np.ndarray, norm, k: int) -> LinearBasis:
+    """Top-k principal components of the standardised training targets at `rows` (R,):
+    weight (D, k), bias (D,) in the model's output units (SVD of at most PCA_MAX_FRAMES)."""
+    pick = rows[np.unique(np.linspace(0, len(rows) - 1, min(PCA_MAX_FRAMES, len(rows))
+                                      ).round().astype(np.int64))]
+    y = np.asarray(open_array(data, "targets")[np.sort(pick)])
+    y = y.astype(np.float32) / 255.0 if y.dtype == np.uint8 else y.astype(np.float32)
+    z = norm.target(torch.from_numpy(np.nan_to_num(y))).reshape(len(y), -1).double().numpy()
+    mean = z.mean(0)
+    _, s, vt = np.linalg.svd(z - mean, full_matrices=False)  # vt (min(R, D), D)
+    k = min(k, len(s))
+    ratio = (s[:k] ** 2) / max(float((s ** 2).sum()), 1e-12)
+    return LinearBasis(vt[:k].T.astype(np.float32), mean.astype(np.float32), "pca", "none",
+                       ratio)
+
+
+def fill_decoder(layer: nn.Linear, basis: LinearBasis, freeze: bool) -> None:
+    """Set the output layer (K -> D) to x = weight @ z + bias of `basis` (D, K)."""
+    if tuple(layer.weight.shape) != tuple(basis.weight.shape):
+        raise ValueError(f"output layer {tuple(layer.weight.shape)} does not match the basis "
+                         f"{basis.weight.shape}; its input width must be eigentongue_k")
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(basis.weight))
+        layer.bias.copy_(torch.from_numpy(basis.bias))
+    layer.weight.requires_grad_(not freeze)
+    layer.bias.requires_grad_(not freeze)
+
+
+def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Blur images (B, H, W) with a separable Gaussian, as scipy.ndimage.gaussian_filter does
+    (radius 4 sigma, edges repeated: mode "nearest"): (B, H, W)."""
+    r = int(4 * sigma + 0.5)
+    t = torch.arange(-r, r + 1, dtype=x.dtype, device=x.device)
+    g = torch.exp(-0.5 * (t / sigma) ** 2)
+    g = g / g.sum()
+    y = x.unsqueeze(1)  # (B, 1, H, W)
+    y = nn.functional.pad(y, (0, 0, r, r), mode="replicate")
+    y = nn.functional.conv2d(y, g.view(1, 1, -1, 1))  # along H
+    y = nn.functional.pad(y, (r, r, 0, 0), mode="replicate")
+    y = nn.functional.conv2d(y, g.view(1, 1, 1, -1))  # along W
+    return y.squeeze(1)
+
+
+class LipTruth:
+    """True jaw and lip parameters per prepared row (talker corpora), standardised on the
+    training rows: `clips(batch)` -> (B, N, 4) for a batch's clips."""
+
+    def __init__(self, manifest: dict, train_rows: np.ndarray, clip_len: int) -> None:
+        from artimap.data.lip2tongue.truth import LIP_PARAMS, talker_truth
+
+        lips = talker_truth(manifest)["lip_state"][:, LIP_PARAMS]  # (F, 4)
+        mu, sd = lips[train_rows].mean(0), lips[train_rows].std(0) + 1e-6
+        self.values = torch.from_numpy(((lips - mu) / sd).astype(np.float32))
+        self.offsets = torch.tensor([int(u["offset"]) for u in manifest["utterances"]])
+        self.steps = torch.arange(clip_len)
+
+    def clips(self, batch: dict) -> torch.Tensor:
+        """(B, N, 4) standardised truth of the batch's clip frames."""
+        first = self.offsets[batch["utterance"].cpu()] + batch["start"].cpu()  # (B,)
+        return self.values[first[:, None] + self.steps]  # (B, N, 4)

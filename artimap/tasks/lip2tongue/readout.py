@@ -1,0 +1,82 @@
+"""Ridge readout (`readout: ridge`): after training, the output layer of the best checkpoint is
+refitted in closed form.
+
+The network's last FC layer gives a K-unit code per clip; ridge regression from the codes of the
+training clips (every REF_STRIDE-th) to their standardised targets, with the penalty of best
+speckle-free R^2 on validation clips (the evaluation's blur), replaces the output layer's weight
+and bias. Gradient descent on a few dozen utterances leaves the last layer noisy (its error is
+mostly speckle no lip movement predicts); the closed form is the regularised least-squares
+answer for the features the network learnt. best.pt keeps the refitted layer, and
+meta["readout"] records the penalty and its validation score.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from artimap.tasks.lip2tongue.baselines import ridge_select
+from artimap.tasks.lip2tongue.metrics import blur
+from artimap.tasks.lip2tongue.ridge_refs import REF_MAX_VAL, REF_STRIDE
+
+
+def _codes(model, norm, ds, index: np.ndarray, batch_size: int = 128
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """(codes (F, K) = the output layer's inputs, standardised targets (F, D)) of clips."""
+    from torch.utils.data import DataLoader, Subset
+
+    got: list[torch.Tensor] = []
+    hook = model.head.out.register_forward_pre_hook(lambda _m, args: got.append(args[0]))
+    targets = []
+    try:
+        with torch.inference_mode():
+            for batch in DataLoader(Subset(ds, index.tolist()), batch_size=batch_size):
+                model(*norm.inputs(batch["frames"], batch["flow"]))
+                targets.append(norm.target(batch["target"].float()).flatten(1))
+    finally:
+        hook.remove()
+    return (torch.cat(got).double().numpy(),
+            np.nan_to_num(torch.cat(targets).double().numpy()))
+
+
+def ridge_readout(task, run_dir: str | Path) -> dict | None:
+    """Refit the output layer of run_dir/best.pt (see the module doc); returns the readout
+    record, or None when the run has no best.pt or its model no linear output layer."""
+    from artimap.checkpoint import read_checkpoint, save_checkpoint
+    from artimap.data.lip2tongue import Lip2TongueDataset
+
+    path = Path(run_dir) / "best.pt"
+    cfg = task.cfg
+    if not path.is_file():
+        return None
+    ckpt = read_checkpoint(path)
+    model = task.build_model()
+    model.load_state_dict(ckpt["model"]["state_dict"])
+    model.eval()
+    layer = getattr(getattr(model, "head", None), "out", None)
+    if not isinstance(layer, torch.nn.Linear):
+        return None
+    train = Lip2TongueDataset(cfg.data, "train", cfg.clip_len, cfg.target_position)
+    val = Lip2TongueDataset(cfg.data, "val", cfg.clip_len, cfg.target_position)
+    pick = np.linspace(0, len(val) - 1, min(REF_MAX_VAL, len(val))).round().astype(np.int64)
+    x, y = _codes(model, task.norm, train, np.arange(0, len(train), REF_STRIDE))
+    xv, yv = _codes(model, task.norm, val, np.unique(pick))
+    image = task.manifest["settings"]["target"] == "image"
+    shape = (task.model_config["out_h"], task.model_config["out_w"]) if image else ()
+
+    def smooth(v: np.ndarray) -> np.ndarray:
+        return blur(v.reshape(-1, *shape)).reshape(len(v), -1) if image else v
+    fit = ridge_select(x, y, xv, yv, smooth)
+    scaled = fit.weights / fit.sd[:, None]  # (K, D): fold the standardisation into the layer
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(scaled.T.astype(np.float32)))
+        layer.bias.copy_(torch.from_numpy((fit.y_mean - (fit.mu / fit.sd) @ fit.weights
+                                           ).astype(np.float32)))
+    record = {"kind": "ridge", "alpha": fit.alpha, "val_r2": round(fit.val_r2, 6),
+              "train_clips": len(x), "val_clips": len(xv)}
+    ckpt["model"]["state_dict"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    ckpt["meta"] = {**ckpt.get("meta", {}), "readout": record}
+    save_checkpoint(path, ckpt)
+    return record

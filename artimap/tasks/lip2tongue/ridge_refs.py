@@ -1,0 +1,87 @@
+"""The ridge reference rows of a lip2tongue evaluation (see `baselines` for what each one is).
+
+Training clips are every REF_STRIDE-th clip of the train split (neighbouring clips are nearly
+the same frames), validation clips up to REF_MAX_VAL evenly spread over the val split.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from artimap.data.common import open_array
+from artimap.data.lip2tongue.truth import LIP_PARAMS
+from artimap.tasks.lip2tongue.baselines import clip_features, quadratic, ridge_select
+from artimap.tasks.lip2tongue.metrics import blur
+
+REF_STRIDE = 2  # every 2nd training clip
+REF_MAX_VAL = 600  # validation clips scoring the penalties
+
+
+def _offset(ds) -> int:
+    return ds.clip_len - 1 if ds.target_position == "last" else ds.clip_len // 2
+
+
+def _starts(ds, index: np.ndarray) -> np.ndarray:
+    utts = ds.manifest["utterances"]
+    return np.asarray([int(utts[u]["offset"]) + s for u, s in map(ds.locate, index.tolist())],
+                      np.int64)
+
+
+def _targets(data: str, rows: np.ndarray) -> np.ndarray:
+    """Targets of `rows` flattened (n, D) float64, NaN points filled with the column mean."""
+    y = np.asarray(open_array(data, "targets")[rows], np.float64).reshape(len(rows), -1)
+    if np.isnan(y).any():
+        y = np.where(np.isnan(y), np.nanmean(y, 0), y)
+    return np.nan_to_num(y)
+
+
+def _smoother(shape: tuple[int, ...]):
+    if len(shape) != 2 or shape[-1] == 2:  # points: R^2 on the coordinates themselves
+        return lambda v: v
+    return lambda v: blur(v.reshape(-1, *shape)).reshape(len(v), -1)
+
+
+def ridge_references(cfg, ds, rows: np.ndarray, pixels: np.ndarray, truth: dict | None
+                     ) -> dict[str, tuple[np.ndarray, str]]:
+    """{name: (prediction (F, D) for the clips starting at `rows` (F,), description)};
+    `pixels` (R, s*s) lip thumbnails of every row, `truth` `talker_truth` or None."""
+    from artimap.data.lip2tongue import Lip2TongueDataset
+
+    n, at = ds.clip_len, _offset(ds)
+    train = Lip2TongueDataset(cfg.data, "train", n, ds.target_position)
+    val = Lip2TongueDataset(cfg.data, "val", n, ds.target_position)
+    if len(train) == 0 or len(val) == 0:
+        return {}
+    tr = _starts(train, np.arange(0, len(train), REF_STRIDE))
+    pick = np.linspace(0, len(val) - 1, min(REF_MAX_VAL, len(val))).round().astype(np.int64)
+    va = _starts(val, np.unique(pick))
+    shape = tuple(open_array(cfg.data, "targets").shape[1:])
+    y, yv, smooth = _targets(cfg.data, tr + at), _targets(cfg.data, va + at), _smoother(shape)
+    size = int(round(np.sqrt(pixels.shape[1])))
+    feats = {"ridge_lip_pixels": (lambda s: clip_features(pixels, s, n),
+                                  f"ridge from the clip's {n} lip frames as {size}x{size} "
+                                  "thumbnails")}
+    if truth is not None:
+        lips = truth["lip_state"][:, LIP_PARAMS]
+        feats["lip_oracle"] = (lambda s: clip_features(lips, s, n),
+                               f"quadratic ridge from the TRUE jaw and lip parameters of the "
+                               f"clip's {n} frames (talker truth): the lip-only ceiling")
+        feats["state_oracle"] = (lambda s: truth["target_state"][s + at],
+                                 "quadratic ridge from the TRUE articulatory state (tongue "
+                                 "included) at the target frame (talker truth)")
+    out = {}
+    for name, (feature, text) in feats.items():
+        quad = name != "ridge_lip_pixels"
+        f = [feature(s).astype(np.float64) for s in (tr, va, rows)]
+        if quad:  # standardise with the training clips' statistics, then expand
+            mu, sd = f[0].mean(0), f[0].std(0) + 1e-6
+            f = [quadratic_fixed(x, mu, sd) for x in f]
+        fit = ridge_select(f[0], y, f[1], yv, smooth)
+        out[name] = (fit.predict(f[2]), f"{text}; alpha {fit.alpha:.3g} (val R2 "
+                                        f"{fit.val_r2:.3f}), {len(tr)} training clips")
+    return out
+
+
+def quadratic_fixed(f: np.ndarray, mu: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """`quadratic` with given standardisation (the training clips'): (n, d + d(d+1)/2)."""
+    return quadratic((f - mu) / sd, standardise=False)

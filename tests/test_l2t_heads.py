@@ -1,0 +1,84 @@
+"""lip2tongue training options: the eigentongue head, the blurred loss, lip supervision."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from artimap.tasks.lip2tongue import metrics as declared
+from artimap.tasks.lip2tongue.config import ExperimentConfig
+from artimap.tasks.lip2tongue.heads import fit_target_pca, gaussian_blur
+from artimap.tasks.lip2tongue.task import make_task
+
+
+def _cfg(data, **kw) -> ExperimentConfig:
+    return ExperimentConfig(data=str(data), tiny=True, clip_len=4, **kw)
+
+
+def test_injected_eigentongue_decoder_is_the_pca_reconstruction(l2t_prepared):
+    task = make_task(_cfg(l2t_prepared, eigentongue_k=3))
+    model = task.build_model().eval()
+    assert task.model_config["fc_dims"][-1] == 3
+    rows = task._train_rows()
+    basis = fit_target_pca(str(l2t_prepared), rows, task.norm, 3)
+    # independent PCA of the same standardised targets
+    y = np.load(l2t_prepared / "targets.npy")[np.sort(rows)].astype(np.float32) / 255.0
+    z = task.norm.target(torch.from_numpy(y)).reshape(len(y), -1).double().numpy()
+    mean = z.mean(0)
+    _, _, vt = np.linalg.svd(z - mean, full_matrices=False)
+    codes = (z - mean) @ vt[:3].T  # (R, 3)
+    recon = codes @ vt[:3] + mean  # (R, D) the PCA reconstruction
+    with torch.no_grad():
+        out = model.head.out(torch.from_numpy(codes).float()).double().numpy()
+    np.testing.assert_allclose(out, recon, atol=1e-3)
+    assert np.allclose(np.abs(basis.weight), np.abs(vt[:3].T), atol=1e-4)
+
+
+def test_random_eigentongue_init_and_a_frozen_basis(l2t_prepared):
+    random = make_task(_cfg(l2t_prepared, eigentongue_k=3, eigentongue_init="random"))
+    head = random.build_model().head
+    assert head.out.in_features == 3 and float(head.out.weight.detach().abs().sum()) == 0
+    frozen = make_task(_cfg(l2t_prepared, eigentongue_k=3, freeze_decoder=True))
+    out = frozen.build_model().head.out
+    assert not out.weight.requires_grad and float(out.weight.abs().sum()) > 0
+
+
+def test_torch_blur_matches_the_metric_blur():
+    x = np.random.default_rng(0).uniform(0, 1, size=(2, 40, 20))
+    got = gaussian_blur(torch.from_numpy(x), 3.0).numpy()
+    np.testing.assert_allclose(got, declared.blur(x, 3.0), atol=1e-10)
+
+
+@pytest.mark.parametrize("options", [{"loss_blur_sigma": 2.0}, {"aux_lip_weight": 1.0}])
+def test_blurred_and_lip_supervised_losses_train(l2t_prepared, options):
+    task = make_task(_cfg(l2t_prepared, **options))
+    model = task.build_model()
+    train, _ = task.datasets()
+    batch = torch.utils.data.default_collate([train[0], train[5]])
+    loss, extras = task.loss(model, batch)
+    loss.backward()
+    assert torch.isfinite(loss) and loss > 0
+    assert ("aux_lip" in extras) == ("aux_lip_weight" in options)
+    # the zero output layer learns first; the lip truth reaches the frame tower at once
+    first = (next(model.frame_tower.parameters()) if "aux_lip_weight" in options
+             else model.head.out.weight)
+    assert first.grad is not None and float(first.grad.abs().sum()) > 0
+
+
+def test_ridge_readout_refits_the_output_layer_of_best_pt(l2t_prepared, tmp_path):
+    from artimap.checkpoint import read_checkpoint
+    from artimap.tasks import lip2tongue
+    from artimap.tasks.lip2tongue.config import EvalConfig
+    from artimap.tasks.registry import train_run
+
+    cfg = _cfg(l2t_prepared, readout="ridge", eigentongue_k=4, eval=EvalConfig(max_frames=8))
+    cfg.train.max_steps, cfg.train.epochs, cfg.train.batch_size = 2, 1, 4
+    cfg.train.device, cfg.train.progress = "cpu", False
+    train_run(lip2tongue, cfg, tmp_path / "run")
+    ckpt = read_checkpoint(tmp_path / "run" / "best.pt")
+    record = ckpt["meta"]["readout"]
+    assert record["kind"] == "ridge" and record["alpha"] > 0 and record["train_clips"] > 0
+    assert record["val_r2"] > -0.05  # never much worse than the training mean it can fall to
+    weight = ckpt["model"]["state_dict"]["head.out.weight"]
+    assert weight.shape == (128 * 64, 4) and torch.isfinite(weight).all()
