@@ -92,3 +92,39 @@ def test_auto_box_contains_hand_labelled_lips_on_real_video():
     (x0, y0), (x1, y1) = np.nanmin(allp, axis=0), np.nanmax(allp, axis=0)
     ratio = box.w * box.h / ((x1 - x0) * (y1 - y0))
     assert ratio < 6, f"ROI {box} is {ratio:.1f}x the labelled lips' bounding box"
+
+
+def _lip_line_box(frame: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the largest thin dark horizontal structure (the line between the
+    lips) in rows 50-160 of a 320x240 TaL lip frame (where these recordings have the mouth)."""
+    import cv2
+    from scipy import ndimage
+
+    line = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 31))
+    hat = cv2.morphologyEx(cv2.GaussianBlur(frame, (0, 0), 1.5), cv2.MORPH_BLACKHAT, line)
+    mask = hat > 12
+    mask[:50] = mask[160:] = False
+    mask[:, :3] = mask[:, -3:] = False  # the frame's own border
+    labels, n = ndimage.label(mask)
+    if n == 0:
+        return None
+    sizes = ndimage.sum(mask, labels, np.arange(1, n + 1))
+    ys, xs = np.nonzero(labels == 1 + int(np.argmax(sizes)))
+    return xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+
+
+@pytest.mark.parametrize("name, right_corner", [("088", 290), ("133", 295)])
+def test_auto_box_contains_the_lips_on_every_frame_of_real_close_ups(name, right_corner):
+    """TaL close-ups: the lips span nearly the whole width; the corners hardly move, so motion
+    alone cut off the right corner (x ~ 295 of 320, read off the frames)."""
+    video = DATA / f"tal/{name}_aud.mp4"
+    if not video.is_file():
+        pytest.skip("../shared/data not present (tal)")
+    from artimap.io.video import read_video
+
+    frames, fps = read_video(video)
+    box = auto_box(frames, fps)
+    assert box.x + box.w >= right_corner and box.w / box.h <= 1.25 + 0.02
+    lips = [_lip_line_box(f) for f in frames]
+    inside = [b is not None and _contains(box, *b) for b in lips]
+    assert np.mean(inside) >= 0.99, f"{name}: lips outside {box} in {inside.count(False)} frames"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from artimap.data.lip2tongue.roi import Box, box_for, energy_box, motion_energy
+from artimap.data.lip2tongue.roi import Box, box_for, maps_box, mouth_maps
 from artimap.data.lip2tongue.sources import Utterance
 from artimap.data.lip2tongue.streams import load_lips
 from artimap.data.lip2tongue.utterance import ARRAYS
@@ -25,7 +25,7 @@ ROI_MAX_UTTERANCES = 12
 
 @dataclass(frozen=True)
 class EnergyJob:
-    """Motion energy of one utterance's lip video, for the automatic box."""
+    """Motion energy and darkness maps of one utterance's lip video, for the automatic box."""
 
     utt: Utterance
     frames_fps: float
@@ -36,7 +36,7 @@ def _energy(job: EnergyJob) -> tuple[str, np.ndarray | None, tuple[int, int] | N
     """(id, energy (H', W') or None, frame (H, W), error message or '')."""
     try:
         frames, _, fps = load_lips(job.utt, job.frames_fps)
-        return job.utt.id, motion_energy(frames, fps), frames.shape[1:3], ""
+        return job.utt.id, mouth_maps(frames, fps), frames.shape[1:3], ""
     except ArtimapError as e:
         if not job.skip_bad:
             raise ArtimapError(f"utterance {job.utt.id}: {e}") from None
@@ -75,7 +75,7 @@ def speaker_boxes(utts: list[Utterance], spec, frames_fps: float, workers: int,
             counts[key] += 1
     best: dict[str, Box] = {}
     for key in sorted(sums, key=lambda k: -counts[k]):
-        best.setdefault(key[0], energy_box(sums[key], key[1]))
+        best.setdefault(key[0], maps_box(sums[key], key[1]))
     out = {u.id: best[u.speaker] for u in utts if u.speaker in best and u.id not in bad}
     return out, bad
 
