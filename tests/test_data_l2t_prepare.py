@@ -13,6 +13,7 @@ from artimap.commands.prepare_lip2tongue import add_arguments, run
 from artimap.data.lip2tongue import Lip2TongueDataset, load_normalisation
 from artimap.data.lip2tongue.prepare import prepare
 from artimap.data.lip2tongue.utterance import Settings
+from artimap.errors import ArtimapError
 from artimap.testing.lip2tongue import POINT_NAMES, lip_frames, ult_value, write_fake_corpus
 from artimap.ultrasound.geometry import FanImage
 
@@ -135,3 +136,19 @@ def test_frame_folder_corpus(tmp_path):
     assert m["format"] == "frames" and m["n_frames"] == 20
     targets = np.load(tmp_path / "o/targets.npy")
     assert targets[:, 0, 0].tolist() == [k * 10 for k in range(20)]  # paired by index
+
+
+def test_val_block_holds_out_the_end_of_each_training_utterance_with_a_gap():
+    from artimap.data.lip2tongue.assemble import carve_val_blocks
+
+    entries = [{"id": "a", "offset": 0, "n_frames": 100}, {"id": "b", "offset": 100,
+                                                           "n_frames": 50}]
+    split = {"train": ["a"], "val": [], "test": ["b"]}
+    out, new = carve_val_blocks(entries, split, 0.2, 7)
+    assert new == {"train": ["a"], "val": ["a@val"], "test": ["b"]}
+    train, val, test = out
+    assert (train["offset"], train["n_frames"]) == (0, 73)  # 100 - 20 held out - 7 gap
+    assert (val["offset"], val["n_frames"], val["block_of"]) == (80, 20, "a")
+    assert test == entries[1]
+    with pytest.raises(ArtimapError, match="too few"):
+        carve_val_blocks([{"id": "a", "offset": 0, "n_frames": 8}], split, 0.2, 7)

@@ -36,6 +36,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split-seed", type=non_negative_int, default=0)
     p.add_argument("--split-lists", type=_lists, default=None,
                    help="train.txt,val.txt,test.txt: utterance ids per line, instead of --split")
+    p.add_argument("--val-block", type=float, default=0.0,
+                   help="hold out the last FRACTION of each training utterance as validation")
+    p.add_argument("--val-gap", type=non_negative_int, default=7,
+                   help="frames left out between training and --val-block (a clip length)")
     p.add_argument("--workers", type=positive_int, default=None,
                    help="worker processes (default: the usable cores)")
     p.add_argument("--skip-bad", action="store_true",
@@ -72,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
                         flow=args.flow, resample=args.resample)
     manifest = prepare(args.corpus, args.out, settings, fmt=args.format, roi=args.roi,
                        split=args.split, split_seed=args.split_seed,
-                       split_lists=args.split_lists, workers=args.workers or default_workers(),
+                       split_lists=args.split_lists, val_block=args.val_block,
+                       val_gap=args.val_gap, workers=args.workers or default_workers(),
                        skip_bad=args.skip_bad, overwrite=args.overwrite)
     print(f"prepared {len(manifest['utterances'])} utterances, {manifest['n_frames']} frames "
           f"({len(manifest['skipped'])} skipped) -> {args.out}")

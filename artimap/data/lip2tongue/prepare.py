@@ -34,11 +34,13 @@ MANIFEST_VERSION = 1
 def prepare(corpus: str | Path, out: str | Path, settings=None, *, fmt: str = "auto",
             roi: str = "auto", split=(60.0, 20.0, 20.0), split_seed: int = 0,
             split_lists=None, workers: int = 1, skip_bad: bool = False,
-            overwrite: bool = False) -> dict:
+            overwrite: bool = False, val_block: float = 0.0, val_gap: int = 7) -> dict:
     """Prepare a lip2tongue dataset from `corpus` into `out`; returns the manifest.
 
     `settings` is a `Settings` (defaults when None). Bad utterances raise ArtimapError naming
     the utterance and file, or with `skip_bad` are warned about and listed in "skipped".
+    `val_block` > 0 carves the last fraction of every training utterance into a validation
+    utterance `<id>@val`, `val_gap` frames after the training part (`assemble.carve_val_blocks`).
     """
     from artimap.data.lip2tongue.assemble import speaker_boxes
     from artimap.data.lip2tongue.flow import check_method
@@ -65,7 +67,7 @@ def prepare(corpus: str | Path, out: str | Path, settings=None, *, fmt: str = "a
         _warn_skipped(skipped)
         manifest = _write(tmp, parts, entries, skipped, utts, settings,
                           {"corpus": str(corpus), "format": fmt, "roi": roi},
-                          (split, split_seed, split_lists))
+                          (split, split_seed, split_lists), (val_block, val_gap))
     return manifest
 
 
@@ -93,10 +95,10 @@ def _warn_skipped(skipped: dict[str, str]) -> None:
 
 
 def _write(tmp: Path, parts: Path, entries: list[dict], skipped: dict[str, str], utts,
-           settings, source: dict, split_args) -> dict:
+           settings, source: dict, split_args, val_args=(0.0, 0)) -> dict:
     """Concatenate the parts, write manifest.json, split.json and stats.json into `tmp`."""
     from artimap.data.common import write_manifest
-    from artimap.data.lip2tongue.assemble import concatenate_parts
+    from artimap.data.lip2tongue.assemble import carve_val_blocks, concatenate_parts
     from artimap.data.lip2tongue.flow import flow_settings
     from artimap.data.lip2tongue.normalise import STATS_FILE, fit_normalisation
     from artimap.data.lip2tongue.streams import UNITS
@@ -133,8 +135,11 @@ def _write(tmp: Path, parts: Path, entries: list[dict], skipped: dict[str, str],
         manifest["fan_image"] = fans[0]  # one exact fan geometry for every target image
     if "dlc" in kinds:
         manifest["dlc_clock"] = f"row k at TimeInSecsOfFirstFrame + k / {DLC_FPS:g} s"
-    write_manifest(tmp, manifest, _split([e["id"] for e in entries],
-                                         [u.id for u in utts], *split_args))
+    split = _split([e["id"] for e in entries], [u.id for u in utts], *split_args)
+    if val_args[0] > 0:
+        manifest["utterances"], split = carve_val_blocks(entries, split, *val_args)
+        manifest["val_block"] = {"fraction": val_args[0], "gap": val_args[1]}
+    write_manifest(tmp, manifest, split)
     atomic_write_json(tmp / STATS_FILE, fit_normalisation(tmp))
     return manifest
 
