@@ -41,6 +41,8 @@ def chrome() -> Iterator:
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+    driver.implicitly_wait(15)  # a loaded machine may render the next page late
+    driver.set_page_load_timeout(60)
     try:
         yield driver
     finally:
