@@ -6,37 +6,30 @@ from __future__ import annotations
 import argparse
 
 
+def _parse(text: str, cast: type, what: str, ok, rule: str):
+    """`cast(text)` if `ok(value)`, else an ArgumentTypeError: '`what`' or '`rule`, got ...'."""
+    try:
+        value = cast(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if not ok(value):
+        raise argparse.ArgumentTypeError(f"{rule}, got {value}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+    return _parse(text, int, "a whole number", lambda v: v >= 1, "must be at least 1")
 
 
 def non_negative_int(text: str) -> int:
     """argparse type: an integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
+    return _parse(text, int, "a whole number", lambda v: v >= 0, "must not be negative")
 
 
 def positive_float(text: str) -> float:
     """argparse type: a number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
+    return _parse(text, float, "a number", lambda v: v > 0, "must be positive")
 
 
 def fractions3(text: str) -> tuple[float, float, float]:

@@ -94,3 +94,16 @@ def group(runs: list[Run]) -> dict[str, dict[str, Any]]:
             row["run_dirs"] = [row["run_dirs"][i] for i in order]
         exp["seeds"] = sorted({s for row in exp["runs"] for s in row["seeds"]})
     return out
+
+
+def first_eval_npz(run: dict, name: str) -> dict | None:
+    """The arrays of eval/`name` (e.g. samples.npz) of a row's first seed that has the file,
+    `run` being one row of `group`'s "runs"; None when no seed has it."""
+    import numpy as np
+
+    for d in run["run_dirs"]:
+        path = Path(d) / "eval" / name
+        if path.is_file():
+            with np.load(path) as z:
+                return {k: z[k] for k in z.files}
+    return None

@@ -17,16 +17,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from artimap.runfind import first_eval_npz  # noqa: E402
+
 MAX_COLUMNS = 6
-
-
-def _samples(run: dict) -> dict | None:
-    for d in run["run_dirs"]:
-        path = Path(d) / "eval" / "samples.npz"
-        if path.is_file():
-            with np.load(path) as z:
-                return {k: z[k] for k in z.files}
-    return None
 
 
 def _show(ax, value: np.ndarray, real: np.ndarray | None = None) -> None:
@@ -48,7 +41,7 @@ def _grid_rows(experiment: dict) -> tuple[list[tuple[str, np.ndarray]], dict] | 
     first = None
     rows: list[tuple[str, np.ndarray]] = []
     for run in experiment["runs"]:
-        s = _samples(run)
+        s = first_eval_npz(run, "samples.npz")
         if s is None:
             continue
         if first is None:

@@ -11,14 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-
-def _track(run: dict) -> dict | None:
-    for d in run["run_dirs"]:
-        path = Path(d) / "eval" / "track.npz"
-        if path.is_file():
-            with np.load(path) as z:
-                return {k: z[k] for k in z.files}
-    return None
+from artimap.runfind import first_eval_npz  # noqa: E402
 
 
 def _phones(path: str) -> list[tuple[float, float, str]]:
@@ -38,7 +31,8 @@ def _phones(path: str) -> list[tuple[float, float, str]]:
 
 def track_figure(experiment: dict, path: Path) -> Path | None:
     """Save the track figure to `path`; None when no run has a track (point targets)."""
-    tracks = [(run["name"], t) for run in experiment["runs"] if (t := _track(run)) is not None]
+    tracks = [(run["name"], t) for run in experiment["runs"]
+              if (t := first_eval_npz(run, "track.npz")) is not None]
     if not tracks:
         return None
     first = tracks[0][1]
