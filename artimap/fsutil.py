@@ -11,6 +11,7 @@ import errno
 import glob
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -79,17 +80,23 @@ def _pid_alive(pid: int) -> bool:
 STALE_S = 24 * 3600  # a temporary entry without a readable pid is stale after a day
 
 
-def clean_stale_temporaries(folder: Path, name: str) -> list[Path]:
-    """Remove `.NAME.tmp-*` / `.NAME.old-*` entries of `folder` left by killed runs (their
-    process is gone); returns what was removed. Entries of live processes are kept."""
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?:tmp|old)-(?P<rest>.*)$")
+_SWEPT: set[Path] = set()  # folders whose stale temporary files this process has removed
+
+
+def clean_stale_temporaries(folder: Path, name: str | None = None) -> list[Path]:
+    """Remove `.NAME.tmp-*` / `.NAME.old-*` entries of `folder` (any NAME when None) left by
+    killed runs (their process is gone); returns what was removed. Entries of live processes
+    are kept."""
     removed: list[Path] = []
     if not folder.is_dir():
         return removed
-    for entry in folder.glob(f".{glob.escape(name)}.*"):
-        kind, _, rest = entry.name[len(name) + 2:].partition("-")
-        if kind not in ("tmp", "old"):
+    pattern = "*" if name is None else f".{glob.escape(name)}.*"
+    for entry in folder.glob(pattern):
+        match = _TEMPORARY.match(entry.name)
+        if match is None or (name is not None and match["name"] != name):
             continue
-        pid = rest.split("-")[0]
+        pid = match["rest"].split("-")[0]
         try:
             stale = not _pid_alive(int(pid)) if pid.isdigit() else (
                 time.time() - entry.lstat().st_mtime > STALE_S)
@@ -148,7 +155,9 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     """
     final = Path(final)
     _check_parent_writable(final)
-    clean_stale_temporaries(final.parent, final.stem)
+    if final.parent not in _SWEPT:  # once per folder and process: writers put many files there
+        clean_stale_temporaries(final.parent)
+        _SWEPT.add(final.parent)
     fd, name = tempfile.mkstemp(prefix=f".{final.stem}.tmp-{os.getpid()}-", suffix=final.suffix,
                                 dir=final.parent)
     os.close(fd)

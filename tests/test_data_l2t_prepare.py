@@ -152,3 +152,31 @@ def test_val_block_holds_out_the_end_of_each_training_utterance_with_a_gap():
     assert test == entries[1]
     with pytest.raises(ArtimapError, match="too few"):
         carve_val_blocks([{"id": "a", "offset": 0, "n_frames": 8}], split, 0.2, 7)
+
+
+def test_talker_truth_follows_the_val_block_rows(talker_tiny, l2t_prepared, tmp_path):
+    """A training utterance split by --val-block keeps the truth of its own rows: the two parts
+    together are the plain preparation's rows minus the gap."""
+    from artimap.data.common import read_manifest
+    from artimap.data.lip2tongue.prepare import prepare
+    from artimap.data.lip2tongue.truth import talker_truth
+    from artimap.data.lip2tongue.utterance import Settings
+
+    out = tmp_path / "blocks"
+    prepare(talker_tiny, out, Settings(image_size=32), workers=1, val_block=0.3, val_gap=3)
+    plain = read_manifest(l2t_prepared, "lip2tongue")[0]
+    blocks = read_manifest(out, "lip2tongue")[0]
+    t_plain, t_blocks = talker_truth(plain)["times"], talker_truth(blocks)["times"]
+    rows = {u["id"]: u for u in blocks["utterances"]}
+    for u in plain["utterances"]:
+        if u["id"] + "@val" not in rows:
+            continue
+        a, b = rows[u["id"]], rows[u["id"] + "@val"]
+        want = t_plain[u["offset"]:u["offset"] + u["n_frames"]]
+        np.testing.assert_array_equal(t_blocks[a["offset"]:a["offset"] + a["n_frames"]],
+                                      want[:a["n_frames"]])
+        np.testing.assert_array_equal(t_blocks[b["offset"]:b["offset"] + b["n_frames"]],
+                                      want[b["block_start"]:b["block_start"] + b["n_frames"]])
+        break
+    else:
+        raise AssertionError("no training utterance was split")

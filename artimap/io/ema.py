@@ -32,7 +32,7 @@ _AXIS = re.compile(r"^(?P<coil>.+?)_p?(?P<axis>[xyz])$", re.IGNORECASE)
 _HEADER_END = b"EST_Header_End"
 # Articulography formats recognised by extension but not read (a clear "not supported" beats a
 # column-count error from the ASCII reader).
-UNSUPPORTED = {".txy": "X-ray microbeam (XRMB) .txy", ".pos": "Carstens AG500/AG501 .pos"}
+UNSUPPORTED = {".pos": "Carstens AG500/AG501 .pos"}  # .txy: see read_ema (artimap.io.xrmb)
 
 
 def _read_header(path: Path, raw: bytes) -> tuple[dict[str, str], list[str], int]:

@@ -38,10 +38,6 @@ class ContourSource:
     path: str = ""
     params: UltParams | None = None  # the raw recording's parameters (kind "ult")
 
-    @property
-    def has_mm(self) -> bool:
-        return self.fan is not None
-
 
 def _geometry(param: str | Path | None) -> ProbeGeometry | None:
     if param is None:
@@ -87,8 +83,9 @@ def load_source(path: str | Path, param: str | Path | None = None, probe: str = 
 
         frames = read_frame_folder(path)
         names = [p.name for p in list_frames(path)]
-        return ContourSource(frames, "frames", names, None, fps, _geometry(param),
-                             _fan_for(_geometry(param), frames.shape[1:], probe), probe, str(path))
+        geo = _geometry(param)
+        return ContourSource(frames, "frames", names, None, fps, geo,
+                             _fan_for(geo, frames.shape[1:], probe), probe, str(path))
     if not path.is_file():
         raise file_error(path, "no such file or folder", "Check the path")
     suffix = path.suffix.lower()

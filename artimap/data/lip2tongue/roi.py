@@ -117,11 +117,6 @@ def mouth_maps(frames: np.ndarray, fps: float = 60.0) -> np.ndarray:
     return np.stack([small.std(axis=0), dark / f])
 
 
-def motion_energy(frames: np.ndarray, fps: float = 60.0) -> np.ndarray:
-    """Motion energy of a video (F, H, W) uint8: (H', W') float32, longer side ENERGY_SIDE."""
-    return mouth_maps(frames, fps)[0]
-
-
 def _above(smooth: np.ndarray, threshold: float) -> np.ndarray:
     """Boolean map (H', W') of `smooth` above median + threshold * (top - median)."""
     lo, hi = np.percentile(smooth, [50, TOP_PERCENTILE])

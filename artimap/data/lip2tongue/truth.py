@@ -53,12 +53,14 @@ def _rows(entry: dict, settings: dict) -> tuple[np.ndarray, np.ndarray, np.ndarr
     lip_t = stream_times(int(sync["lip_frames"]), float(entry["video_fps"]))
     ult_t = read_param(entry["files"]["param"]).frame_times(int(sync["target_frames"]))
     s = synchronise(lip_t, ult_t, float(settings["fps"]), settings["resample"])
-    if len(s.times) != entry["n_frames"]:
+    first, n = int(entry.get("block_start", 0)), int(entry["n_frames"])  # --val-block parts
+    if len(s.times) < first + n:
         raise ArtimapError(
             f"utterance {entry['id']}: re-synchronising gives {len(s.times)} rows but the "
-            f"manifest has {entry['n_frames']}; the corpus files changed after prepare. "
+            f"manifest needs {first + n}; the corpus files changed after prepare. "
             "Prepare the dataset again")
-    return s.times, ult_t[s.target_index], s.target_index
+    rows = slice(first, first + n)
+    return s.times[rows], ult_t[s.target_index][rows], s.target_index[rows]
 
 
 def talker_truth(manifest: dict) -> dict[str, np.ndarray]:
