@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from artimap.config import read_yaml
 from artimap.errors import ArtimapError
+from artimap.rundir import metrics_path
 
 MAX_DEPTH = 6  # run dirs lie at most this deep below PATH (OUT/<row>/seed<k> is 2)
 
@@ -30,13 +32,13 @@ class Run:
     seed: int
     config: dict[str, Any] = field(repr=False)  # config.yaml content
 
-    @property
+    @cached_property
     def metrics(self) -> dict | None:
         """eval/metrics.json (the test split), or None when the run was not evaluated."""
-        path = self.dir / "eval" / "metrics.json"
+        path = metrics_path(self.dir)
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
-    @property
+    @cached_property
     def info(self) -> dict[str, Any]:
         """run.json (git commit, versions, start time); {} when absent."""
         path = self.dir / "run.json"

@@ -19,6 +19,7 @@ from artimap.errors import file_error
 from artimap.io.alignment import Alignment
 from artimap.io.lab import read_lab
 from artimap.io.motion import Motion
+from artimap.io.text import read_text
 
 PELLETS = ("UL", "LL", "T1", "T2", "T3", "T4", "MNI", "MNM")
 MISSING = 1000000.0  # sentinel of a lost pellet sample
@@ -27,10 +28,7 @@ N_COLUMNS = 1 + 2 * len(PELLETS)
 
 def _rows(path: Path) -> np.ndarray:
     """Numeric rows of a .txy file -> (F, 17) float64."""
-    try:
-        text = path.read_text(encoding="ascii", errors="replace")
-    except OSError as e:
-        raise file_error(path, f"cannot read ({e.strerror})", "Check the path") from None
+    text = read_text(path, "XRMB pellet file")
     rows = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         parts = line.split()

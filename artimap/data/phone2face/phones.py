@@ -21,6 +21,7 @@ import numpy as np
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json
 from artimap.io.alignment import Alignment, is_silence, normalise_labels, strip_stress
+from artimap.io.text import read_text
 
 # Visual-speech phone classes when the corpus declares none (talker corpora do): lowercase
 # SAMPA/IPA-like and ARPAbet spellings (after stress stripping).
@@ -70,12 +71,7 @@ def normalise_label(label: str, strip: bool, silence: str | None) -> str:
 
 def read_phone_list(path: str | Path) -> list[str]:
     """Phones of a --phone-set file: whitespace-separated labels, '#' starts a comment."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ArtimapError(f"{path}: cannot read the phone set ({e.strerror}); check "
-                           "--phone-set") from None
+    text = read_text(path, "phone set (--phone-set)")
     phones = [w for line in text.splitlines() for w in line.split("#", 1)[0].split()]
     if not phones:
         raise ArtimapError(f"{path}: the phone set lists no phone; write one label per line")
