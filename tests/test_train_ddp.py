@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from artimap.train import train
 pytestmark = pytest.mark.filterwarnings("ignore:model_name 'toy'")
 
 TOY = Path(__file__).with_name("test_train_toy.py")
+EXIT_ABORT = "terminate called without an active exception"  # gloo's threads at process exit
 
 
 def torchrun(run_dir: Path, epochs: int, batch_size: int, nproc: int = 2) -> str:
@@ -28,6 +30,12 @@ def torchrun(run_dir: Path, epochs: int, batch_size: int, nproc: int = 2) -> str
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    finished = all((run_dir / f"rank{r}.done").is_file() for r in range(nproc))
+    if done.returncode != 0 and finished and EXIT_ABORT in done.stderr:
+        # Every rank trained and returned; one was aborted by gloo while its process exited
+        # (seen about once in ten runs on 2 shared cores). Run the whole job once more.
+        shutil.rmtree(run_dir)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
 
