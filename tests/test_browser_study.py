@@ -35,6 +35,14 @@ def experiment(l2t_prepared, tmp_path_factory) -> Path:
     return out
 
 
+def _next_page(driver, old) -> None:
+    """Wait until `old` (an element of the page being left) is gone and the new page has
+    finished loading, so no element is taken from a document being replaced."""
+    WebDriverWait(driver, 30).until(staleness_of(old))
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def _rate(driver, rng, pages: int) -> list[str]:
     """Answer `pages` pages with random scores; returns their headings."""
     seen = []
@@ -49,7 +57,7 @@ def _rate(driver, rng, pages: int) -> list[str]:
             driver.find_element(By.CSS_SELECTOR,
                                 f"input[name=slot{label}][value='{score}']").click()
         driver.find_element(By.ID, "submit").click()
-        WebDriverWait(driver, 20).until(staleness_of(heading))  # the next page has loaded
+        _next_page(driver, heading)
     return seen
 
 
@@ -58,7 +66,7 @@ def _enter(driver, base: str, rater: str) -> None:
     driver.find_element(By.ID, "rater").send_keys(rater)
     begin = driver.find_element(By.ID, "begin")
     begin.click()
-    WebDriverWait(driver, 20).until(staleness_of(begin))
+    _next_page(driver, begin)
 
 
 def test_study_make_serve_rate_resume_analyse(experiment, tmp_path, capsys):
@@ -77,7 +85,7 @@ def test_study_make_serve_rate_resume_analyse(experiment, tmp_path, capsys):
         _rate(driver, rng, 2)
         stop = driver.find_element(By.ID, "stop")
         stop.click()  # stops halfway ...
-        WebDriverWait(driver, 20).until(staleness_of(stop))
+        _next_page(driver, stop)
         with sqlite3.connect(study / "ratings.sqlite") as con:
             assert con.execute("SELECT COUNT(*) FROM ratings WHERE rater='r2'").fetchone()[0] == 6
         _enter(driver, base, "r2")  # ... and resumes on the third frame
