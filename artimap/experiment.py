@@ -24,6 +24,7 @@ OUT/figures/ from the evaluated runs.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -124,17 +125,52 @@ def check_data(specs: list[RunSpec], task: str) -> None:
 
 
 def check_unchanged(specs: list[RunSpec]) -> None:
-    """A run folder made with other settings must not be skipped or resumed as if it matched."""
+    """A run folder made with other settings must not be skipped or resumed as if it matched.
+
+    A setting added to artimap after the run was made (absent from its saved experiment.yaml)
+    counts as unchanged when it holds its default: new settings default to the old behaviour.
+    """
     for s in specs:
         saved = s.dir / "experiment.yaml"
         if not saved.is_file():
             continue
-        old, new = read_yaml(saved), to_dict(s.config)
-        diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        old, new = _flatten(read_yaml(saved)), _flatten(to_dict(s.config))
+        diff = [k for k in sorted(set(old) | set(new)) if old.get(k, _ABSENT) != new.get(k, _ABSENT)
+                and not (k not in old and new[k] == _default_at(s.config, k))]
         if diff:
             raise ArtimapError(
                 f"{s.dir}: was run with other settings ({', '.join(diff)} differ); use another "
                 "--out, or delete that run folder to run it again")
+
+
+_ABSENT = object()
+
+
+def _flatten(d: dict, prefix: str = "") -> dict[str, Any]:
+    """{"train": {"lr": 1}} -> {"train.lr": 1}."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and v:
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _default_at(cfg: Any, dotted: str) -> Any:
+    """The dataclass default of the setting at `dotted` in `cfg` (_ABSENT when there is none)."""
+    *parents, leaf = dotted.split(".")
+    for name in parents:
+        cfg = getattr(cfg, name, None)
+    if not dataclasses.is_dataclass(cfg):
+        return _ABSENT
+    for f in dataclasses.fields(cfg):
+        if f.name == leaf:
+            if f.default is not dataclasses.MISSING:
+                return f.default
+            if f.default_factory is not dataclasses.MISSING:
+                return f.default_factory()
+    return _ABSENT
 
 
 def _run_here(module, spec: RunSpec) -> None:

@@ -10,7 +10,7 @@ import yaml
 
 from artimap.config import to_dict
 from artimap.errors import ArtimapError
-from artimap.experiment import plan, read_experiment, run_experiment
+from artimap.experiment import check_unchanged, plan, read_experiment, run_experiment
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "lip2tongue"
 
@@ -87,5 +87,18 @@ def test_changed_settings_do_not_reuse_old_runs(l2t_prepared, tmp_path):
     spec.dir.mkdir(parents=True)
     (spec.dir / "experiment.yaml").write_text(yaml.safe_dump(saved))
     with pytest.raises(ArtimapError, match=r"raw_frames/seed0: was run with other settings "
-                                           r"\(train differ\)"):
+                                           r"\(train.lr differ\)"):
         run_experiment(path, out, smoke=True, data=str(l2t_prepared))
+
+
+def test_settings_added_since_a_run_count_as_unchanged_at_their_default(l2t_prepared, tmp_path):
+    path, out = experiment_file(tmp_path), tmp_path / "out"
+    spec = plan(path, out, smoke=True, data=str(l2t_prepared))[2][0]
+    saved = to_dict(spec.config)
+    del saved["train"]["lr_warmup"]  # as if the run predated the setting
+    spec.dir.mkdir(parents=True)
+    (spec.dir / "experiment.yaml").write_text(yaml.safe_dump(saved))
+    check_unchanged([spec])
+    spec.config.train.lr_warmup = 0.3  # not the default: a real change
+    with pytest.raises(ArtimapError, match=r"\(train.lr_warmup differ\)"):
+        check_unchanged([spec])
