@@ -45,6 +45,8 @@ P2F = [("phone2face_bigru", {"n_phones": 7, "n_out": 6, "hidden": 8}),
                              "decoder_hidden": [5, 5]}),
        ("phone2face_bigru", {"n_phones": 7, "n_out": 6, "hidden": 8, "bidirectional": False,
                              "layers": 1, "decoder": "latent", "latent_dim": 3}),
+       ("phone2face_bigru", {"n_phones": 7, "n_out": 6, "hidden": 8, "timing": True,
+                             "decoder": "latent", "latent_dim": 3}),
        ("phone2face_window", {"n_phones": 7, "n_out": 6, "in_window": 5, "out_window": 3,
                               "hidden": 16, "layers": 2})]
 

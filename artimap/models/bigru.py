@@ -1,13 +1,17 @@
 """phone2face: bidirectional GRUs from frame-wise phone one-hots to 3-D marker coordinates.
 
 One model, assembled from its config:
-    phones (B, T) -> one-hot (B, T, P) -> GRU stack -> features (B, T, 2*hidden)
+    phones (B, T) -> one-hot (B, T, P) [+ timing (B, T, 2)] -> GRU stack -> (B, T, 2*hidden)
     decoder "dense":  features -> Linear -> (B, T, n_out)                       (the baseline)
     decoder "latent": features -> Linear -> [sigmoid] -> latent (B, T, latent_dim)
                       -> latent decoder (one Linear, or the autoencoder's MLP) -> (B, T, n_out)
 
 A latent decoder starts random or is filled from a fitted basis (PCA, blendshapes, autoencoder)
 with `inject_decoder`: fit a basis on the training markers, then copy it into the weights.
+
+With `timing` on, each frame's input also carries its position within the current phone run and
+the run's duration (`artimap.models.phone_timing`), computed inside the model from the phone ids
+and lengths, so datasets, checkpoints and ONNX exports take the same phone ids as without.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from artimap.config import build_config
 from artimap.errors import ArtimapError
 from artimap.models.bases import AutoencoderBasis, LinearBasis
 from artimap.models.latent_decoder import final_linear, in_float32, latent_decoder
+from artimap.models.phone_timing import N_TIMING, phone_timing
 
 
 @dataclass
@@ -43,6 +48,10 @@ class Phone2FaceConfig:
     decoder_hidden: tuple[int, ...] = ()  # latent decoder widths: () one Linear; (64, 64) AE
     init: Literal["random", "injected"] = "random"  # decoder start; inject_decoder sets it
     freeze_decoder: bool = False  # keep the latent decoder fixed while training
+    # per frame, position in the phone run and its duration beside the one-hot (phone_timing);
+    # adjacent tokens of one phone merge into one run
+    timing: bool = False
+    fps: float = 30.0  # frame rate of the phone ids: timing durations in seconds (task: data's)
 
 
 class Phone2FaceBiGRU(nn.Module):
@@ -52,8 +61,11 @@ class Phone2FaceBiGRU(nn.Module):
         super().__init__()
         self.config = config
         c = config
+        if c.timing and c.fps <= 0:
+            raise ArtimapError(f"model fps: expected a positive frame rate, got {c.fps}")
         self.gru = nn.GRU(
-            c.n_phones, c.hidden, num_layers=c.layers, batch_first=True,
+            c.n_phones + (N_TIMING if c.timing else 0), c.hidden, num_layers=c.layers,
+            batch_first=True,
             bidirectional=c.bidirectional, dropout=c.dropout if c.layers > 1 else 0.0,
         )
         self.drop = nn.Dropout(c.dropout)
@@ -72,6 +84,9 @@ class Phone2FaceBiGRU(nn.Module):
         """
         x = F.one_hot(phones.clamp(min=0), self.config.n_phones)  # (B, T, P)
         x = x.to(self.gru.weight_ih_l0.dtype)
+        if self.config.timing:
+            timing = phone_timing(phones, self.config.fps, lengths)  # (B, T, 2)
+            x = torch.cat([x, timing.to(x.dtype)], dim=-1)  # (B, T, P + 2)
         if lengths is None:
             out, _ = self.gru(x)  # (B, T, H*dirs)
         else:

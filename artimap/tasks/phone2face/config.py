@@ -25,7 +25,9 @@ class ExperimentConfig:
     name: str = "baseline"  # row name in results and figures
     data: str = "prepared/phone2face"  # prepared dataset folder (artimap prepare phone2face)
     model: str = BIGRU  # registry name: phone2face_bigru, or phone2face_window (dense only)
-    model_config: dict[str, Any] = field(default_factory=dict)  # partial Phone2FaceConfig
+    # partial Phone2FaceConfig, e.g. {hidden: 64, timing: true} (phone-timing inputs; the
+    # BiGRU's fps is then the data's frame rate)
+    model_config: dict[str, Any] = field(default_factory=dict)
     # one-cycle lr with a 3e-3 peak, batches of 4, 60 epochs: on the talker's demo corpus the
     # paper's constant 1e-3 in batches of 2 stops far above the oracle in the same step count
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
@@ -45,9 +47,11 @@ class ExperimentConfig:
     bucket_batches: bool = True  # batch utterances of similar length together (less padding)
 
 
-def model_settings(cfg: ExperimentConfig, n_phones: int, n_out: int) -> dict[str, Any]:
-    """The model config of a row: user's model_config plus what the data and the decoder
-    variant fix (latent decoders exist for the BiGRU only; other models take decoder: dense)."""
+def model_settings(cfg: ExperimentConfig, n_phones: int, n_out: int,
+                   rate: float | None = None) -> dict[str, Any]:
+    """The model config of a row: user's model_config plus what the data (`rate`: its frames
+    per second) and the decoder variant fix (latent decoders exist for the BiGRU only; other
+    models take decoder: dense)."""
     if cfg.decoder not in DECODERS:
         raise ArtimapError(f"decoder: expected one of {list(DECODERS)}, got {cfg.decoder!r}")
     if cfg.model not in MODELS or not cfg.model.startswith("phone2face"):
@@ -58,6 +62,8 @@ def model_settings(cfg: ExperimentConfig, n_phones: int, n_out: int) -> dict[str
         if cfg.decoder != "dense":
             raise ArtimapError(f"decoder: {cfg.model} has no latent decoder; use decoder: dense")
         return {**cfg.model_config, **fixed}
+    if cfg.model_config.get("timing") and rate is not None:
+        fixed["fps"] = float(rate)  # timing durations in seconds of this data
     if cfg.decoder == "dense":
         fixed.update(decoder="dense", init="random")
     else:

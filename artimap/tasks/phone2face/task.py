@@ -48,7 +48,8 @@ class Phone2FaceTask:
         self.model_name = cfg.model
         mean, scale = p2f_bases.target_stats(self.data, cfg.normalise)
         self.mean, self.scale = torch.from_numpy(mean), torch.from_numpy(scale)  # (D,), (D,)
-        self.model_cfg = model_settings(cfg, len(self.phones), 3 * len(self.markers))
+        self.model_cfg = model_settings(cfg, len(self.phones), 3 * len(self.markers),
+                                        float(self.manifest["rate"]))
         self.basis, self.basis_rmse = self._fit_basis(mean, scale)
 
     def _fit_basis(self, mean: np.ndarray, scale: np.ndarray):
