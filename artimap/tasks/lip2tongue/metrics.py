@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
+from artimap.metrics import aggregate
 from artimap.metrics.declare import Metric, union
 
 BLUR_SIGMA = 3.0  # target pixels (r2_speckle_free)
@@ -71,10 +72,11 @@ def gap_closed(sections: dict[str, dict]) -> None:
     if floor is None or top is None or top <= floor:
         return
     for section in sections.values():
-        value = (section.get("r2_speckle_free") or {}).get("mean")
-        if value is not None:
-            section["gap_closed"] = {"mean": round((value - floor) / (top - floor), 6),
-                                     "std": None, "pooled": None, "per_utterance": {}}
+        value = section.get("r2_speckle_free")
+        if value and value.get("mean") is not None:
+            section["gap_closed"] = aggregate.gap_closed(
+                value, sections["train_mean"]["r2_speckle_free"],
+                sections["lip_oracle"]["r2_speckle_free"], higher_better=True, mean_only=True)
 
 
 def msd_frames(a: np.ndarray, b: np.ndarray) -> np.ndarray:

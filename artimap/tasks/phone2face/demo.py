@@ -20,6 +20,7 @@ import torch
 from artimap.fsutil import atomic_write_json
 from artimap.report import Report
 from artimap.report_build import add_runs
+from artimap.rundir import read_eval
 from artimap.runfind import find_runs
 from artimap.tasks.phone2face.summary import PUBLISHED
 
@@ -68,12 +69,11 @@ def train_and_evaluate(prepared: Path, runs: Path, s: dict[str, Any]) -> dict[st
     results = {}
     for name, decoder in ROWS:
         run = runs / name
-        metrics = run / "eval" / "metrics.json"
-        if not metrics.is_file():
+        if read_eval(run) is None:
             module, cfg = resolve_config(run_config(prepared, name, decoder, s))
             train_run(module, cfg, run, resume=True)
             module.evaluate_run(run, "test")
-        results[name] = json.loads(metrics.read_text(encoding="utf-8"))
+        results[name] = read_eval(run)
     return results
 
 

@@ -26,7 +26,7 @@ import torch
 
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_path
-from artimap.metrics.aggregate import over_utterances
+from artimap.metrics.aggregate import gap_closed, over_utterances
 from artimap.metrics.declare import definitions, units
 from artimap.models.onnx_runtime import OnnxModel, registry_name
 from artimap.tasks import tables
@@ -144,10 +144,11 @@ def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     metrics = score(preds, trues, masks, ds.ids, ctx=ctx) if len(ds) else {}
     refs = {name: score(p, trues, masks, ds.ids, ctx=ctx) for name, p in
             references.predictions(cfg.data, ds.ids, list(ds.lengths)).items()} if len(ds) else {}
+    floor, top = refs.get(references.FLOOR), refs.get(references.CEILING)
     for section in (metrics, *refs.values()):
-        gap = references.gap_closed(section["rmse_mm"], refs) if "rmse_mm" in section else None
-        if gap is not None:
-            section["gap_closed"] = gap
+        if floor and top and "rmse_mm" in section:
+            section["gap_closed"] = gap_closed(section["rmse_mm"], floor["rmse_mm"],
+                                               top["rmse_mm"], higher_better=False)
     if len(ds):
         _save_sample(run.dir / "eval" / "sample.npz", ds, preds[0], trues[0], masks[0], meta)
     return {
