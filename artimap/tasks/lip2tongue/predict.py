@@ -29,10 +29,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json, atomic_write_text, check_prediction_out
+from artimap.parallel import torch_threads
 
 PANEL_H = 240  # height of each panel of the side-by-side video
 
@@ -242,12 +242,8 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     data = meta["data"]
     frames, times = read_lips(video, data["fps"])
     box = choose_box(args.roi, data["rois"], frames, data["fps"])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(getattr(args, "threads", 1))))
-    try:
+    with torch_threads(getattr(args, "threads", 1)):
         outs, has, crops = stream_predict(model, meta, frames, box)
-    finally:
-        torch.set_num_threads(threads)
     if not has.any():
         raise ArtimapError(f"{video}: {len(crops)} frames at {data['fps']:g} fps, fewer than the "
                            f"{model.config.n_frames} of one clip; use a longer video")
