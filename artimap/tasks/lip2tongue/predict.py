@@ -24,7 +24,6 @@ step (`stepper.FramePredictor`) and the same outputs (`write_outputs`), written 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -81,17 +80,6 @@ def choose_box(text: str | None, rois: dict, frames: np.ndarray, fps: float):
     box = parse_box(text)
     check_box(box, frames.shape[1:3], "--video")
     return box
-
-
-def stream_inputs(frames: np.ndarray, box, data: dict, flow: bool = True) -> Iterator:
-    """The model inputs of each lip frame (F, H, W[, 3]) uint8 in turn, as the training data
-    has them (`inputs.FrameStream`): one `StreamStep` (crop, frame, flow) per frame; without
-    `flow` (models that do not use it) no flow is computed."""
-    from artimap.data.lip2tongue.inputs import FrameStream
-
-    stream = FrameStream(box, data["image_size"], data["flow"] if flow else None)
-    for frame in frames:
-        yield stream.push(frame)
 
 
 def stream_predict(model, meta: dict, frames: np.ndarray, box
