@@ -104,14 +104,15 @@ def score(preds: list[np.ndarray], trues: list[np.ndarray], masks: list[np.ndarr
     """Per-utterance and pooled values of every declared metric (declared.METRICS) that has a
     function; preds, trues (T, M, 3) mm, masks (T, M) bool; ctx (default: only `lip_idx`)
     carries the phones. Metrics the data cannot give are left out."""
-    ctx = ctx or declared.ScoreContext(lip_idx=list(lip_idx or []))
+    ctx = (ctx or declared.ScoreContext(lip_idx=list(lip_idx or []))).shared()
+    # one context per utterance for all metrics, so that they share the token errors
+    contexts = [ctx.select(i).shared() if ctx.phone_ids else ctx for i in range(len(preds))]
     out = {}
     for m in declared.METRICS:
         if m.function is None:
             continue
-        per = [m.function([p], [t], [k], ctx.select(i), False) if ctx.phone_ids else
-               m.function([p], [t], [k], ctx, False)
-               for i, (p, t, k) in enumerate(zip(preds, trues, masks))]
+        per = [m.function([p], [t], [k], c, False)
+               for p, t, k, c in zip(preds, trues, masks, contexts)]
         if all(v is None for v in per):
             continue
         out[m.name] = over_utterances(per, ids, m.function(preds, trues, masks, ctx, True))
