@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import random
 import subprocess
 import zipfile
@@ -133,13 +134,15 @@ def save_checkpoint(path: str | Path, ckpt: dict[str, Any]) -> None:
 
 
 def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a checkpoint with `weights_only=True`; errors name the file and the fix."""
+    """Load a checkpoint with `weights_only=True`; errors name the file and the fix. The file
+    is read from disk once: its CRC check and torch.load share the bytes."""
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "checkpoint not found", "Pass a run's best.pt or last.pt")
-    check_integrity(path)
+    raw = path.read_bytes()
+    check_integrity(path, raw)
     try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+        ckpt = torch.load(io.BytesIO(raw), map_location=map_location, weights_only=True)
     except Exception as e:  # torch raises many types for corrupt or foreign files
         raise file_error(
             path, f"cannot read as a checkpoint ({type(e).__name__}: {e})",
@@ -155,13 +158,14 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     return ckpt
 
 
-def check_integrity(path: Path) -> None:
-    """Verify the CRC-32 of every record in the checkpoint's zip container.
+def check_integrity(path: Path, raw: bytes | None = None) -> None:
+    """Verify the CRC-32 of every record in the checkpoint's zip container (`raw`: the file's
+    bytes when already read; errors name `path`).
 
     torch.load does not check them, so flipped bytes inside a tensor would load (and resume)
     silently; a damaged file is an error naming it."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(path if raw is None else io.BytesIO(raw)) as zf:
             bad = zf.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:
         raise file_error(path, f"damaged or not a checkpoint ({e})",

@@ -26,7 +26,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import json
 import os
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from artimap.config import read_yaml, to_dict
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_text
 from artimap.parallel import default_workers
+from artimap.rundir import metrics_path, read_eval
 
 KEYS = {"task", "description", "runs", "seeds", "smoke", "scale"}
 
@@ -58,7 +58,7 @@ class RunSpec:
 
     @property
     def done(self) -> bool:
-        return (self.dir / "eval" / "metrics.json").is_file()
+        return metrics_path(self.dir).is_file()
 
 
 def read_experiment(path: str | Path) -> dict[str, Any]:
@@ -252,8 +252,8 @@ def write_results(module, specs: list[RunSpec], out: Path) -> list[dict]:
     """OUT/results.csv: one row per evaluated run, the task's result_columns()."""
     rows = []
     for s in specs:
-        if s.done:
-            metrics = json.loads((s.dir / "eval" / "metrics.json").read_text(encoding="utf-8"))
+        metrics = read_eval(s.dir)
+        if metrics is not None:
             row = dict(module.result_row(s.dir, metrics))
             row.setdefault("config", s.name)
             row.setdefault("seed", s.seed)

@@ -1,18 +1,32 @@
 """Worker processes for preparation and corpus generation: a clean process pool and an ordered
-parallel map with a progress bar."""
+parallel map with a progress bar; torch_threads for a block that runs on its own thread count."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
+import torch
 from tqdm import tqdm
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block on max(1, n) torch intra-op threads, then restore the previous count
+    (also when the block raises or is interrupted)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(n)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _init_worker() -> None:

@@ -22,7 +22,7 @@ import yaml
 from artimap import plots
 from artimap.metrics.declare import Metric
 from artimap.report import Report
-from artimap.rundir import read_metrics
+from artimap.rundir import first_with_references, read_metrics
 from artimap.runfind import Run, find_runs, group
 from artimap.tasks import tables
 from artimap.tasks.registry import get_task_module
@@ -76,10 +76,9 @@ def results_table(module: Any, experiment: dict, runs: list[Run]) -> tuple[list[
         head += [m.header, "paper"] if m.name in with_paper else [m.header]
     head += ["best epoch", "train s"]
     by_dir = {str(r.dir): r for r in runs}
-    out, refs = [], None
+    out = []
     for row in experiment["runs"]:
         evaluated = [(d, m) for d in row["run_dirs"] if (m := by_dir[d].metrics) is not None]
-        refs = refs or next((m["references"] for _, m in evaluated if m.get("references")), None)
         values = [module.result_row(Path(d), m) for d, m in evaluated]
         cells: list[Any] = [row["name"], str(len(values)) if values else "not evaluated"]
         for m in metrics:
@@ -88,7 +87,8 @@ def results_table(module: Any, experiment: dict, runs: list[Run]) -> tuple[list[
                 cells.append(_paper(published.get(row["name"], {}).get(m.name)))
         cells += [tables.cell(values, "best_epoch", 0), tables.cell(values, "train_seconds", 1)]
         out.append(cells)
-    for name, ref in (refs or {}).items():
+    first = first_with_references(experiment, lambda d: by_dir[d].metrics)
+    for name, ref in (first["references"] if first else {}).items():
         cells = [name, "reference"]
         for m in metrics:
             cells.append(tables.fmt([(ref.get(m.name) or {}).get("mean")]))

@@ -16,7 +16,7 @@ import json
 import math
 import platform
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +146,25 @@ def metrics_path(run_dir: str | Path, split: str = "test") -> Path:
     eval/metrics_<split>.json."""
     name = "metrics.json" if split == "test" else f"metrics_{split}.json"
     return Path(run_dir) / "eval" / name
+
+
+def read_eval(run_dir: str | Path, split: str = "test") -> dict[str, Any] | None:
+    """The evaluation of `split` (eval/metrics.json content), or None when the run was not
+    evaluated on it."""
+    path = metrics_path(run_dir, split)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def first_with_references(experiment: dict[str, Any],
+                          read: Callable[[str], dict[str, Any] | None] = read_eval,
+                          ) -> dict[str, Any] | None:
+    """The evaluation of the first run whose test metrics have a non-empty "references"
+    section, in the order of `experiment`'s rows and their run_dirs (the dict
+    artimap.runfind.group gives); `read` gives a run dir's evaluation (a cache may stand in
+    for read_eval). None when no run has references."""
+    for row in experiment.get("runs", []):
+        for d in row.get("run_dirs", []):
+            m = read(d)
+            if m and m.get("references"):
+                return m
+    return None

@@ -17,7 +17,7 @@ from typing import Any
 
 from artimap.config import read_yaml
 from artimap.errors import ArtimapError
-from artimap.rundir import metrics_path
+from artimap.rundir import read_eval
 
 MAX_DEPTH = 6  # run dirs lie at most this deep below PATH (OUT/<row>/seed<k> is 2)
 
@@ -35,8 +35,7 @@ class Run:
     @cached_property
     def metrics(self) -> dict | None:
         """eval/metrics.json (the test split), or None when the run was not evaluated."""
-        path = metrics_path(self.dir)
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return read_eval(self.dir)
 
     @cached_property
     def info(self) -> dict[str, Any]:

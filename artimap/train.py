@@ -130,6 +130,7 @@ class Run:
     model_config: dict[str, Any]  # model.config as a plain dict
     stop: StopFlag = dataclasses.field(default_factory=StopFlag)  # set by a deferred Ctrl-C
     stepping: bool = False  # True between the optimiser update and the step counter
+    total_steps: int = 0  # optimiser steps of the whole run (`_total_steps`), set once
 
 
 def _check_start(task: Task, cfg: TrainConfig, dist, last: Path, resume: bool) -> None:
@@ -164,6 +165,7 @@ def _prepare(task, cfg, run_dir, resume, dist, device) -> Run:
         amp_dtype=amp_dtype, state=TrainState(), train_ds=train_ds, val_ds=val_ds,
         meta=meta, model_config=model_config(model),
     )
+    run.total_steps = _total_steps(run)
     saved_rng = None
     if resume and last.exists():
         run.state, saved_rng = checkpoint.restore_training(last, model, run.opt, run.scaler,
@@ -177,7 +179,7 @@ def _prepare(task, cfg, run_dir, resume, dist, device) -> Run:
 
 def _loop(run: Run) -> TrainState:
     """Epochs until done: train, validate, early-stop bookkeeping, checkpoints, metrics."""
-    bar = tqdm(total=_total_steps(run), initial=run.state.step, unit="step",
+    bar = tqdm(total=run.total_steps, initial=run.state.step, unit="step",
                disable=not (run.dist.is_main and run.cfg.progress))
     # under torchrun every process gets the signal at its own step: stop where it lands
     with deferred_sigint(enabled=not run.dist.enabled) as run.stop:
@@ -244,7 +246,7 @@ def _step(run: Run, batch: Any) -> tuple[torch.Tensor, dict[str, Any]]:
         loss, extras = run.task.loss(run.net, batch)
     run.opt.zero_grad(set_to_none=True)
     if run.cfg.lr_schedule != "constant":
-        lr = lr_at(run.cfg.lr_schedule, run.cfg.lr, run.state.step, _total_steps(run),
+        lr = lr_at(run.cfg.lr_schedule, run.cfg.lr, run.state.step, run.total_steps,
                    run.cfg.lr_warmup)
         for group in run.opt.param_groups:
             group["lr"] = lr
@@ -341,6 +343,7 @@ def _finished(run: Run) -> bool:
 
 
 def _total_steps(run: Run) -> int:
-    per_epoch = math.ceil(len(run.train_ds) / run.cfg.batch_size)  # as every process sees it
+    """Steps of the run: batches per epoch of training's own loader x epochs, max_steps cap."""
+    _, per_epoch = _loader(run, run.train_ds, 0, 0, True)  # draws no random numbers
     total = per_epoch * run.cfg.epochs
     return min(total, run.cfg.max_steps) if run.cfg.max_steps > 0 else total

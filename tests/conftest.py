@@ -15,12 +15,10 @@ import pytest
 def one_thread():
     """Every model in the suite is tiny: one torch thread is faster, and never stalls on a
     loaded machine the way busy-waiting OpenMP threads can."""
-    import torch
+    from artimap.parallel import torch_threads
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from artimap.data.common import (
     open_array,
@@ -14,7 +15,7 @@ from artimap.data.common import (
     write_manifest,
 )
 from artimap.errors import ArtimapError
-from artimap.parallel import parallel_map
+from artimap.parallel import parallel_map, torch_threads
 
 
 def _square(x: int) -> int:
@@ -70,3 +71,14 @@ def test_manifest_and_arrays(tmp_path):
         read_manifest(tmp_path, "other")
     with pytest.raises(ArtimapError, match="not a prepared dataset"):
         read_manifest(tmp_path / "nope", "demo")
+
+
+def test_torch_threads_restores_the_count_even_when_the_block_raises():
+    before = torch.get_num_threads()
+    with torch_threads(before + 1):
+        assert torch.get_num_threads() == before + 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(KeyboardInterrupt), torch_threads(0):  # 0 -> 1 thread
+        assert torch.get_num_threads() == 1
+        raise KeyboardInterrupt
+    assert torch.get_num_threads() == before

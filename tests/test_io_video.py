@@ -1,13 +1,15 @@
 """Video and wav round trips, and the real TaL lip video."""
 
+import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from artimap.data.lip2tongue.durations import audio_duration
 from artimap.errors import ArtimapError
 from artimap.io.video import read_video, video_info, write_video
-from artimap.io.wav import read_wav, write_wav
+from artimap.io.wav import read_wav, wav_length, write_wav
 
 DATA = Path(__file__).resolve().parents[1] / "../shared/data"
 
@@ -61,6 +63,33 @@ def test_wav_round_trip(tmp_path):
     write_wav(tmp_path / "s.wav", stereo, 16000)
     got, rate = read_wav(tmp_path / "s.wav")
     assert got.shape == (4800, 2) and got.dtype == np.float32 and rate == 16000
+    assert wav_length(tmp_path / "s.wav") == (4800, 16000)
+
+
+def _pcm24_wav(samples: np.ndarray, rate: int) -> bytes:
+    """A mono 24-bit PCM wav file of integer samples (T,)."""
+    data = b"".join(int(v).to_bytes(3, "little", signed=True) for v in samples)
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, 3 * rate, 3, 24)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack(
+        "<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def test_audio_duration_from_the_header_equals_the_full_read(tmp_path):
+    wavs = sorted(DATA.glob("**/*.wav"))
+    if not wavs:
+        pytest.skip("../shared/data not present (wav files)")
+    for wav in wavs:
+        samples, rate = read_wav(wav)
+        assert wav_length(wav) == (len(samples), rate), wav
+        assert audio_duration(wav) == len(samples) / rate
+    pcm24 = tmp_path / "pcm24.wav"  # no memory map for 3-byte samples: read in full
+    pcm24.write_bytes(_pcm24_wav(np.arange(-500, 501), 8000))
+    assert wav_length(pcm24) == (1001, 8000) == (len(read_wav(pcm24)[0]), 8000)
+    (tmp_path / "cut.wav").write_bytes(pcm24.read_bytes()[:30])
+    assert audio_duration(tmp_path / "cut.wav") is None
+    with pytest.raises(ArtimapError, match=r"cut\.wav: cannot read as wav"):
+        wav_length(tmp_path / "cut.wav")
 
 
 def test_real_tal_video():

@@ -93,6 +93,20 @@ def test_score_frames_gives_every_image_metric_per_frame():
     assert np.isnan(out["contour_mm"]).all() and out["ssim"] == pytest.approx(1.0)
 
 
+def test_msd_and_contour_mm_share_the_predicted_contours_of_a_chunk():
+    rng = np.random.default_rng(5)
+    real = rng.uniform(0, 255, size=(3, 32, 16))
+    pred = real + rng.normal(0, 20, size=real.shape)
+    true = rng.uniform(0, 16, size=(3, 5, 2))
+    ctx = _context(real, real.mean(0), true_contour=true, to_mm=lambda pts: pts)
+    extract, seen = ctx.contours, []
+    ctx.contours = lambda im: seen.append(im) or extract(im)
+    out = score_frames(pred, real, ctx)
+    assert len(seen) == 2  # the predicted and the real frames, once each
+    np.testing.assert_array_equal(out["msd"], declared.msd_frames(extract(pred), extract(real)))
+    np.testing.assert_array_equal(out["contour_mm"], declared.msd_frames(extract(pred), true))
+
+
 def test_oracles_only_on_talker_data(tmp_path):
     lips = tmp_path / "a.mp4"
     entry = {"files": {"lips": str(lips), "param": str(tmp_path / "a.param")}}

@@ -130,3 +130,18 @@ def test_p2f_metrics_names():
     assert out["rmse_mm"] == pytest.approx(0.1)
     with pytest.raises(ValueError):
         M.p2f_metrics(true[:, :5], true)
+
+
+def test_gap_closed_is_the_share_of_the_floor_to_ceiling_gap_in_either_direction():
+    from artimap.metrics.aggregate import gap_closed
+
+    floor = {"mean": 4.0, "pooled": 5.0, "per_utterance": {"a": 4.0, "b": 2.0}}
+    ceiling = {"mean": 2.0, "pooled": 1.0, "per_utterance": {"a": 2.0, "b": 2.0}}
+    value = {"mean": 3.0, "pooled": 2.0, "per_utterance": {"a": 2.0, "b": 1.0, "c": 1.0}}
+    got = gap_closed(value, floor, ceiling, higher_better=False)  # an RMSE
+    assert got == {"mean": 0.5, "std": None, "pooled": 0.75,
+                   "per_utterance": {"a": 1.0, "b": None, "c": None}}  # b: no gap; c: no refs
+    r2 = gap_closed({"mean": 0.4}, {"mean": 0.2}, {"mean": 0.6}, True, mean_only=True)
+    assert r2 == {"mean": 0.5, "std": None, "pooled": None, "per_utterance": {}}
+    at_floor = gap_closed(floor, floor, ceiling, higher_better=False)
+    assert str(at_floor["mean"]) == "0.0"  # not -0.0 (the tables would print -0.000)

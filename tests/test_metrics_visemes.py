@@ -48,3 +48,21 @@ def test_protrusion_at_rounded_vowel_centres():
     assert token_errors(pred, true, None, ids, [4], 0, 1, "protrusion").tolist() == [3.0]
     with pytest.raises(ValueError, match="measure 'spread'"):
         token_errors(pred, true, None, ids, [4], 0, 1, "spread")
+
+
+def test_closure_metrics_share_the_token_errors_of_one_scoring_pass(monkeypatch):
+    from artimap.metrics import visemes
+    from artimap.tasks.phone2face.evaluate import score
+
+    ids = np.array([0, 1, 1, 1, 2, 3, 3, 2])
+    true = _lips([8, 0, 0, 0, 9, 0, 0, 9], [0] * 8)
+    pred = _lips([8, 3, 2.5, 3, 9, 2, 0.4, 9], [0] * 8)
+    ctx = ScoreContext(phone_ids=[ids, ids], bilabial=[1, 3], rounded=[2], lips=(0, 1))
+    calls = []
+    real = visemes.token_errors
+    monkeypatch.setattr(visemes, "token_errors", lambda *a, **k: calls.append(k) or real(*a, **k))
+    out = score([pred, pred], [true, true], [None, None], ["a", "b"], ctx=ctx)
+    assert out["closure_error_mm"]["mean"] == pytest.approx(1.45)
+    assert out["closure_hit"]["pooled"] == pytest.approx(0.5)
+    # per utterance (2) and pooled (2 utterances), once per token class, not once per metric
+    assert sorted(k["measure"] for k in calls) == ["aperture"] * 4 + ["protrusion"] * 4

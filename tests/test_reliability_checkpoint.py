@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,10 @@ def test_damaged_checkpoint_is_refused_not_loaded(tmp_path: Path) -> None:
         train(ToyTask(), quiet(epochs=2), run, resume=True)
     (run / "best.pt").write_bytes(b"PK\x03\x04 cut short")
     with pytest.raises(ArtimapError, match=r"best\.pt: damaged or not a checkpoint"):
+        read_checkpoint(run / "best.pt")
+    with zipfile.ZipFile(run / "best.pt", "w") as zf:  # intact container, not torch.save's
+        zf.writestr("notes.txt", "hello")
+    with pytest.raises(ArtimapError, match=r"best\.pt: cannot read as a checkpoint"):
         read_checkpoint(run / "best.pt")
 
 

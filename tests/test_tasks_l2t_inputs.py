@@ -1,5 +1,6 @@
-"""One lip-frame path: the same video through prepare + Lip2TongueDataset and through predict's
-frame stream gives identical model inputs (frames and flow tensors, bit for bit)."""
+"""One lip-frame path: the same video through prepare + Lip2TongueDataset and through the
+per-frame step that predict and live run (stepper.FramePredictor) gives identical model inputs
+(frames and flow tensors, bit for bit)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ from artimap.data.lip2tongue.inputs import (
     model_flow,
     model_frames,
 )
-from artimap.tasks.lip2tongue.predict import choose_box, read_lips, stream_inputs
+from artimap.data.lip2tongue.normalise import load_normalisation
+from artimap.models.ts_cnn_lstm import TINY_TS_CNN_LSTM, build_ts_cnn_lstm
+from artimap.tasks.lip2tongue.predict import choose_box, read_lips
+from artimap.tasks.lip2tongue.stepper import FramePredictor
 
 CLIP = 5
 
@@ -32,14 +36,28 @@ def _lag(crops: np.ndarray, stored: np.ndarray) -> int:
     return lags[0]
 
 
-def _stream(prepared: Path, utt: dict) -> list:
-    """predict's steps for the utterance's lip video, with the box the run would use."""
+def _stream(prepared: Path, utt: dict) -> tuple[np.ndarray, list]:
+    """(crops (F, S, S), [(frame (1, S, S), flow (2, S, S))] per lip frame): what a
+    FramePredictor of a flow-using model hands its model for the utterance's lip video, with
+    the box the run would use (inputs not standardised, as the dataset gives them)."""
     manifest_settings = Lip2TongueDataset(prepared, "train").manifest["settings"]
     data = {k: manifest_settings[k] for k in ("image_size", "flow", "fps")}
     frames, _ = read_lips(Path(utt["files"]["lips"]), data["fps"])
     box = choose_box(None, {utt["speaker"]: utt["roi"]}, frames, data["fps"])
     assert list(box) == utt["roi"]
-    return list(stream_inputs(frames, box, data))
+    model = build_ts_cnn_lstm({**TINY_TS_CNN_LSTM, "in_size": data["image_size"]})
+    meta = {"normalisation": load_normalisation(prepared), "normalise_inputs": False,
+            "normalise_target": False, "data": data}
+    predictor = FramePredictor(model, meta, box)
+    assert predictor.model.uses_flow
+    seen: list = []
+
+    def record(x, flow):  # x (1, 1, S, S), flow (1, 2, S, S): the model's inputs of one frame
+        seen.append((x[0], flow[0]))
+
+    predictor.model.push = record  # the inputs are under test, not the network
+    crops = np.stack([predictor.push(frame).crop for frame in frames])  # (F, S, S)
+    return crops, seen
 
 
 def assert_same_inputs(prepared: Path) -> int:
@@ -55,13 +73,13 @@ def assert_same_inputs(prepared: Path) -> int:
             u, start = ds.locate(index)
             if u not in streams:
                 utt = ds.manifest["utterances"][u]
-                steps = _stream(prepared, utt)
+                crops, steps = _stream(prepared, utt)
                 rows = stored[utt["offset"]:utt["offset"] + utt["n_frames"]]
-                streams[u] = steps, _lag(np.stack([s.crop for s in steps]), rows)
+                streams[u] = steps, _lag(crops, rows)
             steps, lag = streams[u]
             window = steps[lag + start:lag + start + CLIP]
-            frames = torch.from_numpy(np.stack([s.frame for s in window]))  # (N, 1, S, S)
-            flow = torch.from_numpy(np.stack([s.flow for s in window[1:]]))  # (N-1, 2, S, S)
+            frames = torch.stack([x for x, _ in window])  # (N, 1, S, S)
+            flow = torch.stack([f for _, f in window[1:]])  # (N-1, 2, S, S)
             assert item["frames"].dtype == frames.dtype and item["flow"].dtype == flow.dtype
             assert torch.equal(item["frames"], frames), f"clip {index}: frames differ"
             assert torch.equal(item["flow"], flow), (

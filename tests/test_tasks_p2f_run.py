@@ -19,6 +19,7 @@ from artimap.errors import ArtimapError
 from artimap.experiment import run_experiment
 from artimap.io.optitrack import read_motive_csv
 from artimap.metrics.markers import p2f_metrics
+from artimap.parallel import torch_threads
 from artimap.tasks import phone2face
 from artimap.tasks.phone2face.predict import phone_frames
 from artimap.tasks.phone2face.render import find_ffmpeg
@@ -31,13 +32,9 @@ ROWS = ["baseline", "pca_injected", "pca_random", "blend_injected", "blend_rando
 @pytest.fixture(scope="module")
 def study(p2f_prepared, tmp_path_factory) -> Path:
     """The paper experiment, smoke settings, one seed."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)  # GRUs on a shared 2-core machine
     out = tmp_path_factory.mktemp("p2f_study") / "out"
-    try:
+    with torch_threads(1):  # GRUs on a shared 2-core machine
         res = run_experiment(PAPER, out, seeds=1, smoke=True, data=str(p2f_prepared))
-    finally:
-        torch.set_num_threads(old)
     assert (res["trained"], res["skipped"], res["failed"]) == (7, 0, 0)
     return out
 

@@ -33,6 +33,7 @@ from artimap.bench.timing import compare, time_once
 from artimap.models.convlstm import build_convlstm
 from artimap.models.streaming import StreamingPredictor, naive_window_predict
 from artimap.models.ts_cnn_lstm import build_ts_cnn_lstm
+from artimap.parallel import torch_threads
 
 SIZE = 96
 
@@ -128,8 +129,13 @@ def _flow_ms(reps: int) -> dict[str, float]:
 def bench_models(args: Any) -> dict[str, Any]:
     """Run the lip2tongue model speed benchmark; `args.quick` shrinks it. Returns a flat dict."""
     quick = bool(getattr(args, "quick", False))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
+    with torch_threads(2):
+        out = _models(quick)
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
+
+
+def _models(quick: bool) -> dict[str, Any]:
+    """The measurements of bench_models, on 2 torch threads unless stated."""
     t, rounds = (12, 2) if quick else (40, 5)
     load_before = os.getloadavg()[0]
     out: dict[str, Any] = {"bench": "l2t_models", "threads": 2, "frames_per_round": t}
@@ -142,17 +148,15 @@ def bench_models(args: Any) -> dict[str, Any]:
     out["stride_stream_fps"], out["stride_naive_fps"] = stride["stream_fps"], stride["naive_fps"]
     out["stride_stream_speedup"] = stride["stream_fps"] / stride["naive_fps"]
     out["stream_fps_not_fast"] = _not_fast(t, rounds)
-    torch.set_num_threads(1)  # a loaded machine stalls 2-thread OpenMP regions; compare
-    one = _stream_vs_naive({}, t, rounds)
+    with torch_threads(1):  # a loaded machine stalls 2-thread OpenMP regions; compare
+        one = _stream_vs_naive({}, t, rounds)
     out["stream_fps_1thread"], out["naive_fps_1thread"] = one["stream_fps"], one["naive_fps"]
     out["stream_speedup_1thread"] = one["stream_fps"] / one["naive_fps"]
-    torch.set_num_threads(2)
     out.update(_batched(8 if quick else 16, max(1, rounds // 2)))
     out.update(_convlstm(quick))
     out.update(_flow_ms(10 if quick else 50))
     out["load_avg_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
-    torch.set_num_threads(threads)
-    return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
+    return out
 
 
 def _not_fast(t: int, rounds: int) -> float:

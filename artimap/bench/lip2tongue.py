@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from artimap.bench.timing import compare, time_once
+from artimap.parallel import torch_threads
 
 THREADS = 2
 
@@ -78,15 +79,10 @@ def training_throughput(data: Path, batch: int, steps: int, quick: bool) -> dict
 
 def bench_lip2tongue(args: Any) -> dict[str, Any]:
     """lip2tongue training throughput as one flat dict (`args.quick`: a smaller problem)."""
-    import torch
-
     quick = bool(getattr(args, "quick", False))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(THREADS)
     out: dict[str, Any] = {"bench": "lip2tongue", "threads": THREADS, "quick": quick}
-    with tempfile.TemporaryDirectory(prefix="artimap-l2t-bench-") as tmp:
+    with torch_threads(THREADS), tempfile.TemporaryDirectory(prefix="artimap-l2t-bench-") as tmp:
         prepared = time_once(lambda: _prepared(Path(tmp)))
         data, out["prepare_tiny_s"] = prepared.value, prepared.min_s
         out.update(training_throughput(data, 8 if quick else 32, 2 if quick else 5, quick))
-    torch.set_num_threads(threads)
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}

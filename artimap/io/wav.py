@@ -39,3 +39,19 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
         raise file_error(path, f"cannot read as wav ({type(e).__name__}: {e})",
                          "Convert it to PCM wav") from e
     return samples, int(rate)
+
+
+def wav_length(path: str | Path) -> tuple[int, int]:
+    """(number of samples T, rate in Hz) of a wav file, from its header: the samples are
+    memory-mapped, never read. Encodings numpy cannot map (24-bit PCM) are read in full."""
+    path = Path(path)
+    if not path.is_file():
+        raise file_error(path, "audio file not found", "Check the path")
+    try:
+        rate, samples = wavfile.read(path, mmap=True)
+        n = len(samples)
+    except Exception:  # unmappable or damaged: the full read keeps read_wav's messages
+        samples, rate = read_wav(path)
+        n = len(samples)
+    del samples  # releases the map
+    return n, int(rate)

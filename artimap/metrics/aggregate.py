@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["rounded", "reduce_sums", "over_frames", "aggregate", "over_utterances"]
+__all__ = ["rounded", "reduce_sums", "over_frames", "aggregate", "over_utterances",
+           "gap_closed"]
 
 
 def rounded(x: float) -> float:
@@ -65,3 +66,34 @@ def over_utterances(values: Sequence[float | None], ids: Sequence[str],
         "pooled": None if pooled is None or not np.isfinite(pooled) else rounded(pooled),
         "per_utterance": {u: rounded(x) if np.isfinite(x) else None for u, x in zip(ids, v)},
     }
+
+
+def _share(value: float | None, floor: float | None, ceiling: float | None,
+           higher_better: bool) -> float | None:
+    """The gain of `value` over the floor divided by the ceiling's gain over it, each taken in
+    the metric's better direction (0 at the floor, 1 at the ceiling; a model at the floor reads
+    0.0, not -0.0), rounded; None when one is missing or floor == ceiling."""
+    if value is None or floor is None or ceiling is None or floor == ceiling:
+        return None
+    if higher_better:
+        return rounded((value - floor) / (ceiling - floor))
+    return rounded((floor - value) / (floor - ceiling))
+
+
+def gap_closed(value: dict, floor: dict, ceiling: dict, higher_better: bool,
+               mean_only: bool = False) -> dict:
+    """How much of the floor -> ceiling gap `value` closes, from three summaries of one metric
+    ({"mean", "pooled", "per_utterance": {id: value}}): {"mean", "std": None, "pooled",
+    "per_utterance"}, each the share of its own gap (the mean of the means, not a mean of
+    ratios). mean_only: "pooled" None and "per_utterance" {} (summaries without them)."""
+    def share(v, f, c):
+        return _share(v, f, c, higher_better)
+
+    out: dict = {"mean": share(value["mean"], floor["mean"], ceiling["mean"]), "std": None,
+                 "pooled": None, "per_utterance": {}}
+    if not mean_only:
+        lo, hi = floor["per_utterance"], ceiling["per_utterance"]
+        out["pooled"] = share(value["pooled"], floor["pooled"], ceiling["pooled"])
+        out["per_utterance"] = {u: share(v, lo.get(u), hi.get(u))
+                                for u, v in value["per_utterance"].items()}
+    return out

@@ -23,37 +23,4 @@ def evaluate(run_dir: str | Path, split: str = "test", **options: Any) -> dict:
     unknown = sorted(set(given) - set(module.EVAL_OPTIONS))
     if unknown:
         raise ArtimapError(f"{task} evaluation has no option {', '.join(unknown)}")
-    check_data_matches_run(Path(run_dir))
     return module.evaluate_run(Path(run_dir), split, **given)
-
-
-# prepared-data settings a model is tied to (input crop size, target shape and kind, flow)
-_TIED = ("image_size", "target_size", "target", "flow", "fps")
-
-
-def check_data_matches_run(run_dir: Path) -> None:
-    """The run's prepared dataset must still have the settings the model was trained on (it
-    may have been prepared again since, e.g. at another image size)."""
-    import json
-
-    from artimap.checkpoint import read_checkpoint
-    from artimap.tasks.registry import best_checkpoint
-
-    data = read_checkpoint(best_checkpoint(run_dir))["meta"].get("data")
-    if not isinstance(data, dict) or not data.get("prepared"):
-        return
-    manifest = Path(data["prepared"]) / "manifest.json"
-    try:
-        settings = json.loads(manifest.read_text(encoding="utf-8")).get("settings", {})
-    except (OSError, ValueError):
-        return  # a missing dataset is reported by the task with its own message
-    for key in _TIED:
-        if key in data and key in settings and _plain(settings[key]) != _plain(data[key]):
-            raise ArtimapError(
-                f"{manifest.parent}: prepared with {key}={_plain(settings[key])} but the run "
-                f"{run_dir} was trained on {key}={_plain(data[key])}; prepare the data again "
-                f"with the run's {key} (into another folder), or train a new run on it")
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, (list, tuple)) else value

@@ -1,7 +1,8 @@
 """The evaluation of a trained run, whatever its task: one skeleton, the task fills in its part.
 
 `evaluate_with` loads the run (config.yaml) and its best checkpoint on the GPU when there is
-one, lets the task predict and score (`score(run, split)` returns the task's sections of
+one (read once: the check that the prepared data still has the run's settings uses its meta),
+lets the task predict and score (`score(run, split)` returns the task's sections of
 metrics.json: "metrics", "units", settings, sample counts...), adds what every evaluation
 reports (task, run, checkpoint, split, training summary, seconds) and writes
 eval/metrics.json (test split) or eval/metrics_<split>.json atomically.
@@ -9,12 +10,14 @@ eval/metrics.json (test split) or eval/metrics_<split>.json atomically.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json
 from artimap.rundir import metrics_path, training_summary
 from artimap.tasks.registry import best_checkpoint, load_run
@@ -51,6 +54,7 @@ def evaluate_with(task: str, run_dir: str | Path, split: str,
     """Evaluate `run_dir` on `split` with the task's `score`; writes and returns metrics.json."""
     t0 = time.perf_counter()
     run = load_for_evaluation(run_dir)
+    check_data_matches_run(run.dir, run.meta.get("data"))
     result: dict[str, Any] = {"task": task, "run": str(run.dir),
                               "checkpoint": run.checkpoint.name, "split": split}
     result.update(score(run, split))
@@ -58,3 +62,30 @@ def evaluate_with(task: str, run_dir: str | Path, split: str,
     result["seconds"] = round(time.perf_counter() - t0, 3)
     atomic_write_json(metrics_path(run.dir, split), result)
     return result
+
+
+# prepared-data settings a model is tied to (input crop size, target shape and kind, flow)
+_TIED = ("image_size", "target_size", "target", "flow", "fps")
+
+
+def check_data_matches_run(run_dir: Path, data: Any) -> None:
+    """The run's prepared dataset must still have the settings the model was trained on (it
+    may have been prepared again since, e.g. at another image size); `data`: the "data"
+    entry of the checkpoint's meta (where the run's prepared dataset is, and its settings)."""
+    if not isinstance(data, dict) or not data.get("prepared"):
+        return
+    manifest = Path(data["prepared"]) / "manifest.json"
+    try:
+        settings = json.loads(manifest.read_text(encoding="utf-8")).get("settings", {})
+    except (OSError, ValueError):
+        return  # a missing dataset is reported by the task with its own message
+    for key in _TIED:
+        if key in data and key in settings and _plain(settings[key]) != _plain(data[key]):
+            raise ArtimapError(
+                f"{manifest.parent}: prepared with {key}={_plain(settings[key])} but the run "
+                f"{run_dir} was trained on {key}={_plain(data[key])}; prepare the data again "
+                f"with the run's {key} (into another folder), or train a new run on it")
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, (list, tuple)) else value

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from artimap.errors import ArtimapError, file_error
 from artimap.io.ult import UltParams
-from artimap.io.wav import read_wav
+from artimap.io.wav import wav_length
 
 # ultrasound covering less than this share of the recording after its first frame: refused
 MIN_COVER = 0.5
@@ -32,12 +32,12 @@ def audio_beside(lips: Path) -> Path | None:
 
 
 def audio_duration(wav: Path) -> float | None:
-    """Duration of `wav` in s (None when it cannot be read)."""
+    """Duration of `wav` in s from its header (None when it cannot be read)."""
     try:
-        samples, rate = read_wav(wav)
+        n, rate = wav_length(wav)
     except ArtimapError:
         return None  # a damaged wav only loses this cross-check; the audio is not prepared
-    return len(samples) / rate if rate > 0 else None
+    return n / rate if rate > 0 else None
 
 
 def check_ult_duration(ult: Path, param: Path | None, params: UltParams, n_frames: int,

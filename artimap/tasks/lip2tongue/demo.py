@@ -15,15 +15,14 @@ quick mode (tests, first tries): the models' tiny presets, 2 training steps each
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from artimap.fsutil import atomic_write_text
 from artimap.report import Report
 from artimap.report_build import add_runs
+from artimap.rundir import read_eval
 from artimap.runfind import find_runs
 
 IMAGE_SIZE = 32  # lip crop side of the demo dataset
@@ -91,10 +90,6 @@ def write_experiment(folder: Path, quick: bool) -> Path:
     return path
 
 
-def _metrics(run_dir: Path) -> dict[str, Any]:
-    return json.loads((run_dir / "eval" / "metrics.json").read_text(encoding="utf-8"))
-
-
 def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
     """Append the lip2tongue section to `report` (see the module doc); work goes under out/."""
     from artimap.experiment import run_experiment
@@ -105,7 +100,7 @@ def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
     result = run_experiment(write_experiment(folder, quick), folder / "out",
                             data=str(prepared))
     runs = Path(result["out"])
-    first = _metrics(runs / "ts_cnn_lstm_att" / "seed0")
+    n_frames = (read_eval(runs / "ts_cnn_lstm_att" / "seed0") or {}).get("n_frames", "?")
     report.heading("lip2tongue: ultrasound tongue images from lip video")
     report.text(
         "ConvLSTM baseline and TS-CNN-LSTM (frames + optical flow, LSTM, attention) as in the "
@@ -117,7 +112,7 @@ def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
         + "; then the improved TS-CNN-LSTM (8 features per frame, LSTM 32, a 32-unit code "
         "decoded by eigentongues, loss on blurred targets, 6 epochs, output layer refitted by "
         "ridge on validation) whose frame tower also regresses the true lip parameters "
-        f"(talker corpora only); scored on {first['n_frames']} test frames. R2 (blurred) is "
+        f"(talker corpora only); scored on {n_frames} test frames. R2 (blurred) is "
         "r2_speckle_free: R^2 after a Gaussian blur of 3 px (the tongue, not the speckle); "
         "'gap closed' is the share of the R2 gap from the training mean to the lip oracle. "
         "References: train_mean (the floor), ridge_lip_pixels (ridge from the lip pixels), "

@@ -30,10 +30,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json
+from artimap.parallel import torch_threads
 from artimap.tasks.lip2tongue import predict as file_predict
 from artimap.tasks.lip2tongue.livefeed import DropOldest, Reader, camera_source, stdin_source
 
@@ -122,20 +122,18 @@ def predict_live(run_dir: Path, args: argparse.Namespace) -> Path:
         name = "stdin"
     queue = DropOldest(args.queue)
     reader = Reader(frames, source_fps, fps, queue, args.max_frames)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(args.threads)))
     t0 = time.perf_counter()
     got = Collected(model.config.out_shape())
     try:
-        reader.start()
-        print(f"{name}: streaming at {source_fps:g} fps onto the model's {fps:g} fps clock "
-              "(Ctrl-C ends it)", file=sys.stderr, flush=True)
-        consume(model, meta, queue, args, got)
+        with torch_threads(args.threads):
+            reader.start()
+            print(f"{name}: streaming at {source_fps:g} fps onto the model's {fps:g} fps clock "
+                  "(Ctrl-C ends it)", file=sys.stderr, flush=True)
+            consume(model, meta, queue, args, got)
     except KeyboardInterrupt:  # Ctrl-C ends a camera stream: keep what was predicted
         pass
     finally:
         reader.stop.set()
-        torch.set_num_threads(threads)
         if cap is not None:
             reader.join(timeout=2.0)
             cap.release()

@@ -21,11 +21,12 @@ through the probe geometry) and the talker's TRUE contour of that ultrasound fra
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
+from artimap.metrics import aggregate
 from artimap.metrics.declare import Metric, union
 
 BLUR_SIGMA = 3.0  # target pixels (r2_speckle_free)
@@ -46,11 +47,26 @@ class FrameContext:
     blur_den: float = float("nan")  # mean over the evaluated frames of |blur(real) - m|^2
     true_contour: np.ndarray | None = None  # (F, K, 2) mm, the frames' true contours
     to_mm: Callable[[np.ndarray], np.ndarray] | None = None  # (F, L, 2) target px -> mm
+    # id -> (images, contours) extracted in a chunk's context (`rows`); None: not kept
+    _extracted: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def rows(self, part: slice) -> FrameContext:
-        """The context of frames `part` of the evaluated frames."""
+        """The context of frames `part` of the evaluated frames, for one pass of the metrics
+        over arrays that do not change: contours extracted there are kept for the metrics
+        that follow (msd and contour_mm score the same predicted contours)."""
         true = None if self.true_contour is None else self.true_contour[part]
-        return replace(self, true_contour=true)
+        out = replace(self, true_contour=true)
+        out._extracted = {}
+        return out
+
+    def contours_of(self, images: np.ndarray) -> np.ndarray:
+        """contours(images) (F, H, W) -> (F, L, 2); once per array in a chunk's context."""
+        if self._extracted is None:
+            return self.contours(images)
+        hit = self._extracted.get(id(images))
+        if hit is None or hit[0] is not images:  # the array is kept, so its id is not reused
+            hit = self._extracted[id(images)] = (images, self.contours(images))
+        return hit[1]
 
 
 def r2_denominator(real: np.ndarray, blur_mean: np.ndarray) -> float:
@@ -71,10 +87,11 @@ def gap_closed(sections: dict[str, dict]) -> None:
     if floor is None or top is None or top <= floor:
         return
     for section in sections.values():
-        value = (section.get("r2_speckle_free") or {}).get("mean")
-        if value is not None:
-            section["gap_closed"] = {"mean": round((value - floor) / (top - floor), 6),
-                                     "std": None, "pooled": None, "per_utterance": {}}
+        value = section.get("r2_speckle_free")
+        if value and value.get("mean") is not None:
+            section["gap_closed"] = aggregate.gap_closed(
+                value, sections["train_mean"]["r2_speckle_free"],
+                sections["lip_oracle"]["r2_speckle_free"], higher_better=True, mean_only=True)
 
 
 def msd_frames(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -109,7 +126,7 @@ def _cw_ssim_pyssim(pred: np.ndarray, real: np.ndarray, ctx=None) -> np.ndarray:
 
 
 def _msd_images(pred: np.ndarray, real: np.ndarray, ctx: FrameContext) -> np.ndarray:
-    return msd_frames(ctx.contours(pred), ctx.contours(real))
+    return msd_frames(ctx.contours_of(pred), ctx.contours_of(real))
 
 
 def _r2_speckle_free(pred: np.ndarray, real: np.ndarray, ctx: FrameContext) -> np.ndarray:
@@ -120,7 +137,7 @@ def _r2_speckle_free(pred: np.ndarray, real: np.ndarray, ctx: FrameContext) -> n
 def _contour_mm(pred: np.ndarray, real: np.ndarray, ctx: FrameContext) -> np.ndarray:
     if ctx.true_contour is None or ctx.to_mm is None:
         return np.full(len(pred), np.nan)  # no truth: not a talker corpus
-    return msd_frames(ctx.to_mm(ctx.contours(pred)), ctx.true_contour)
+    return msd_frames(ctx.to_mm(ctx.contours_of(pred)), ctx.true_contour)
 
 
 def _msd_points(pred: np.ndarray, real: np.ndarray, ctx=None) -> np.ndarray:

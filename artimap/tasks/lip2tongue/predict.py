@@ -24,15 +24,14 @@ step (`stepper.FramePredictor`) and the same outputs (`write_outputs`), written 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json, atomic_write_text, check_prediction_out
+from artimap.parallel import torch_threads
 
 PANEL_H = 240  # height of each panel of the side-by-side video
 
@@ -81,17 +80,6 @@ def choose_box(text: str | None, rois: dict, frames: np.ndarray, fps: float):
     box = parse_box(text)
     check_box(box, frames.shape[1:3], "--video")
     return box
-
-
-def stream_inputs(frames: np.ndarray, box, data: dict, flow: bool = True) -> Iterator:
-    """The model inputs of each lip frame (F, H, W[, 3]) uint8 in turn, as the training data
-    has them (`inputs.FrameStream`): one `StreamStep` (crop, frame, flow) per frame; without
-    `flow` (models that do not use it) no flow is computed."""
-    from artimap.data.lip2tongue.inputs import FrameStream
-
-    stream = FrameStream(box, data["image_size"], data["flow"] if flow else None)
-    for frame in frames:
-        yield stream.push(frame)
 
 
 def stream_predict(model, meta: dict, frames: np.ndarray, box
@@ -242,12 +230,8 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     data = meta["data"]
     frames, times = read_lips(video, data["fps"])
     box = choose_box(args.roi, data["rois"], frames, data["fps"])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(getattr(args, "threads", 1))))
-    try:
+    with torch_threads(getattr(args, "threads", 1)):
         outs, has, crops = stream_predict(model, meta, frames, box)
-    finally:
-        torch.set_num_threads(threads)
     if not has.any():
         raise ArtimapError(f"{video}: {len(crops)} frames at {data['fps']:g} fps, fewer than the "
                            f"{model.config.n_frames} of one clip; use a longer video")

@@ -8,7 +8,6 @@ ts_cnn_lstm_att, raw_frames, no_flow_att); other names go to a table of their ow
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from artimap.fsutil import atomic_write_text
 from artimap.metrics.declare import Metric
+from artimap.rundir import first_with_references, read_eval
 from artimap.tasks.lip2tongue import metrics as declared
 from artimap.tasks.tables import by_config, cell, fmt, markdown, present
 
@@ -105,24 +105,17 @@ def table3(by: dict[str, list[dict]]) -> list[str]:
     return paper_table(by, "table3", ["variant"], lambda pub: [pub["method"]])
 
 
-def read_eval(run_dir: str | Path) -> dict | None:
-    path = Path(run_dir) / "eval" / "metrics.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
-
 def references_table(experiment: dict) -> list[str]:
     """The reference rows (train mean, nearest neighbour) of the first evaluated run."""
-    for run in experiment["runs"]:
-        for d in run["run_dirs"]:
-            m = read_eval(d)
-            if m and m.get("references"):
-                metrics = [x for x in declared.METRICS if x.name in m["metrics"]]
-                head = ["reference", *(x.name for x in metrics), "what"]
-                lines = [[ref, *(fmt([vals.get(x.name, {}).get("mean")]) for x in metrics),
-                          vals.get("description", "")]
-                         for ref, vals in m["references"].items()]
-                return markdown(head, lines)
-    return ["(no evaluated run)", ""]
+    m = first_with_references(experiment)
+    if m is None:
+        return ["(no evaluated run)", ""]
+    metrics = [x for x in declared.METRICS if x.name in m["metrics"]]
+    head = ["reference", *(x.name for x in metrics), "what"]
+    lines = [[ref, *(fmt([vals.get(x.name, {}).get("mean")]) for x in metrics),
+              vals.get("description", "")]
+             for ref, vals in m["references"].items()]
+    return markdown(head, lines)
 
 
 def _units(experiment: dict) -> str:

@@ -15,11 +15,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from artimap.fsutil import atomic_write_json
+from artimap.parallel import torch_threads
 from artimap.report import Report
 from artimap.report_build import add_runs
+from artimap.rundir import read_eval
 from artimap.runfind import find_runs
 from artimap.tasks.phone2face.summary import PUBLISHED
 
@@ -68,12 +68,11 @@ def train_and_evaluate(prepared: Path, runs: Path, s: dict[str, Any]) -> dict[st
     results = {}
     for name, decoder in ROWS:
         run = runs / name
-        metrics = run / "eval" / "metrics.json"
-        if not metrics.is_file():
+        if read_eval(run) is None:
             module, cfg = resolve_config(run_config(prepared, name, decoder, s))
             train_run(module, cfg, run, resume=True)
             module.evaluate_run(run, "test")
-        results[name] = json.loads(metrics.read_text(encoding="utf-8"))
+        results[name] = read_eval(run)
     return results
 
 
@@ -87,14 +86,10 @@ def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
     s = QUICK if quick else FULL
     tag = "-quick" if quick else ""
     root = Path(out) / "phone2face"
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # GRUs this small run fastest on one thread
-    try:
+    with torch_threads(1):  # GRUs this small run fastest on one thread
         prepared = prepared_dataset(Path(out), Path(corpus))
         table = bases(prepared, root / f"bases{tag}.json", s)
         train_and_evaluate(prepared, root / f"runs{tag}", s)
-    finally:
-        torch.set_num_threads(threads)
     report.heading("phone2face: lower-face markers from phones")
     report.text(
         f"BiGRU ({s['hidden']} units per direction, 2 layers) from frame-wise phones to the 44 "

@@ -26,7 +26,7 @@ import torch
 
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_path
-from artimap.metrics.aggregate import over_utterances
+from artimap.metrics.aggregate import gap_closed, over_utterances
 from artimap.metrics.declare import definitions, units
 from artimap.models.onnx_runtime import OnnxModel, registry_name
 from artimap.tasks import tables
@@ -104,14 +104,15 @@ def score(preds: list[np.ndarray], trues: list[np.ndarray], masks: list[np.ndarr
     """Per-utterance and pooled values of every declared metric (declared.METRICS) that has a
     function; preds, trues (T, M, 3) mm, masks (T, M) bool; ctx (default: only `lip_idx`)
     carries the phones. Metrics the data cannot give are left out."""
-    ctx = ctx or declared.ScoreContext(lip_idx=list(lip_idx or []))
+    ctx = (ctx or declared.ScoreContext(lip_idx=list(lip_idx or []))).shared()
+    # one context per utterance for all metrics, so that they share the token errors
+    contexts = [ctx.select(i).shared() if ctx.phone_ids else ctx for i in range(len(preds))]
     out = {}
     for m in declared.METRICS:
         if m.function is None:
             continue
-        per = [m.function([p], [t], [k], ctx.select(i), False) if ctx.phone_ids else
-               m.function([p], [t], [k], ctx, False)
-               for i, (p, t, k) in enumerate(zip(preds, trues, masks))]
+        per = [m.function([p], [t], [k], c, False)
+               for p, t, k, c in zip(preds, trues, masks, contexts)]
         if all(v is None for v in per):
             continue
         out[m.name] = over_utterances(per, ids, m.function(preds, trues, masks, ctx, True))
@@ -144,10 +145,11 @@ def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     metrics = score(preds, trues, masks, ds.ids, ctx=ctx) if len(ds) else {}
     refs = {name: score(p, trues, masks, ds.ids, ctx=ctx) for name, p in
             references.predictions(cfg.data, ds.ids, list(ds.lengths)).items()} if len(ds) else {}
+    floor, top = refs.get(references.FLOOR), refs.get(references.CEILING)
     for section in (metrics, *refs.values()):
-        gap = references.gap_closed(section["rmse_mm"], refs) if "rmse_mm" in section else None
-        if gap is not None:
-            section["gap_closed"] = gap
+        if floor and top and "rmse_mm" in section:
+            section["gap_closed"] = gap_closed(section["rmse_mm"], floor["rmse_mm"],
+                                               top["rmse_mm"], higher_better=False)
     if len(ds):
         _save_sample(run.dir / "eval" / "sample.npz", ds, preds[0], trues[0], masks[0], meta)
     return {

@@ -30,11 +30,21 @@ class ScoreContext:
     bilabial: list[int] = field(default_factory=list)  # phone ids of /p b m/ (the class)
     rounded: list[int] = field(default_factory=list)  # phone ids of the rounded vowels
     lips: tuple[int, int] | None = None  # (upper, lower) lip-centre marker indices
+    # (members, measure, ids of the arrays) -> (arrays, token errors) in a `shared` context
+    _token_cache: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def select(self, i: int) -> ScoreContext:
         """The context of utterance i alone."""
         return ScoreContext(self.lip_idx, self.phone_ids[i:i + 1], self.bilabial, self.rounded,
                             self.lips)
+
+    def shared(self) -> ScoreContext:
+        """A copy for one scoring pass over arrays that do not change: the token errors it
+        computes are kept for the metrics that follow (closure_error_mm and closure_hit score
+        the same bilabial tokens)."""
+        out = ScoreContext(self.lip_idx, self.phone_ids, self.bilabial, self.rounded, self.lips)
+        out._token_cache = {}
+        return out
 
 
 def _tokens(preds, trues, masks, ctx: ScoreContext, members, measure: str) -> np.ndarray | None:
@@ -43,10 +53,15 @@ def _tokens(preds, trues, masks, ctx: ScoreContext, members, measure: str) -> np
 
     if ctx.lips is None or not members or len(ctx.phone_ids) != len(preds):
         return None
-    errs = [token_errors(p, t, k, ids, members, *ctx.lips, measure=measure)
-            for p, t, k, ids in zip(preds, trues, masks, ctx.phone_ids)]
-    errs = np.concatenate(errs) if errs else np.zeros(0)
-    return errs if len(errs) else None
+    arrays = (*preds, *trues, *masks)
+    key = (tuple(members), measure, tuple(map(id, arrays)))
+    cache = ctx._token_cache if ctx._token_cache is not None else {}
+    hit = cache.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], arrays)):  # kept: no id reused
+        errs = [token_errors(p, t, k, ids, members, *ctx.lips, measure=measure)
+                for p, t, k, ids in zip(preds, trues, masks, ctx.phone_ids)]
+        hit = cache[key] = (arrays, np.concatenate(errs) if errs else np.zeros(0))
+    return hit[1] if len(hit[1]) else None
 
 
 def _closure_error(preds, trues, masks, ctx, pooled: bool) -> float | None:

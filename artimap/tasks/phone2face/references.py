@@ -5,18 +5,15 @@
                        per-token variability and drift off (the ceiling, `oracle.py`)
     oracle_same_noise  talker corpora: the same, sharing the truth's marker noise (see there)
 
-`gap_closed` says how much of the floor -> ceiling RMSE gap a model closes (0: the mean face,
-1: the oracle); it is reported as a metric of every row ("gap_closed").
+The evaluation reports how much of the FLOOR -> CEILING RMSE gap a model closes (0: the mean
+face, 1: the oracle) as a metric of every row ("gap_closed", artimap.metrics.aggregate).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from artimap.data.common import read_manifest
-from artimap.metrics.aggregate import rounded
 from artimap.tasks.phone2face.bases import target_stats
 from artimap.tasks.phone2face.metrics import ScoreContext
 from artimap.tasks.phone2face.oracle import VARIANTS, oracle_markers
@@ -52,20 +49,3 @@ def predictions(data: str, ids: list[str], lengths: list[int]) -> dict[str, list
         if got is not None:
             out[variant] = got
     return out
-
-
-def gap_closed(rmse: dict[str, Any], refs: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-    """{"mean", "std", "pooled", "per_utterance"} of (floor - rmse) / (floor - ceiling) from
-    "rmse_mm" sections; the mean is that of the mean RMSEs (not a mean of ratios), the pooled
-    one that of the pooled RMSEs. None without a ceiling."""
-    if CEILING not in refs or FLOOR not in refs:
-        return None
-    lo, hi = refs[FLOOR]["rmse_mm"], refs[CEILING]["rmse_mm"]
-
-    def share(v, f, c):
-        return None if None in (v, f, c) or f == c else rounded((f - v) / (f - c))
-
-    per = {u: share(v, lo["per_utterance"].get(u), hi["per_utterance"].get(u))
-           for u, v in rmse["per_utterance"].items()}
-    return {"mean": share(rmse["mean"], lo["mean"], hi["mean"]), "std": None,
-            "pooled": share(rmse["pooled"], lo["pooled"], hi["pooled"]), "per_utterance": per}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from artimap.fsutil import atomic_write_text
+from artimap.rundir import first_with_references
 from artimap.tasks import tables
 from artimap.tasks.phone2face import metrics as declared
 from artimap.tasks.tables import by_config, fmt, values
@@ -69,20 +70,14 @@ def table_runs(groups: dict[str, list[dict]]) -> list[str]:
 def table_references(experiment: dict) -> list[str]:
     """Reference rows (mean-face floor, oracle ceiling) in the Table 2 layout, from the first
     evaluated run's metrics.json; [] when there is none."""
-    import json
-
-    for run in experiment.get("runs", []):
-        for d in run.get("run_dirs", []):
-            path = Path(d) / "eval" / "metrics.json"
-            refs = json.loads(path.read_text(encoding="utf-8")).get("references") \
-                if path.is_file() else None
-            if refs:
-                n = len(TRAINING) + 1
-                return [f"| {name} | reference | - | - | "
-                        + " | ".join(fmt([(ref.get(m.name) or {}).get("mean")])
-                                     for m in declared.METRICS) + " |" + " - |" * n
-                        for name, ref in refs.items()]
-    return []
+    m = first_with_references(experiment)
+    if m is None:
+        return []
+    n = len(TRAINING) + 1
+    return [f"| {name} | reference | - | - | "
+            + " | ".join(fmt([(ref.get(x.name) or {}).get("mean")]) for x in declared.METRICS)
+            + " |" + " - |" * n
+            for name, ref in m["references"].items()]
 
 
 def _injection_gains(groups: dict[str, list[dict]]) -> list[str]:
