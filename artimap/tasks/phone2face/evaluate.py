@@ -11,7 +11,8 @@ artimap.tasks.phone2face.metrics; today):
     gap_closed    share of the mean-face -> oracle RMSE gap closed (talker corpora)
     closure_error_mm, closure_hit, protrusion_error_mm  lip measures at bilabial / rounded-
                   vowel token centres (artimap.metrics.visemes)
-"references": the same metrics of the mean face and, on talker corpora, of the oracle
+"references": the same metrics, and a description, of the mean face, of ridge_phones (ridge
+from a window of phones, the simple baseline) and, on talker corpora, of the oracle
 (`references.py`).
 eval/sample.npz keeps one utterance (the split's first) for the trajectory figure.
 """
@@ -142,8 +143,9 @@ def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     ctx = references.context(cfg.data, markers, list(meta.get("lip_markers") or []), phone_ids,
                              list(meta["phones"]["phones"]))
     metrics = score(preds, trues, masks, ds.ids, ctx=ctx) if len(ds) else {}
-    refs = {name: score(p, trues, masks, ds.ids, ctx=ctx) for name, p in
-            references.predictions(cfg.data, ds.ids, list(ds.lengths)).items()} if len(ds) else {}
+    got = references.predictions(cfg.data, ds.ids, list(ds.lengths)) if len(ds) else {}
+    refs = {name: {**score(p, trues, masks, ds.ids, ctx=ctx), "description": text}
+            for name, (p, text) in got.items()}
     for section in (metrics, *refs.values()):
         gap = references.gap_closed(section["rmse_mm"], refs) if "rmse_mm" in section else None
         if gap is not None:
