@@ -21,8 +21,10 @@ def test_demo_step_reports_tables_and_figure_and_reuses_work(talker_tiny, tmp_pa
                 "<td>baseline</td>", "<td>pca_injected</td>", "<td>pca_injected_timing</td>"):
         assert row in html
     assert "0.33" in html and "0.95" in html and "1.3 mm" in html  # published beside ours
-    # the floor and the ceiling beside the models, and the visual-speech columns
-    for row in ("<td>mean_face</td>", "<td>oracle</td>", "<td>gap closed</td>",
+    # the floor, the simple baseline and the ceiling beside the models, and the visual-speech
+    # columns
+    for row in ("<td>mean_face</td>", "<td>ridge_phones</td>", "<td>oracle</td>",
+                "<td>gap closed</td>",
                 "<td>closure hit</td>"):
         assert row in html.replace("<th>", "<td>").replace("</th>", "</td>")
     assert "Inter-lip distance" in html

@@ -54,6 +54,8 @@ def test_results_summary_and_figures(study):
     assert "0.33" in pca  # ours beside the published value
     base = next(line for line in summary.splitlines() if line.startswith("| baseline |"))
     assert f"{float(rows[0]['rmse_mm']):.3f}" in base and "~70" in base
+    refs = [line.split(" | ")[0] for line in summary.splitlines() if "| reference |" in line]
+    assert refs == ["| mean_face", "| ridge_phones", "| oracle", "| oracle_same_noise"]
     figures = {p.name for p in (study / "figures").glob("*.png")}
     assert {f"loss_{r}.png" for r in ROWS} | {"violin_rmse.png", "violin_corr.png",
                                               "trajectory_upper_lip.png"} <= figures
@@ -68,8 +70,12 @@ def test_metrics_json_matches_the_metric_functions(study, p2f_prepared):
     visual = {"closure_error_mm", "closure_hit", "protrusion_error_mm"}
     assert set(m["metrics"]) == {"rmse_mm", "euclid_mm", "corr", "lip_error_mm", "gap_closed",
                                  *visual}
-    refs = m["references"]  # a talker corpus: the floor and both oracles
-    assert set(refs) == {"mean_face", "oracle", "oracle_same_noise"}
+    refs = m["references"]  # a talker corpus: the floor, the ridge baseline and both oracles
+    assert list(refs) == ["mean_face", "ridge_phones", "oracle", "oracle_same_noise"]
+    assert all(ref["description"] for ref in refs.values())
+    ridge = refs["ridge_phones"]
+    assert set(ridge) == set(m["metrics"]) | {"description"}  # scored like the model
+    assert np.isfinite(ridge["rmse_mm"]["mean"]) and np.isfinite(ridge["gap_closed"]["mean"])
     assert refs["mean_face"]["gap_closed"]["mean"] == 0
     assert refs["oracle"]["gap_closed"]["mean"] == 1
     assert refs["oracle"]["rmse_mm"]["mean"] < 0.5 < refs["mean_face"]["rmse_mm"]["mean"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from artimap.tasks.lip2tongue.baselines import ridge_select
+from artimap.models.ridge import ridge_select
 from artimap.tasks.lip2tongue.metrics import blur
 from artimap.tasks.lip2tongue.ridge_refs import REF_MAX_VAL, REF_STRIDE
 

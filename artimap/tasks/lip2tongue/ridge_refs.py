@@ -10,7 +10,8 @@ import numpy as np
 
 from artimap.data.common import open_array
 from artimap.data.lip2tongue.truth import LIP_PARAMS
-from artimap.tasks.lip2tongue.baselines import clip_features, quadratic, ridge_select
+from artimap.models.ridge import quadratic, ridge_select
+from artimap.tasks.lip2tongue.baselines import clip_features
 from artimap.tasks.lip2tongue.metrics import blur
 
 REF_STRIDE = 2  # every 2nd training clip

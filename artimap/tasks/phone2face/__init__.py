@@ -8,6 +8,8 @@ The task's public surface (`artimap.tasks.protocol.TaskModule`), one module per 
     chunks.py     chunked inference with context (long utterances)
     metrics.py    the metrics it reports, declared once (name, function, unit, direction)
     evaluate.py   evaluate_run, result_columns, result_row, the Predictor (predict, benchmark)
+    references.py the reference rows: mean face (floor), ridge_phones.py (the simple baseline),
+                  oracle.py (the ceiling, talker corpora)
     predict.py    `artimap predict` from a phone alignment (.c3d, Motive .csv, .mp4)
     render.py     the marker video (front and side views) and audio muxing
     summary.py, figures.py   an experiment's summary.md and figures (Table 1, trajectories)

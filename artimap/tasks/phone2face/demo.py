@@ -102,7 +102,8 @@ def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
         + (f" ({s['max_steps']} steps)" if quick else "")
         + " on the demo corpus's train split (batches of 4, one-cycle learning rate peaking at "
         "3e-3, the checkpoint of minimum validation loss); metrics on its test split, beside "
-        "the mean face (the floor) and the talker's oracle (the ceiling: the markers "
+        "the mean face (the floor), ridge_phones (ridge from the one-hot phones of a "
+        "+-0.33 s window: the simple baseline) and the talker's oracle (the ceiling: the markers "
         "regenerated from the phones with token variability and drift off); gap closed = "
         "the share of the floor -> ceiling RMSE gap a model closes. pca_injected_timing also "
         "reads each frame's position in its phone and the phone's duration (not in the "

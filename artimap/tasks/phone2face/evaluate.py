@@ -11,7 +11,8 @@ artimap.tasks.phone2face.metrics; today):
     gap_closed    share of the mean-face -> oracle RMSE gap closed (talker corpora)
     closure_error_mm, closure_hit, protrusion_error_mm  lip measures at bilabial / rounded-
                   vowel token centres (artimap.metrics.visemes)
-"references": the same metrics of the mean face and, on talker corpora, of the oracle
+"references": the same metrics, and a description, of the mean face, of ridge_phones (ridge
+from a window of phones, the simple baseline) and, on talker corpora, of the oracle
 (`references.py`).
 eval/sample.npz keeps one utterance (the split's first) for the trajectory figure.
 """
@@ -143,8 +144,9 @@ def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     ctx = references.context(cfg.data, markers, list(meta.get("lip_markers") or []), phone_ids,
                              list(meta["phones"]["phones"]))
     metrics = score(preds, trues, masks, ds.ids, ctx=ctx) if len(ds) else {}
-    refs = {name: score(p, trues, masks, ds.ids, ctx=ctx) for name, p in
-            references.predictions(cfg.data, ds.ids, list(ds.lengths)).items()} if len(ds) else {}
+    got = references.predictions(cfg.data, ds.ids, list(ds.lengths)) if len(ds) else {}
+    refs = {name: {**score(p, trues, masks, ds.ids, ctx=ctx), "description": text}
+            for name, (p, text) in got.items()}
     floor, top = refs.get(references.FLOOR), refs.get(references.CEILING)
     for section in (metrics, *refs.values()):
         if floor and top and "rmse_mm" in section:

@@ -1,6 +1,9 @@
-"""Reference rows of a phone2face evaluation: the floor and the ceiling every model sits between.
+"""Reference rows of a phone2face evaluation: the floor and the ceiling every model sits between,
+and the simple baseline it should beat.
 
     mean_face          the training split's mean face in every frame (the floor: no phone used)
+    ridge_phones       ridge regression from the one-hot phones of a +-0.33 s window of frames
+                       (the simple baseline, `ridge_phones.py`)
     oracle             talker corpora: markers regenerated from the phones and their timing with
                        per-token variability and drift off (the ceiling, `oracle.py`)
     oracle_same_noise  talker corpora: the same, sharing the truth's marker noise (see there)
@@ -17,8 +20,14 @@ from artimap.data.common import read_manifest
 from artimap.tasks.phone2face.bases import target_stats
 from artimap.tasks.phone2face.metrics import ScoreContext
 from artimap.tasks.phone2face.oracle import VARIANTS, oracle_markers
+from artimap.tasks.phone2face.ridge_phones import NAME as BASELINE
+from artimap.tasks.phone2face.ridge_phones import ridge_phones
 
 FLOOR, CEILING = "mean_face", "oracle"
+ABOUT = {FLOOR: "the training split's mean face in every frame (the floor)",
+         "oracle": "markers regenerated from the phones and their timing, token variability "
+                   "and drift off (the ceiling; talker corpora)",
+         "oracle_same_noise": "the oracle sharing the truth's marker noise (talker corpora)"}
 
 
 def context(data: str, markers: list[str], lip_markers: list[str],
@@ -38,14 +47,19 @@ def context(data: str, markers: list[str], lip_markers: list[str],
         lips=lips)
 
 
-def predictions(data: str, ids: list[str], lengths: list[int]) -> dict[str, list[np.ndarray]]:
-    """{reference: markers (T, M, 3) per utterance} of the dataset's utterances `ids`."""
+def predictions(data: str, ids: list[str], lengths: list[int]
+                ) -> dict[str, tuple[list[np.ndarray], str]]:
+    """{reference: (markers (T, M, 3) per utterance, description)} of the dataset's
+    utterances `ids`: floor, simple baseline, ceilings, in that order."""
     manifest, _ = read_manifest(data, "phone2face")
     mean, _ = target_stats(data, "centre")
     face = mean.reshape(-1, 3).astype(np.float64)  # (M, 3)
-    out = {FLOOR: [np.broadcast_to(face, (n, *face.shape)) for n in lengths]}
+    out = {FLOOR: ([np.broadcast_to(face, (n, *face.shape)) for n in lengths], ABOUT[FLOOR])}
+    ridge = ridge_phones(data, ids)
+    if ridge is not None:
+        out[BASELINE] = ridge
     for variant in VARIANTS:
         got = oracle_markers(manifest, ids, lengths, variant)
         if got is not None:
-            out[variant] = got
+            out[variant] = (got, ABOUT[variant])
     return out

@@ -68,8 +68,8 @@ def table_runs(groups: dict[str, list[dict]]) -> list[str]:
 
 
 def table_references(experiment: dict) -> list[str]:
-    """Reference rows (mean-face floor, oracle ceiling) in the Table 2 layout, from the first
-    evaluated run's metrics.json; [] when there is none."""
+    """Reference rows (mean-face floor, ridge baseline, oracle ceiling) in the Table 2 layout,
+    from the first evaluated run's metrics.json; [] when there is none."""
     m = first_with_references(experiment)
     if m is None:
         return []
@@ -135,7 +135,9 @@ def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
               "", *table_bases(rows), "", "## Configurations", "",
               *table_runs(groups), *table_references(experiment),
               "", "Reference rows: mean_face = the training mean face in every frame (the "
-              "floor); oracle = the talker's markers regenerated from the phones and their "
+              "floor); ridge_phones = ridge regression from the one-hot phones of a +-0.33 s "
+              "window of frames, penalty picked on the validation split (the simple "
+              "baseline); oracle = the talker's markers regenerated from the phones and their "
               "timing with token variability and drift off (the ceiling; talker corpora "
               "only); gap closed = (floor - RMSE) / (floor - ceiling).", ""]
     twins = [sorted((str(r["seed"]), str(r["rmse_mm"])) for r in groups.get(n, []))
