@@ -72,8 +72,9 @@ class Task(Protocol):
     Optional, used when present: `collate(items: list) -> batch` (the DataLoader's collate_fn),
     `batches(ds, batch_size, rank, world_size, seed, epoch) -> list[list[int]]` (this process's
     training batches for an epoch, e.g. grouped by length; deterministic in its arguments)
-    and `meta() -> dict` (saved in every checkpoint: normalisation statistics, inventories,
-    decoder basis...; tensors, numpy arrays (stored as tensors) and plain values only).
+    `meta() -> dict` (saved in every checkpoint: normalisation statistics, inventories,
+    decoder basis...; tensors, numpy arrays (stored as tensors) and plain values only) and
+    `start(model)` (a fresh run's warm-up of the built model, before DDP and the optimiser).
     """
 
     model_name: str  # registry name in artimap.models.MODELS, recorded in checkpoints
@@ -151,6 +152,8 @@ def _prepare(task, cfg, run_dir, resume, dist, device) -> Run:
     _check_start(task, cfg, dist, last, resume)
     seed_everything(cfg.seed)  # same seed everywhere: identical initial weights on every process
     model = task.build_model().to(device)
+    if hasattr(task, "start") and not (resume and last.exists()):
+        task.start(model)  # optional: a fresh run's warm-up before the optimiser exists
     train_ds, val_ds = task.datasets()
     if len(train_ds) == 0:
         raise ArtimapError("training set is empty; check the data split")
@@ -298,10 +301,8 @@ def _early_stopping(run: Run, score: float | None, epoch_no: int, complete: bool
     """Update best loss and patience counter from `score`; True when it improved."""
     state = run.state
     if score is not None and not math.isfinite(score):
-        raise ArtimapError(
-            f"training diverged at step {state.step} (loss {score}); lower lr, set grad_clip, "
-            "or check the data for NaN"
-        )
+        raise ArtimapError(f"training diverged at step {state.step} (loss {score}); lower lr, "
+                           "set grad_clip, or check the data for NaN")
     improved = score is not None and score < state.best_val - run.cfg.min_delta
     if improved:
         state.best_val, state.best_epoch, state.bad_epochs = score, epoch_no, 0

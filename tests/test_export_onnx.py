@@ -68,9 +68,13 @@ def test_phone2face_parity_with_dynamic_batch_and_time(name, config, tmp_path):
     {},  # last frame, image head, flow
     {"target_position": "all", "head": "points", "flow_steps": "drop_first"},
     {"use_flow": False, "use_attention": False, "temporal_pool": "sum"},
+    {"lip_quadratic": 2},  # the closed-form lip term, given weights a readout would fill
 ])
 def test_ts_cnn_lstm_parts_reproduce_the_model_and_stream(config, tmp_path):
     model = _tiny("lip2tongue_ts_cnn_lstm", **TINY_TS_CNN_LSTM, **config)
+    if model.lip_term is not None:
+        with torch.no_grad():
+            model.lip_term.out.weight.normal_(0, 0.1)
     onnx_model = _export(model, "lip2tongue_ts_cnn_lstm", tmp_path)
     c = model.config
     frames = torch.rand(3, c.n_frames, 1, c.in_size, c.in_size)

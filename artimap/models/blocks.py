@@ -86,6 +86,13 @@ class ConvTower(nn.Module):
         y = self.pool(self.convs(x))  # (B, C', pool, pool)
         return self.fc(y.flatten(1))  # (B, C' * pool * pool) -> (B, D)
 
+    def pre_activation(self, x: torch.Tensor) -> torch.Tensor:
+        """x (B, C, H, W) -> the last block's normalised linear output (B, D), before its
+        LeakyReLU and dropout: a quantity that can equal any real target (the features, after
+        the activation, squash negative values and are dropped at random in training)."""
+        y = self.pool(self.convs(x)).flatten(1)  # (B, C' * pool * pool)
+        return self.fc[:-2](y)  # Linear [-> norm]; the block ends with activation, dropout
+
 
 class StepAttention(nn.Module):
     """Per-time-step sigmoid gate: a(t) = sigmoid(w . y(t) + b); y'(t) = a(t) * y(t)."""

@@ -32,6 +32,7 @@ from torch import nn
 from artimap.config import build_config
 from artimap.errors import ArtimapError
 from artimap.models.blocks import ConvTower, OutputHead, StepAttention
+from artimap.models.lip_quadratic import LipQuadratic
 
 
 @dataclass
@@ -59,10 +60,16 @@ class TSCnnLstmConfig:
     leaky_slope: float = 0.3  # LeakyReLU negative slope
     conv_dropout: float = 0.25  # dropout after conv layers
     fc_dropout: float = 0.5  # dropout after fully connected layers
+    lip_quadratic: int = 0  # k > 0: add a closed-form quadratic term on the first k frame
+    #   features of every step (models/lip_quadratic.py; filled by a ridge readout)
 
     def __post_init__(self) -> None:
         if self.n_frames < (2 if self.use_flow else 1):
             raise ArtimapError(f"n_frames: need >= 2 with flow, got {self.n_frames}")
+        if self.lip_quadratic and (self.target_position == "all"
+                                   or not 0 < self.lip_quadratic <= self.feat_dim):
+            raise ArtimapError(f"lip_quadratic: {self.lip_quadratic} needs target_position "
+                               f"last or centre and 0 < k <= feat_dim ({self.feat_dim})")
         if self.in_size < 2 ** len(self.tower_channels):
             raise ArtimapError(
                 f"in_size: {self.in_size} is too small for {len(self.tower_channels)} "
@@ -140,6 +147,9 @@ class TSCnnLstm(nn.Module):
         self.head = OutputHead(
             head_in, tuple(cfg.fc_dims), cfg.out_shape(), decoder, cfg.leaky_slope, cfg.fc_dropout
         )
+        h, w = cfg.out_shape()
+        self.lip_term = LipQuadratic(cfg.lip_quadratic, cfg.n_steps, h * w, cfg.leaky_slope) \
+            if cfg.lip_quadratic else None
 
     def encode_frames(self, frames: torch.Tensor) -> torch.Tensor:
         """frames (B*N, 1, H, W) -> frame features (B*N, D)."""
@@ -180,7 +190,10 @@ class TSCnnLstm(nn.Module):
             return out.view(b, s, *out.shape[1:]), weights  # (B, S, *out_shape)
         flat = self.config.temporal_pool == "flatten"
         pooled = y.reshape(b, s * dy) if flat else y.sum(1)  # (B, S, Dy) -> (B, S*Dy) or (B, Dy)
-        return self.head(pooled), weights
+        out = self.head(pooled)
+        if self.lip_term is not None:
+            out = out + self.lip_term(steps).view_as(out)
+        return out, weights
 
     def features(
         self, frames: torch.Tensor, flow: torch.Tensor | None

@@ -70,7 +70,10 @@ class ExperimentConfig:
     freeze_decoder: bool = False  # keep the injected basis fixed during training
     loss_blur_sigma: float = 0.0  # > 0: MSE of Gaussian-blurred prediction and target (px)
     aux_lip_weight: float = 0.0  # > 0 (talker corpora only): the frame tower's first 4
-    #   features regress the TRUE jaw/lip parameters with this weight (not the paper's model)
+    #   features, before their activation, regress the TRUE jaw/lip parameters with this
+    #   weight (not the paper's model)
+    aux_lip_pretrain_steps: int = 0  # > 0 (needs aux_lip_weight): first train the frame tower
+    #   alone on single frames -> true lip parameters this many steps (lip_pretrain.py)
     readout: Literal["sgd", "ridge"] = "sgd"  # ridge: after training, refit the output layer in
     #   closed form on the learnt codes, penalty picked on val (tasks/lip2tongue/readout.py)
     tiny: bool = False  # start the model config from the model's tiny preset (smoke runs)
@@ -82,8 +85,16 @@ class ExperimentConfig:
         if self.clip_len < 1 or self.stride < 1 or min(self.max_train_clips,
                                                        self.max_val_clips) < 0:
             raise ArtimapError("clip_len and stride must be >= 1, max_train/val_clips >= 0")
-        if min(self.eigentongue_k, self.loss_blur_sigma, self.aux_lip_weight) < 0:
-            raise ArtimapError("eigentongue_k, loss_blur_sigma and aux_lip_weight must be >= 0")
+        if min(self.eigentongue_k, self.loss_blur_sigma, self.aux_lip_weight,
+               self.aux_lip_pretrain_steps) < 0:
+            raise ArtimapError("eigentongue_k, loss_blur_sigma, aux_lip_weight and "
+                               "aux_lip_pretrain_steps must be >= 0")
+        if self.model_config.get("lip_quadratic") and self.readout != "ridge":
+            raise ArtimapError("model_config.lip_quadratic: the lip term is filled only by the "
+                               "ridge readout; set readout: ridge")
+        if self.aux_lip_pretrain_steps and not self.aux_lip_weight:
+            raise ArtimapError("aux_lip_pretrain_steps: needs aux_lip_weight > 0 (the lip "
+                               "estimates it pretrains are kept by that loss)")
 
 
 def data_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:

@@ -11,11 +11,18 @@ default, so the paper's rows are unchanged):
 - loss on blurred targets (`loss_blur_sigma` > 0): prediction and target blurred alike (the
   Gaussian of r2_speckle_free), so the loss is not spent on speckle no lip movement predicts.
 - auxiliary lip supervision (`aux_lip_weight` > 0, talker corpora only): the first 4 features
-  of the frame tower of every clip frame regress the TRUE jaw and lip parameters (standardised);
-  it needs the talker's truth and is not the paper's model (its rows say so).
+  of the frame tower of every clip frame, taken before their LeakyReLU and dropout (after them a
+  feature cannot equal a negative target, and is zeroed at random in training), regress the
+  TRUE jaw and lip parameters (standardised); it needs the talker's truth and is not the
+  paper's model (its rows say so). `aux_lip_pretrain_steps` first trains the tower alone on
+  single frames (lip_pretrain.py); `model_config.lip_quadratic` lets the ridge readout add a
+  quadratic term on the clip's lip estimates (models/lip_quadratic.py, readout.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -87,3 +94,21 @@ class LipTruth:
         """(B, N, 4) standardised truth of the batch's clip frames."""
         first = self.offsets[batch["utterance"].cpu()] + batch["start"].cpu()  # (B,)
         return self.values[first[:, None] + self.steps]  # (B, N, 4)
+
+
+@contextmanager
+def lip_estimates(net) -> Iterator[list]:
+    """Within the block, one forward of `net` (a TS-CNN-LSTM; None: collect nothing) appends
+    its frame tower's first 4 features before their activation, (B*N, 4), to the yielded list:
+    the lip estimates `aux_lip_weight` trains, without running the tower twice."""
+    got: list = []
+    if net is None:
+        yield got
+        return
+    layer = net.frame_tower.fc[-3]  # the tower's last Linear [-> norm], then activation, dropout
+    # clone: the LeakyReLU after this layer works in place
+    handle = layer.register_forward_hook(lambda _m, _i, out: got.append(out[:, :4].clone()))
+    try:
+        yield got
+    finally:
+        handle.remove()

@@ -47,12 +47,13 @@ class Lip2TongueTask:
         self.norm = Normaliser(self.stats, cfg.normalise_inputs, cfg.normalise_target)
         self.splits = splits
         self.lip_truth = None
+        self.lip_pretrain: dict | None = None  # start(): the lip pretraining's record
         if cfg.aux_lip_weight > 0:
             from artimap.tasks.lip2tongue.heads import LipTruth
 
-            self.lip_truth = LipTruth(self.manifest, self._train_rows(), cfg.clip_len)
+            self.lip_truth = LipTruth(self.manifest, self.train_rows(), cfg.clip_len)
 
-    def _train_rows(self) -> np.ndarray:
+    def train_rows(self) -> np.ndarray:
         """Every prepared row of the training utterances: (R,) int64."""
         train = set(self.splits["train"])
         return np.concatenate([np.arange(u["offset"], u["offset"] + u["n_frames"])
@@ -85,10 +86,18 @@ class Lip2TongueTask:
 
                 raise ArtimapError(f"eigentongue_k: model {self.model_name} has no linear "
                                    "output layer to fill; use lip2tongue_ts_cnn_lstm")
-            basis = fit_target_pca(self.cfg.data, self._train_rows(), self.norm,
+            basis = fit_target_pca(self.cfg.data, self.train_rows(), self.norm,
                                    self.cfg.eigentongue_k)
             fill_decoder(head.out, basis, self.cfg.freeze_decoder)
         return model
+
+    def start(self, model) -> None:
+        """A fresh run's warm-up: lip pretraining of the frame tower when asked."""
+        if self.cfg.aux_lip_pretrain_steps > 0:
+            from artimap.tasks.lip2tongue.lip_pretrain import pretrain_frame_tower
+
+            self.lip_pretrain = pretrain_frame_tower(
+                model, self, self.cfg.aux_lip_pretrain_steps, self.cfg.train.seed)
 
     def _dataset(self, split: str):
         from artimap.data.lip2tongue import Lip2TongueDataset
@@ -117,9 +126,12 @@ class Lip2TongueTask:
         """MSE between the model output and the standardised target (NaN points left out)."""
         import torch
 
+        from artimap.tasks.lip2tongue.heads import lip_estimates
+
         frames, flow = self.norm.inputs(batch["frames"], batch["flow"])
         net = getattr(model, "module", model)
-        pred = model(frames, flow).float()
+        with lip_estimates(net if self.lip_truth is not None else None) as lips:
+            pred = model(frames, flow).float()
         target = batch["target"]
         if self.cfg.target_position == "all":  # (B, N, ...) -> the S frames the model outputs
             target = target[:, net.config.target_frames()]
@@ -135,8 +147,7 @@ class Lip2TongueTask:
         loss = err.sum() / ok.sum().clamp(min=1)
         if self.lip_truth is None:
             return loss, {}
-        # the frame tower again, on the same frames: its first 4 features are the lip truth
-        feats = net.encode_frames(frames.flatten(0, 1))[:, :4]  # (B*N, 4)
+        feats = lips[0]  # (B*N, 4): the frame tower's first 4 features before their activation
         truth = self.lip_truth.clips(batch).to(feats.device).reshape(-1, 4)  # (B*N, 4)
         aux = ((feats - truth) ** 2).mean()
         return loss + self.cfg.aux_lip_weight * aux, {"aux_lip": float(aux.detach())}
@@ -153,7 +164,8 @@ class Lip2TongueTask:
         return {"task": TASK, "normalisation": self.stats,
                 "normalise_inputs": self.cfg.normalise_inputs,
                 "normalise_target": self.cfg.normalise_target,
-                "data": data_meta(self.cfg, self.manifest)}
+                "data": data_meta(self.cfg, self.manifest),
+                **({"lip_pretrain": self.lip_pretrain} if self.lip_pretrain else {})}
 
 
 def make_task(cfg: ExperimentConfig) -> Lip2TongueTask:
