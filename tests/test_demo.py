@@ -29,6 +29,9 @@ def test_demo_report_has_the_lip2tongue_table_and_figure(tmp_path):
     assert len(cells) >= 4 * 5  # SSIM, CW-SSIM x2, MSD for every row, plus the paper's
     png = re.search(r"data:image/png;base64,([A-Za-z0-9+/=]+)", l2t).group(1)
     assert base64.b64decode(png)[:8] == b"\x89PNG\r\n\x1a\n"
+    timing = _section(html, "Timing")
+    for step in ("corpus", "phone2face", "lip2tongue"):
+        assert re.search(rf"<td>{step}</td><td>[0-9.]+</td><td>[0-9.]+</td>", timing)
 
     runs = tmp_path / "lip2tongue" / "demo-quick" / "out"
     best = {r: (runs / r / "seed0" / "best.pt").stat().st_mtime_ns
