@@ -101,14 +101,16 @@ class Phone2FaceBiGRU(nn.Module):
         """Latent codes (B, T, latent_dim) (latent decoder only)."""
         if self.config.decoder != "latent":
             raise ArtimapError("latent codes exist only with decoder: latent")
-        z = self.to_latent(self.features(phones, lengths))  # (B, T, latent_dim)
+        z = in_float32(self.to_latent, self.features(phones, lengths))  # (B, T, latent_dim)
         return torch.sigmoid(z) if self.config.latent_activation == "sigmoid" else z
 
     def forward(self, phones: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Marker coordinates (B, T, n_out) for phone ids (B, T) with valid lengths (B,).
 
-        The output layers run in float32 even under autocast: coordinates near 100 mm in
-        bfloat16 would be rounded to 0.5 mm, more than the errors being learned.
+        Everything after the GRU (the code layer and either decoder) runs in float32 even under
+        autocast: with `normalise: none` the outputs are capture-space coordinates near 1500 mm,
+        which float16 would round to 1 mm and bfloat16 to 8 mm, more than the errors being
+        learned; codes in half precision would carry that rounding into the decoder.
         """
         if self.config.decoder == "dense":
             return in_float32(self.head, self.features(phones, lengths))

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from artimap.errors import ArtimapError
+
 
 def mlp(sizes: Sequence[int], layer_norm: bool = True) -> nn.Sequential:
     """Linear layers sizes[0] -> ... -> sizes[-1] on the last axis: (..., C_in) -> (..., C_out).
@@ -46,7 +48,18 @@ def latent_decoder(latent_dim: int, hidden: Sequence[int], n_out: int) -> nn.Seq
 
 
 def in_float32(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """layer(x) in float32 with autocast off: output layers keep mm precision under AMP."""
+    """layer(x) in float32 with autocast off: output layers keep mm precision under AMP.
+
+    Coordinates in capture space (~1500 mm) would be rounded to 1 mm in float16 and to 8 mm
+    in bfloat16, so a layer whose weights were themselves cast to half precision is refused.
+    """
+    half = {p.dtype for p in layer.parameters()} - {torch.float32}
+    if half:
+        raise ArtimapError(
+            f"{type(layer).__name__} output layer holds {sorted(map(str, half))} weights: "
+            "coordinates in mm need float32 outputs; keep the model in float32 (model.float()) "
+            "and get mixed precision from the training config's amp setting instead"
+        )
     with torch.autocast(x.device.type, enabled=False):
         return layer(x.float())
 
