@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -60,10 +61,14 @@ def test_xrmb_corpus_prepares_for_phone2face(tmp_path):
             f"{a:.4f} {b:.4f} {p}\n" for a, b, p in zip(edges[:-1], edges[1:], phones)))
     assert read_xrmb_lab(corpus / "tp000.lab").labels() == phones
     out = tmp_path / "prep"
-    with pytest.warns(UserWarning, match="no head markers"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # one worker: the utterances are read in this process, where their warnings are seen
         rc = main(["prepare", "phone2face", "--corpus", str(tmp_path / "xrmb"), "--out", str(out),
-                   "--split", "50,25,25", "--fps", "100"])
+                   "--split", "50,25,25", "--fps", "100", "--workers", "1"])
     assert rc == 0
+    head = [str(w.message) for w in caught if "head" in str(w.message)]
+    assert len(head) == 1 and "XRMB pellets have no head markers" in head[0], head
     manifest = json.loads((out / "manifest.json").read_text())
     assert len(manifest["utterances"]) == 4
     assert manifest["utterances"][0]["rate_in"] == pytest.approx(1e6 / 6866, rel=1e-3)

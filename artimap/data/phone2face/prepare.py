@@ -172,7 +172,7 @@ def _plan(corpus: Path, cfg: PrepareConfig, utts: list[Utterance]):
     if markers is None:
         markers = _first_labels(utts, head)
     if not head and cfg.head_markers is None:
-        _warn_unstabilised(markers)
+        _warn_unstabilised(markers, utts)
     ref: Any = cfg.head_reference
     if head and ref == "corpus":
         train = set(split["train"])  # a training utterance's pose first, each file once
@@ -246,8 +246,13 @@ def prepare_phone2face(
 _HEAD_PARTS = ("head", "temple", "nasion", "glasses", "mastoid")
 
 
-def _warn_unstabilised(markers: list[str]) -> None:
-    """A corpus without talker info and no --head-markers: say what is assumed."""
+def _warn_unstabilised(markers: list[str], utts: list[Utterance]) -> None:
+    """A corpus without talker info and no --head-markers: say what is assumed, once per prepare
+    (not per file: workers' warnings would repeat it for every utterance)."""
+    if utts and all(u.motion.suffix.lower() == ".txy" for u in utts):
+        warnings.warn("XRMB pellets have no head markers; head motion is not removed (the pellet "
+                      "coordinates are already head-based)", stacklevel=3)
+        return
     headlike = [m for m in markers if any(w in m.lower() for w in _HEAD_PARTS)]
     hint = f"; these look like head markers: {', '.join(headlike)}" if headlike else ""
     warnings.warn(

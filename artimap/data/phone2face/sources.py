@@ -14,7 +14,6 @@ Two layouts are read:
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,8 +131,6 @@ def read_motion(path: str | Path):
     if path.suffix.lower() == ".txy":
         from artimap.io.xrmb import read_txy
 
-        warnings.warn(f"{path}: XRMB pellets have no head markers; head motion is not removed "
-                      "(the pellet coordinates are already head-based)", stacklevel=2)
         return read_txy(path)
     raise file_error(path, f"unknown motion file type {path.suffix!r}",
                      "Use .c3d, Motive .csv or XRMB .txy")
