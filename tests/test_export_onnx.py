@@ -36,7 +36,9 @@ def _export(model, name, tmp_path, **meta) -> OnnxModel:
     meta["model_config"] = model_config(model)
     files = export_model(model, meta, tmp_path / "m.onnx")
     assert files[0] == tmp_path / "m.onnx" and all(f.is_file() for f in files)
-    return OnnxModel.from_file(files[0])
+    loaded = OnnxModel.from_file(files[0])
+    assert loaded.config == model.config  # the typed config, rebuilt through the registry
+    return loaded
 
 
 P2F = [("phone2face_bigru", {"n_phones": 7, "n_out": 6, "hidden": 8}),

@@ -39,7 +39,7 @@ def test_predictor_chunks_in_seconds_of_the_model_rate():
     torch.manual_seed(0)
     model = build({"n_phones": 5, "n_out": 6, "hidden": 8})
     meta = {"target_mean": np.full(6, 100.0, np.float32), "target_scale": np.ones(6, np.float32),
-            "markers": ["a", "b"], "rate": 30.0}
+            "markers": ["a", "b"], "rate": 30.0, "model_name": "phone2face_bigru"}
     ids = np.random.default_rng(0).integers(0, 5, 600)
     exact = Predictor(model, meta)(ids)
     chunked = Predictor(model, meta, chunk_s=2.0, context_s=2.0)

@@ -57,6 +57,14 @@ def build_model(name: str, config: dict[str, Any] | None = None) -> torch.nn.Mod
     return get_builder(name)(dict(config or {}))
 
 
+def config_of(name: str, config: dict[str, Any] | None = None) -> Any:
+    """The typed config dataclass of registry model `name` from a plain dict (as checkpoints and
+    exports store it), through the model's own builder; built on the meta device, so no
+    weights are made."""
+    with torch.device("meta"):
+        return build_model(name, config).config
+
+
 def load_model(
     path: str | Path, device: str | torch.device = "cpu"
 ) -> tuple[torch.nn.Module, dict[str, Any]]:

@@ -16,27 +16,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from artimap.config import build_config
 from artimap.errors import ArtimapError
+from artimap.models import config_of
 from artimap.models.export import model_parts, part_bytes, part_path
-
-# model name -> its config dataclass, as "module:class" (loaded on use, like the registry)
-CONFIGS = {
-    "phone2face_bigru": ("artimap.models.bigru", "Phone2FaceConfig"),
-    "phone2face_window": ("artimap.models.window", "WindowConfig"),
-    "lip2tongue_ts_cnn_lstm": ("artimap.models.ts_cnn_lstm", "TSCnnLstmConfig"),
-    "lip2tongue_convlstm": ("artimap.models.convlstm", "ConvLstmConfig"),
-}
-
-
-def registry_name(model: nn.Module) -> str:
-    """The registry name (`artimap.models.MODELS`) of a model built by a registry builder."""
-    from artimap.models import MODELS
-
-    for name, target in MODELS.items():
-        if target.split(":")[0] == type(model).__module__:
-            return name
-    raise ArtimapError(f"{type(model).__name__} is not a registry model; no ONNX export")
+from artimap.models.ts_cnn_lstm import combine_steps
 
 
 def session(model: str | Path | bytes, threads: int = 1):
@@ -85,13 +68,12 @@ class OnnxModel(nn.Module):
     @classmethod
     def from_file(cls, path: str | Path, threads: int = 1) -> OnnxModel:
         """Load the export at `path` and the other parts beside it."""
-        import importlib
-
         path = Path(path)
         info = read_metadata(path)
-        module, attr = CONFIGS[info["model_name"]]
-        config = build_config(getattr(importlib.import_module(module), attr),
-                              info["model_config"])
+        try:
+            config = config_of(info["model_name"], info["model_config"])
+        except ArtimapError as e:
+            raise ArtimapError(f"{path}: {e}") from None
         sessions = {}
         for part in info["parts"]:
             file = part_path(path, part)
@@ -153,12 +135,7 @@ class OnnxStreamingModel(OnnxModel):
     def combine_steps(self, frame_feats: torch.Tensor,
                       flow_feats: torch.Tensor | None) -> torch.Tensor:
         """As TSCnnLstm.combine_steps: (B, N, D), (B, N-1, D) -> steps (B, S, D_step)."""
-        if self.flow_tower is None:
-            return frame_feats
-        if self.config.flow_steps == "drop_first":
-            return torch.cat([frame_feats[:, 1:], flow_feats], dim=-1)  # (B, N-1, 2D)
-        zero = flow_feats.new_zeros(flow_feats.shape[0], 1, flow_feats.shape[2])  # (B, 1, D)
-        return torch.cat([frame_feats, torch.cat([zero, flow_feats], 1)], dim=-1)  # (B, N, 2D)
+        return combine_steps(self.config, frame_feats, flow_feats)
 
     def temporal(self, steps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """steps (B, S, D_step) -> (output, attention weights (B, S) or None)."""

@@ -165,15 +165,7 @@ class TSCnnLstm(nn.Module):
         self, frame_feats: torch.Tensor, flow_feats: torch.Tensor | None
     ) -> torch.Tensor:
         """frame_feats (B, N, D), flow_feats (B, N-1, D) or None -> steps (B, S, D_step)."""
-        if self.flow_tower is None:
-            return frame_feats
-        if flow_feats is None:
-            raise ValueError("use_flow=True needs flow features")
-        if self.config.flow_steps == "drop_first":
-            return torch.cat([frame_feats[:, 1:], flow_feats], dim=-1)  # (B, N-1, 2D)
-        zero = flow_feats.new_zeros(flow_feats.shape[0], 1, flow_feats.shape[2])  # (B, 1, D)
-        into = torch.cat([zero, flow_feats], dim=1)  # (B, N, D): flow into each frame
-        return torch.cat([frame_feats, into], dim=-1)  # (B, N, 2D)
+        return combine_steps(self.config, frame_feats, flow_feats)
 
     def temporal(self, steps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """steps (B, S, D_step) -> (output, attention weights (B, S) or None).
@@ -231,6 +223,21 @@ class TSCnnLstm(nn.Module):
         if flow is None or tuple(flow.shape) != want:
             got = None if flow is None else tuple(flow.shape)
             raise ValueError(f"flow: expected {want}, got {got}")
+
+
+def combine_steps(config: TSCnnLstmConfig, frame_feats: torch.Tensor,
+                  flow_feats: torch.Tensor | None) -> torch.Tensor:
+    """The temporal head's steps: frame_feats (B, N, D), flow_feats (B, N-1, D) or None
+    -> (B, S, D_step); shared by the torch model and its ONNX parts (`onnx_runtime`)."""
+    if not config.use_flow:
+        return frame_feats
+    if flow_feats is None:
+        raise ValueError("use_flow=True needs flow features")
+    if config.flow_steps == "drop_first":
+        return torch.cat([frame_feats[:, 1:], flow_feats], dim=-1)  # (B, N-1, 2D)
+    zero = flow_feats.new_zeros(flow_feats.shape[0], 1, flow_feats.shape[2])  # (B, 1, D)
+    into = torch.cat([zero, flow_feats], dim=1)  # (B, N, D): flow into each frame
+    return torch.cat([frame_feats, into], dim=-1)  # (B, N, 2D)
 
 
 def build_ts_cnn_lstm(cfg: dict[str, Any] | TSCnnLstmConfig | None = None) -> TSCnnLstm:

@@ -29,7 +29,7 @@ from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_path
 from artimap.metrics.aggregate import gap_closed, over_utterances
 from artimap.metrics.declare import definitions, units
-from artimap.models.onnx_runtime import OnnxModel, registry_name
+from artimap.models.onnx_runtime import OnnxModel
 from artimap.tasks import tables
 from artimap.tasks.phone2face import metrics as declared
 from artimap.tasks.phone2face import references
@@ -60,7 +60,7 @@ class Predictor:
         if isinstance(model, OnnxModel):
             self.device = torch.device("cpu")
         elif backend == "onnx" and self.device.type == "cpu":
-            model = OnnxModel.from_torch(registry_name(model), model)
+            model = OnnxModel.from_torch(meta["model_name"], model)
         self.model = model.to(self.device).eval()
         self.mean = torch.as_tensor(meta["target_mean"], dtype=torch.float32, device=device)
         self.scale = torch.as_tensor(meta["target_scale"], dtype=torch.float32, device=device)
