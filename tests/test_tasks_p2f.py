@@ -125,10 +125,22 @@ def test_bases_table_reports_test_reconstruction_error(p2f_prepared):
     assert table["pca_rmse_mm"] < table["blendshape_rmse_mm"]
 
 
-def test_bench_inference_speed_reports_x_realtime():
-    from artimap.bench.phone2face import inference_speed
+def test_bench_inference_speed_reports_x_realtime(monkeypatch):
+    import artimap.bench.phone2face as bench
+    import artimap.models.bigru as bigru
 
-    res = inference_speed(quick=True)
+    calls = {"build": 0, "export": 0}
+
+    def counted(name, fn):
+        def wrapper(*a, **k):
+            calls[name] += 1
+            return fn(*a, **k)
+        return wrapper
+
+    monkeypatch.setattr(bigru, "build", counted("build", bigru.build))
+    monkeypatch.setattr(bench, "model_parts", counted("export", bench.model_parts))
+    res = bench.inference_speed(quick=True)
+    assert calls == {"build": 1, "export": 1}  # every path times the same model and graph
     assert res["threads"] == 1 and res["goal_x_realtime_cpu"] == 1000.0
     assert res["cpu"]["x_realtime_single"] > 1 and res["cpu"]["x_realtime_batched"] > 1
     assert res["cpu"]["x_realtime_single_chunked"] > 1

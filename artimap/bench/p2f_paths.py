@@ -67,9 +67,11 @@ def torchscript_forward(model: torch.nn.Module) -> Callable[[torch.Tensor], torc
     return run
 
 
-def candidates(model: torch.nn.Module) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
-    """name -> phones (1, T) -> outputs (1, T, D), for the paths of the module doc."""
-    from artimap.models.onnx_runtime import OnnxModel
+def candidates(model: torch.nn.Module, graph: bytes
+               ) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+    """name -> phones (1, T) -> outputs (1, T, D), for the paths of the module doc; `graph`:
+    the model's ONNX export (`export.part_bytes`)."""
+    from artimap.models.onnx_runtime import OnnxModel, session
 
     def no_mkldnn(x: torch.Tensor) -> torch.Tensor:
         with torch.backends.mkldnn.flags(enabled=False):
@@ -77,17 +79,17 @@ def candidates(model: torch.nn.Module) -> dict[str, Callable[[torch.Tensor], tor
 
     return {"torch_nn_gru": model, "torch_no_mkldnn": no_mkldnn,
             "torchscript_cell": torchscript_forward(model),
-            "onnxruntime_gru": OnnxModel.from_torch("phone2face_bigru", model)}
+            "onnxruntime_gru": OnnxModel("phone2face_bigru", model.config,
+                                         {"model": session(graph)})}
 
 
-def exact_paths(seconds: float = 60.0, rounds: int = 3) -> dict[str, Any]:
-    """x real time of every candidate on one `seconds` utterance (paper-size model)."""
-    from artimap.models.bigru import build
-
-    torch.manual_seed(0)
-    model = build({"n_phones": 40, "n_out": 132}).eval()
-    x = torch.randint(0, 40, (1, int(seconds * RATE)))  # (1, T)
-    paths = candidates(model)
+def exact_paths(model: torch.nn.Module, graph: bytes, seconds: float = 60.0,
+                rounds: int = 3) -> dict[str, Any]:
+    """x real time of every candidate on one `seconds` utterance, for a dense-decoder
+    bidirectional `model` (CPU, eval mode) and its ONNX export `graph`."""
+    x = torch.randint(0, model.config.n_phones, (1, int(seconds * RATE)),
+                      generator=torch.Generator().manual_seed(0))  # (1, T)
+    paths = candidates(model, graph)
     with torch.inference_mode():
         ref = model(x)
         diffs = {k: float((fn(x) - ref).abs().max()) for k, fn in paths.items()}
@@ -106,22 +108,18 @@ def exact_paths(seconds: float = 60.0, rounds: int = 3) -> dict[str, Any]:
     return out
 
 
-def onnx_profile(seconds: float = 60.0) -> dict[str, float]:
-    """Share of onnxruntime's operator time per operator type (one run of the utterance)."""
+def onnx_profile(graph: bytes, seconds: float = 60.0) -> dict[str, float]:
+    """Share of onnxruntime's operator time per operator type (one run of a `seconds`
+    utterance through the exported phone2face `graph`, which takes "phones" (1, T))."""
     import onnxruntime as ort
 
-    from artimap.models.bigru import build
-    from artimap.models.export import model_parts, part_bytes
-
-    torch.manual_seed(0)
-    model = build({"n_phones": 40, "n_out": 132}).eval()
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = opts.inter_op_num_threads = 1
     with tempfile.TemporaryDirectory() as tmp:
         opts.enable_profiling, opts.profile_file_prefix = True, os.path.join(tmp, "p2f")
-        sess = ort.InferenceSession(part_bytes(model_parts("phone2face_bigru", model)["model"]),
-                                    opts, providers=["CPUExecutionProvider"])
-        phones = torch.randint(0, 40, (1, int(seconds * RATE))).numpy()
+        sess = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
+        phones = torch.randint(0, 40, (1, int(seconds * RATE)),
+                               generator=torch.Generator().manual_seed(0)).numpy()
         sess.run(None, {"phones": phones})
         with open(sess.end_profiling()) as f:
             events = json.load(f)
