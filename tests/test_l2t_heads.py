@@ -27,11 +27,12 @@ def test_injected_eigentongue_decoder_is_the_pca_reconstruction(l2t_prepared):
     z = task.norm.target(torch.from_numpy(y)).reshape(len(y), -1).double().numpy()
     mean = z.mean(0)
     _, _, vt = np.linalg.svd(z - mean, full_matrices=False)
-    codes = (z - mean) @ vt[:3].T  # (R, 3)
-    recon = codes @ vt[:3] + mean  # (R, D) the PCA reconstruction
+    recon = (z - mean) @ vt[:3].T @ vt[:3] + mean  # (R, D) the PCA reconstruction
+    weight = model.head.out.weight.detach().double().numpy()  # (D, 3): the injected basis
+    codes = (z - mean) @ weight  # (R, 3) each frame's code in the model's own basis
     with torch.no_grad():
         out = model.head.out(torch.from_numpy(codes).float()).double().numpy()
-    np.testing.assert_allclose(out, recon, atol=1e-3)
+    np.testing.assert_allclose(out, recon, atol=1e-3)  # signs of components may differ
     assert np.allclose(np.abs(basis.weight), np.abs(vt[:3].T), atol=1e-4)
 
 
@@ -164,3 +165,18 @@ def test_ridge_readout_fills_the_lip_term_when_it_predicts_better(l2t_prepared, 
     assert (float(weight.abs().sum()) > 0) == (record["features"] != "code")
     metrics = lip2tongue.evaluate_run(tmp_path / "run", "test")
     assert np.isfinite(metrics["metrics"]["r2_speckle_free"]["mean"])
+
+
+def test_randomized_components_match_the_exact_svd():
+    from artimap.tasks.lip2tongue.heads import top_components
+
+    rng = np.random.default_rng(1)
+    scales = 0.8 ** np.arange(40)  # a decaying spectrum, then white noise
+    z = (rng.standard_normal((600, 40)) * scales) @ np.linalg.qr(
+        rng.standard_normal((900, 40)))[0].T + 0.01 * rng.standard_normal((600, 900))
+    z -= z.mean(0)
+    assert min(z.shape) > 4 * (2 * 8 + 10)  # the randomized path
+    vt, ratio = top_components(z, 8)
+    _, s, exact = np.linalg.svd(z, full_matrices=False)
+    np.testing.assert_allclose(np.abs((vt * exact[:8]).sum(1)), 1.0, atol=1e-6)
+    np.testing.assert_allclose(ratio, s[:8] ** 2 / (s ** 2).sum(), rtol=1e-6)

@@ -56,13 +56,14 @@ def ridge_readout(task, run_dir: str | Path) -> dict | None:
     record, or None when the run has no best.pt or its model no linear output layer."""
     from artimap.checkpoint import read_checkpoint, save_checkpoint
     from artimap.data.lip2tongue import Lip2TongueDataset
+    from artimap.models import build_model
 
     path = Path(run_dir) / "best.pt"
     cfg = task.cfg
     if not path.is_file():
         return None
     ckpt = read_checkpoint(path)
-    model = task.build_model()
+    model = build_model(task.model_name, task.model_config)  # the weights come from best.pt
     model.load_state_dict(ckpt["model"]["state_dict"])
     model.eval()
     layer = getattr(getattr(model, "head", None), "out", None)
