@@ -93,3 +93,15 @@ def test_phone2face_freeze_encoder(p2f_prepared, tmp_path):
         assert torch.equal(a["meta"][key], b["meta"][key])
     with pytest.raises(ArtimapError, match="--freeze towers: unknown for this task"):
         train_run(module, cfg, tmp_path / "c", init_from=tmp_path / "a", freeze="towers")
+
+
+def test_init_from_skips_the_wrapped_tasks_warm_up(l2t_run, l2t_prepared):
+    """A task's `start` (e.g. lip pretraining) would overwrite the source weights: not run."""
+    module, cfg = smoke_config(l2t_prepared)
+    inner = module.make_task(cfg)
+    inner.start = lambda model: pytest.fail("the wrapped task's warm-up ran")
+    task = InitFromTask(inner, best_checkpoint(l2t_run))
+    model = task.build_model()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    task.start(model)
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())

@@ -73,6 +73,9 @@ class InitFromTask:
     def __getattr__(self, name: str) -> Any:  # datasets, loss, collate, batches, meta...
         return getattr(self._task, name)
 
+    def start(self, model: torch.nn.Module) -> None:
+        """No warm-up (e.g. lip pretraining): a fine-tuning run starts from trained weights."""
+
     def build_model(self) -> torch.nn.Module:
         """The wrapped task's model with the source weights (shapes checked) and frozen group."""
         model = self._task.build_model()

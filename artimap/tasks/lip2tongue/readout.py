@@ -84,8 +84,8 @@ def ridge_readout(task, run_dir: str | Path) -> dict | None:
         candidates.update(lips=(q, qv), code_and_lips=(np.hstack([x, q]), np.hstack([xv, qv])))
     fits = {name: ridge_select(a, y, av, yv, smooth) for name, (a, av) in candidates.items()}
     name = max(fits, key=lambda n: fits[n].val_r2)
-    _write(model, fits[name], name, x.shape[1])
     fit = fits[name]
+    _write(model, fit, name, x.shape[1])
     record = {"kind": "ridge", "features": name, "alpha": fit.alpha,
               "val_r2": round(fit.val_r2, 6), "train_clips": len(x), "val_clips": len(xv),
               "val_r2_by_features": {n: round(f.val_r2, 6) for n, f in fits.items()}}
