@@ -168,7 +168,7 @@ def test_ridge_readout_fills_the_lip_term_when_it_predicts_better(l2t_prepared, 
 
 
 def test_randomized_components_match_the_exact_svd():
-    from artimap.tasks.lip2tongue.heads import top_components
+    from artimap.models.bases import top_components
 
     rng = np.random.default_rng(1)
     scales = 0.8 ** np.arange(40)  # a decaying spectrum, then white noise

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from artimap.data.common import open_array
-from artimap.models.bases import LinearBasis
+from artimap.models.bases import LinearBasis, top_components
 
 PCA_MAX_FRAMES = 3000  # training targets the basis is fitted on (evenly spread)
 
@@ -45,26 +45,6 @@ def fit_target_pca(data: str, rows: np.ndarray, norm, k: int) -> LinearBasis:
     mean = z.mean(0)
     vt, ratio = top_components(z - mean, k)  # (k, D), (k,)
     return LinearBasis(vt.T.astype(np.float32), mean.astype(np.float32), "pca", "none", ratio)
-
-
-def top_components(z: np.ndarray, k: int, power: int = 6) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k right singular vectors (k, D) of a centred z (R, D) and the share of the total
-    variance each explains (k,). Small problems: an exact SVD. Large ones: a seeded randomized
-    SVD (Halko, Martinsson & Tropp 2011: 2k random probes, `power` subspace iterations). On the
-    demo corpus's 3000 standardised 128 x 64 targets (k 32) it takes 1.6 CPU s instead of 25,
-    and its 32 components capture 41.562 % of the variance against the exact SVD's 41.567 %
-    (speckle gives a flat tail, where neighbouring components may mix)."""
-    total = max(float((z * z).sum()), 1e-12)
-    width = 2 * k + 10
-    if min(z.shape) <= 4 * width:
-        _, s, vt = np.linalg.svd(z, full_matrices=False)  # vt (min(R, D), D)
-    else:
-        q = z @ np.random.default_rng(0).standard_normal((z.shape[1], width))  # (R, width)
-        for _ in range(power):  # orthonormalise, then one more pass through z z^T
-            q = z @ (z.T @ np.linalg.qr(q)[0])
-        _, s, vt = np.linalg.svd(np.linalg.qr(q)[0].T @ z, full_matrices=False)  # (width, D)
-    k = min(k, len(s))
-    return vt[:k], (s[:k] ** 2) / total
 
 
 def fill_decoder(layer: nn.Linear, basis: LinearBasis, freeze: bool) -> None:

@@ -5,7 +5,7 @@ spreading (its first 4 features, as `aux_lip_weight` asks) from single lip frame
 Why (demo corpus, seed 0): with the image loss and the lip loss together from the start, the
 tower reads the lips fairly well (test R^2 of its 4 estimates 0.91-0.99) but the LSTM's code
 carries less of them (ridge readout R^2 0.147); after 800 pretraining steps (~50 000 single
-frames with a +-1 px shift, a few CPU seconds) the estimates reach 0.93-0.996 and the code's
+frames with a +-1 px shift, ~20 CPU s on one thread) the estimates reach 0.93-0.996 and the code's
 readout 0.171. Runs once, on a fresh run only (a resumed run restores its trained weights).
 """
 
