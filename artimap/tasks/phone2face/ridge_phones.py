@@ -67,26 +67,29 @@ class _Data:
     def utterance(self, uid: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(window features (T, O*P), markers (T, M*3) float64, all-valid frames (T,) bool)."""
         e = self.entries[uid]
-        sl = slice(e["offset"], e["offset"] + e["n_frames"])
+        sl = _rows(e)
         x = phone_window(np.asarray(self.arrays["phone_ids"][sl]), self.n_phones, self.offsets)
         y = np.asarray(self.arrays["markers"][sl], np.float64).reshape(e["n_frames"], -1)
         ok = np.asarray(self.arrays["mask"][sl]).all(axis=1) & np.isfinite(y).all(axis=1)
         return x, y, ok
 
 
+def _rows(entry: dict) -> slice:
+    """The utterance's rows in the prepared arrays."""
+    return slice(entry["offset"], entry["offset"] + entry["n_frames"])
+
+
 def _frames(data: _Data, split: str, most: int) -> tuple[np.ndarray, np.ndarray]:
     """(features (F, O*P) float64, markers (F, M*3)) of up to `most` all-valid frames of
     `split`, drawn at random (seeded) utterance by utterance so memory stays near `most`."""
     uids = data.splits.get(split, [])
-    total = sum(int(np.asarray(data.arrays["mask"][e["offset"]:e["offset"] + e["n_frames"]])
-                    .all(axis=1).sum()) for e in (data.entries[u] for u in uids))
-    share = min(1.0, 1.1 * most / max(total, 1))
+    valid = {u: np.asarray(data.arrays["mask"][_rows(data.entries[u])]).all(axis=1)
+             for u in uids}  # (T,) every marker present
+    share = min(1.0, 1.1 * most / max(sum(int(v.sum()) for v in valid.values()), 1))
     rng = np.random.default_rng(SEED)
     xs, ys = [], []
     for uid in uids:
-        e = data.entries[uid]
-        ok = np.asarray(data.arrays["mask"][e["offset"]:e["offset"] + e["n_frames"]]).all(1)
-        keep = ok & (rng.random(len(ok)) < share)  # (T,)
+        keep = valid[uid] & (rng.random(len(valid[uid])) < share)  # (T,)
         if keep.any():
             x, y, ok = data.utterance(uid)
             keep &= ok  # markers valid by the mask but not finite: left out too
