@@ -1,13 +1,14 @@
 """Progress table of the phone2face claims study (configs/phone2face/claims.yaml) from its run
 folders' metrics.jsonl, while it runs or after: validation RMSE (mm per coordinate, the square
 root of the validation MSE on raw coordinates) at fixed step counts, the minimum and where it
-was reached. Usage: python benchmarks/claims_progress.py OUT_DIR [MEAN_FACE_RMSE_MM]"""
+was reached; with --figure PNG also the validation curves of every run (log scale).
+Usage: python benchmarks/claims_progress.py OUT_DIR [MEAN_FACE_RMSE_MM] [--figure PNG]"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
 STEPS = (500, 2000, 5000, 10000, 20000)
@@ -30,6 +31,32 @@ def _at(rows: list[dict], step: int) -> str:
     return f"{math.sqrt(got[-1]['val_loss']):.3f}"
 
 
+def figure(out: Path, path: Path, floor: float | None) -> None:
+    """Validation RMSE (mm) against step for every run: colour per row, line style per seed."""
+    from artimap.fsutil import atomic_path
+    from artimap.plots import plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    colours: dict[str, str] = {}
+    for log in sorted(out.glob("*/seed*/metrics.jsonl")):
+        rows = _rows(log)
+        if not rows:
+            continue
+        row, seed = log.parent.parent.name, int(log.parent.name.removeprefix("seed"))
+        colour = colours.setdefault(row, f"C{len(colours)}")
+        ax.plot([r["step"] for r in rows], [math.sqrt(r["val_loss"]) for r in rows],
+                ("-", "--", ":")[seed % 3], color=colour, label=f"{row} seed{seed}")
+    if floor is not None:
+        ax.axhline(floor, color="grey", lw=0.8, label="mean face (test)")
+    ax.set_yscale("log")
+    ax.set_xlabel("optimiser step")
+    ax.set_ylabel("validation RMSE, mm")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+
+
 def main(out: Path, floor: float | None) -> None:
     print("| run | steps done | " + " | ".join(f"val RMSE @{s}" for s in STEPS)
           + " | min val RMSE (step, epoch) |")
@@ -48,4 +75,11 @@ def main(out: Path, floor: float | None) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else None)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("floor", type=float, nargs="?")
+    parser.add_argument("--figure", type=Path)
+    args = parser.parse_args()
+    main(args.out, args.floor)
+    if args.figure:
+        figure(args.out, args.figure, args.floor)
