@@ -194,8 +194,12 @@ def restore_training(
     optimizer: torch.optim.Optimizer,
     scaler: torch.amp.GradScaler,
     model_name: str,
+    meta: dict[str, Any] | None = None,
 ) -> tuple[TrainState, dict[str, Any]]:
-    """Load a resumable checkpoint into model, optimiser and scaler; returns (state, rng)."""
+    """Load a resumable checkpoint into model, optimiser and scaler; returns (state, rng).
+
+    `meta` (the task's meta of the resumed run), if given, gets the saved meta's keys it lacks:
+    records of a fresh run's warm-up (e.g. `lip_pretrain`) stay in later checkpoints."""
     ckpt = read_checkpoint(path)
     if "optimizer" not in ckpt:
         raise file_error(path, "holds weights only, no training state", "Resume from last.pt")
@@ -208,6 +212,8 @@ def restore_training(
     optimizer.load_state_dict(ckpt["optimizer"])
     if ckpt["scaler"] and scaler.is_enabled():  # a CPU run saved no scaler state
         scaler.load_state_dict(ckpt["scaler"])
+    if meta is not None:
+        meta.update({k: v for k, v in (ckpt.get("meta") or {}).items() if k not in meta})
     return TrainState.from_dict(ckpt["state"]), ckpt["rng"]
 
 

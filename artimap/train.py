@@ -172,7 +172,7 @@ def _prepare(task, cfg, run_dir, resume, dist, device) -> Run:
     saved_rng = None
     if resume and last.exists():
         run.state, saved_rng = checkpoint.restore_training(last, model, run.opt, run.scaler,
-                                                           task.model_name)
+                                                           task.model_name, run.meta)
     if saved_rng is not None and dist.is_main:
         checkpoint.set_rng_state(saved_rng)
     else:  # only the main process's generators are saved; dropout differs between processes

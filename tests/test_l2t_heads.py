@@ -115,6 +115,8 @@ def test_lip_pretraining_teaches_the_frame_tower_alone_and_only_on_a_fresh_run(
     from artimap.train import train
 
     train(got, cfg.train, tmp_path / "run", resume=True)
+    resumed = read_checkpoint(tmp_path / "run" / "last.pt")
+    assert resumed["state"]["step"] == 4 and resumed["meta"]["lip_pretrain"]["steps"] == 3
 
 
 def test_lip_estimates_are_the_tower_features_before_activation(l2t_prepared):

@@ -93,6 +93,12 @@ class ConvTower(nn.Module):
         y = self.pool(self.convs(x)).flatten(1)  # (B, C' * pool * pool)
         return self.fc[:-2](y)  # Linear [-> norm]; the block ends with activation, dropout
 
+    @property
+    def pre_activation_layer(self) -> nn.Module:
+        """The layer whose output `pre_activation` returns (Linear, or its norm): a forward
+        hook on it sees the same values during an ordinary forward pass."""
+        return self.fc[len(self.fc) - 3]
+
 
 class StepAttention(nn.Module):
     """Per-time-step sigmoid gate: a(t) = sigmoid(w . y(t) + b); y'(t) = a(t) * y(t)."""

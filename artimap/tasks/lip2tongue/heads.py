@@ -102,7 +102,7 @@ def lip_estimates(net) -> Iterator[list]:
     if net is None:
         yield got
         return
-    layer = net.frame_tower.fc[-3]  # the tower's last Linear [-> norm], then activation, dropout
+    layer = net.frame_tower.pre_activation_layer
     # clone: the LeakyReLU after this layer works in place
     handle = layer.register_forward_hook(lambda _m, _i, out: got.append(out[:, :4].clone()))
     try:
