@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from browser import broken_images, chrome, free_port, serving, severe
 from conftest import smoke_config
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 from artimap.cli import main
@@ -35,10 +35,27 @@ def experiment(l2t_prepared, tmp_path_factory) -> Path:
     return out
 
 
+def _gone(old):
+    """A wait condition: `old` is detached. Besides the stale-element error, Chrome may answer
+    "Node with given id does not belong to the document" for a node of a document being
+    replaced: detached as well (selenium's staleness_of lets that error through)."""
+    def check(_driver) -> bool:
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+    return check
+
+
 def _next_page(driver, old) -> None:
     """Wait until `old` (an element of the page being left) is gone and the new page has
     finished loading, so no element is taken from a document being replaced."""
-    WebDriverWait(driver, 30).until(staleness_of(old))
+    WebDriverWait(driver, 30).until(_gone(old))
     WebDriverWait(driver, 30).until(
         lambda d: d.execute_script("return document.readyState") == "complete")
 
