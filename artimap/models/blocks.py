@@ -97,7 +97,7 @@ class ConvTower(nn.Module):
     def pre_activation_layer(self) -> nn.Module:
         """The layer whose output `pre_activation` returns (Linear, or its norm): a forward
         hook on it sees the same values during an ordinary forward pass."""
-        return self.fc[len(self.fc) - 3]
+        return self.fc[:-2][-1]
 
 
 class StepAttention(nn.Module):

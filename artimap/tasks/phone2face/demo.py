@@ -24,11 +24,11 @@ from artimap.runfind import find_runs
 from artimap.tasks.phone2face.summary import PUBLISHED
 
 FPS = 30.0  # marker rate of the demo dataset: a quarter of the paper's, four times faster
-# (row, decoder, phone timing, one-cycle peak lr): the paper's two models, then the injected
-# one with the position in the phone and its duration beside the one-hot
-# (Phone2FaceConfig.timing) and a higher peak lr (picked on validation:
+# (row, decoder, phone timing, one-cycle peak lr; None: the task's default, 3e-3): the
+# paper's two models, then the injected one with the position in the phone and its duration
+# beside the one-hot (Phone2FaceConfig.timing) and a higher peak lr (picked on validation:
 # configs/phone2face/demo_reg)
-ROWS = (("baseline", "dense", False, 3e-3), ("pca_injected", "pca", False, 3e-3),
+ROWS = (("baseline", "dense", False, None), ("pca_injected", "pca", False, None),
         ("pca_injected_timing", "pca", True, 2e-2))
 FULL = {"hidden": 64, "epochs": 60, "latent_dim": 13, "ae_epochs": 100, "max_frames": 100_000}
 QUICK = {"hidden": 8, "epochs": 1, "max_steps": 2, "latent_dim": 4, "ae_epochs": 2,
@@ -58,14 +58,14 @@ def bases(prepared: Path, path: Path, s: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_config(prepared: Path, name: str, decoder: str, s: dict[str, Any],
-               timing: bool = False, lr: float = 3e-3) -> dict[str, Any]:
+               timing: bool = False, lr: float | None = None) -> dict[str, Any]:
     """The partial ExperimentConfig of one demo model (the task's defaults otherwise)."""
+    train = {"epochs": s["epochs"], "max_steps": s.get("max_steps", 0), "device": "cpu",
+             "progress": False, **({"lr": lr} if lr is not None else {})}
     return {"task": "phone2face", "name": name, "data": str(prepared), "decoder": decoder,
             "init": "injected", "latent_dim": s["latent_dim"], "ae_epochs": s["ae_epochs"],
             "basis_max_frames": s["max_frames"],
-            "model_config": {"hidden": s["hidden"], "timing": timing},
-            "train": {"epochs": s["epochs"], "max_steps": s.get("max_steps", 0), "lr": lr,
-                      "device": "cpu", "progress": False}}
+            "model_config": {"hidden": s["hidden"], "timing": timing}, "train": train}
 
 
 def train_and_evaluate(prepared: Path, runs: Path, s: dict[str, Any]) -> dict[str, dict]:
