@@ -18,7 +18,8 @@ def test_demo_step_reports_tables_and_figure_and_reuses_work(talker_tiny, tmp_pa
     html = "\n".join(report.parts)
     assert html.count("<table>") == 3 and "Table 1" in html  # bases, results, provenance
     for row in ("<td>pca</td>", "<td>blendshape</td>", "<td>autoencoder</td>",
-                "<td>baseline</td>", "<td>pca_injected</td>", "<td>pca_injected_timing</td>"):
+                "<td>baseline</td>", "<td>pca_injected</td>", "<td>pca_injected_timing</td>",
+                "<td>dominance</td>"):
         assert row in html
     assert "0.33" in html and "0.95" in html and "1.3 mm" in html  # published beside ours
     # the floor, the simple baseline and the ceiling beside the models, and the visual-speech
@@ -33,7 +34,7 @@ def test_demo_step_reports_tables_and_figure_and_reuses_work(talker_tiny, tmp_pa
 
     root = tmp_path / "phone2face"
     best = {r: (root / "runs-quick" / r / "best.pt").stat().st_mtime_ns
-            for r in ("baseline", "pca_injected", "pca_injected_timing")}
+            for r in ("baseline", "pca_injected", "pca_injected_timing", "dominance")}
     again = Report("demo")
     demo_step(again, tmp_path, talker_tiny, quick=True)
     assert {r: (root / "runs-quick" / r / "best.pt").stat().st_mtime_ns for r in best} == best

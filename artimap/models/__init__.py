@@ -29,6 +29,7 @@ from artimap.errors import ArtimapError
 MODELS: dict[str, str] = {
     "phone2face_bigru": "artimap.models.bigru:build",
     "phone2face_window": "artimap.models.window:build",
+    "phone2face_dominance": "artimap.models.dominance:build",
     "lip2tongue_ts_cnn_lstm": "artimap.models.ts_cnn_lstm:build_ts_cnn_lstm",
     "lip2tongue_convlstm": "artimap.models.convlstm:build_convlstm",
 }

@@ -61,7 +61,7 @@ class _Call(nn.Module):
 def model_parts(name: str, model: nn.Module) -> dict[str, Part]:
     """The ONNX parts (module doc) of registry model `name`."""
     c = model.config
-    if name in ("phone2face_bigru", "phone2face_window"):
+    if name in ("phone2face_bigru", "phone2face_window", "phone2face_dominance"):
         # 64 frames: longer than any window model's reach, so no edge branch is traced
         phones = torch.zeros(1, max(64, getattr(c, "in_window", 0) + 2), dtype=torch.int64)
         return {"model": Part(_Call(model, "forward"), (phones,), {"phones": ["B", "T"]},

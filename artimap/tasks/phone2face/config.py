@@ -15,6 +15,7 @@ EVAL_OPTIONS: tuple[str, ...] = ()  # keyword options of evaluate_run (`artimap 
 
 DECODERS = ("dense", "pca", "blendshape", "autoencoder")
 BIGRU = "phone2face_bigru"
+DOMINANCE = "phone2face_dominance"
 
 
 @dataclass
@@ -24,7 +25,7 @@ class ExperimentConfig:
     task: str = "phone2face"  # task name (artimap.tasks.TASKS)
     name: str = "baseline"  # row name in results and figures
     data: str = "prepared/phone2face"  # prepared dataset folder (artimap prepare phone2face)
-    model: str = BIGRU  # registry name: phone2face_bigru, or phone2face_window (dense only)
+    model: str = BIGRU  # registry name: phone2face_bigru; phone2face_window, _dominance (dense)
     # partial Phone2FaceConfig, e.g. {hidden: 64, timing: true} (phone-timing inputs; the
     # BiGRU's fps is then the data's frame rate)
     model_config: dict[str, Any] = field(default_factory=dict)
@@ -61,6 +62,8 @@ def model_settings(cfg: ExperimentConfig, n_phones: int, n_out: int,
     if cfg.model != BIGRU:
         if cfg.decoder != "dense":
             raise ArtimapError(f"decoder: {cfg.model} has no latent decoder; use decoder: dense")
+        if cfg.model == DOMINANCE and rate is not None:
+            fixed["fps"] = float(rate)  # token centres in seconds of this data
         return {**cfg.model_config, **fixed}
     if cfg.model_config.get("timing") and rate is not None:
         fixed["fps"] = float(rate)  # timing durations in seconds of this data

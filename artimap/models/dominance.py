@@ -1,0 +1,124 @@
+"""phone2face dominance model: Cohen & Massaro's (1993) coarticulation model, learnt end to end.
+
+The classic parametric account of visual-speech coarticulation. Every phone v has, for each of
+`dims` hidden articulatory parameters d, a target T_vd, a dominance magnitude a_vd and two
+decay rates (before and after the phone's centre). Each phone token i (a run of equal ids in
+the frame-wise input, centred at c_i seconds) pulls parameter d towards its target with the
+weight D_id(t), and the state is the dominance-weighted mean of the targets:
+
+    D_id(t) = a_vd exp(-theta_vd |t - c_i|^k)        theta before or after c_i, v = phone of i
+    z_d(t)  = sum_i D_id(t) T_vd / sum_i D_id(t)      (B, T, dims)
+    y(t)    = W z(t) + b [+ MLP(z(t))]                (B, T, n_out) marker coordinates
+
+The weights are a softmax over tokens of log a - theta |t - c|^k, so no dominance underflows.
+A few hundred parameters per phone instead of a recurrent network: it generalises from little
+data but can only express what a dominance blend of per-phone targets can (no token-specific
+context beyond the blend). Adjacent tokens of one phone merge into one run, as in
+`artimap.models.phone_timing`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from artimap.config import build_config
+from artimap.errors import ArtimapError
+from artimap.models.bigru import sequence_mask
+from artimap.models.latent_decoder import in_float32
+
+
+@dataclass
+class DominanceConfig:
+    """Architecture of the dominance model."""
+
+    n_phones: int = 40  # P: size of the phone inventory
+    n_out: int = 132  # values per frame: M markers x 3
+    dims: int = 8  # hidden articulatory parameters blended by dominance
+    exponent: float = 1.0  # k in |t - c|^k (Cohen & Massaro's c)
+    rate: float = 10.0  # initial decay rate theta, per second (dominance 1/e at 0.1 s)
+    decoder_hidden: int = 64  # units of the nonlinear part of the decoder (0: linear only)
+    fps: float = 30.0  # frame rate of the phone ids (the task sets the data's)
+
+
+def phone_runs(phones: torch.Tensor, lengths: torch.Tensor | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Runs of equal ids in phone ids (B, T): their phone (B, R) long, centre (B, R) in frames
+    (a run of frames s..s+n-1 is centred at s + (n - 1) / 2), valid (B, R) bool (runs past a
+    sequence's last are not), R = the most runs in a sequence; and the valid frames (B, T).
+    Frames at or after a sequence's length belong to no run."""
+    B, T = phones.shape
+    steps = torch.arange(T, device=phones.device)
+    valid_t = torch.ones(B, T, dtype=torch.bool, device=phones.device)
+    if lengths is not None:
+        valid_t = sequence_mask(lengths.to(phones.device), T)  # (B, T)
+    start = torch.cat([torch.ones_like(phones[:, :1], dtype=torch.bool),
+                       phones[:, 1:] != phones[:, :-1]], dim=1)  # (B, T)
+    run = torch.cumsum(start.long(), dim=1) - 1  # (B, T) run index of every frame
+    ones = valid_t.float()
+    size = torch.zeros(B, T, device=phones.device).scatter_add(1, run, ones)  # (B, R)
+    total = torch.zeros(B, T, device=phones.device).scatter_add(1, run, steps * ones)
+    centre = total / size.clamp(min=1.0)  # (B, R) mean frame index of each run
+    ids = torch.zeros_like(phones).scatter(1, run, phones.clamp(min=0))  # (B, R)
+    if torch.jit.is_tracing():  # an ONNX graph keeps R = T (a dynamic axis, no Python int)
+        return ids, centre, size > 0, valid_t
+    n_runs = int((size > 0).sum(dim=1).max())  # valid runs come first: keep the most of any
+    return ids[:, :n_runs], centre[:, :n_runs], size[:, :n_runs] > 0, valid_t
+
+
+class Phone2FaceDominance(nn.Module):
+    """Phone ids (B, T) -> marker coordinates (B, T, n_out) through a learnt dominance blend."""
+
+    def __init__(self, config: DominanceConfig) -> None:
+        super().__init__()
+        c = self.config = config
+        if c.fps <= 0 or c.dims < 1 or c.exponent <= 0 or c.rate <= 0:
+            raise ArtimapError(
+                f"dominance model: fps, dims, exponent and rate must be positive, got "
+                f"{c.fps}, {c.dims}, {c.exponent}, {c.rate}")
+        shape = (c.n_phones, c.dims)
+        self.target = nn.Parameter(0.5 * torch.randn(shape))  # T_vd
+        self.log_a = nn.Parameter(torch.zeros(shape))  # log a_vd
+        log_rate = math.log(c.rate)
+        self.log_theta_before = nn.Parameter(torch.full(shape, log_rate))
+        self.log_theta_after = nn.Parameter(torch.full(shape, log_rate))
+        self.out = nn.Linear(c.dims, c.n_out)
+        self.mlp = None
+        if c.decoder_hidden > 0:
+            self.mlp = nn.Sequential(nn.Linear(c.dims, c.decoder_hidden), nn.Tanh(),
+                                     nn.Linear(c.decoder_hidden, c.n_out))
+
+    def state(self, phones: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """The blended articulatory state z (B, T, dims) for phone ids (B, T), lengths (B,)."""
+        c = self.config
+        ids, centre, run_ok, _ = phone_runs(phones, lengths)  # (B, R) each
+        t = torch.arange(phones.shape[1], device=phones.device, dtype=torch.float32)
+        dt = (t[None, :, None] - centre[:, None, :]) / c.fps  # (B, T, R) seconds
+        dist = dt.abs() if c.exponent == 1.0 else dt.abs().pow(c.exponent)
+        theta = torch.where(  # (B, T, R, dims): anticipation before the centre
+            (dt < 0)[..., None], self.log_theta_before[ids][:, None].exp(),
+            self.log_theta_after[ids][:, None].exp())
+        logits = self.log_a[ids][:, None] - theta * dist[..., None]  # (B, T, R, dims)
+        logits = logits.masked_fill(~run_ok[:, None, :, None], float("-inf"))
+        w = F.softmax(logits, dim=2)  # (B, T, R, dims) weights over tokens
+        return (w * self.target[ids][:, None]).sum(dim=2)  # (B, T, dims)
+
+    def forward(self, phones: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Marker coordinates (B, T, n_out) for phone ids (B, T) with valid lengths (B,);
+        frames at or after a sequence's length repeat the state of the nearest token."""
+        z = self.state(phones, lengths)  # (B, T, dims)
+        y = in_float32(self.out, z)
+        if self.mlp is not None:
+            y = y + in_float32(self.mlp, z)
+        return y
+
+
+def build(config: dict | DominanceConfig | None = None) -> Phone2FaceDominance:
+    """Registry builder: a randomly initialised model from a (partial) plain config dict."""
+    if not isinstance(config, DominanceConfig):
+        config = build_config(DominanceConfig, config or {})
+    return Phone2FaceDominance(config)
