@@ -154,3 +154,20 @@ def test_bench_inference_speed_reports_x_realtime(monkeypatch):
     assert res["meets_goal_cpu"] == (max(res["cpu"]["x_realtime_single"],
                                          res["cpu"]["x_realtime_single_chunked"],
                                          res["cpu"]["x_realtime_batched"], exact) >= 1000)
+
+
+def test_the_dominance_model_takes_the_data_rate_and_trains(p2f_prepared):
+    module, cfg = load_config_file(CONFIGS / "dominance" / "dominance.yaml",
+                                   [f"data={p2f_prepared}", "train.max_steps=1"])
+    task = module.make_task(cfg)
+    model = task.build_model()
+    assert model.config.fps == task.meta()["rate"] == 120.0  # token centres in seconds
+    assert model.config.n_phones == len(task.meta()["phones"]["phones"])
+    train, _ = task.datasets()
+    loss, _ = task.loss(model, task.collate([train[0], train[1]]))
+    loss.backward()
+    assert torch.isfinite(loss) and all(p.grad is not None for p in model.parameters())
+    _, latent = load_config_file(CONFIGS / "dominance" / "dominance.yaml",
+                                 [f"data={p2f_prepared}", "decoder=pca"])
+    with pytest.raises(ArtimapError, match="no latent decoder"):
+        module.make_task(latent)
