@@ -34,6 +34,7 @@ def _model(**kw) -> Phone2FaceDominance:
     torch.manual_seed(0)
     model = Phone2FaceDominance(DominanceConfig(n_phones=5, n_out=6, dims=3, fps=30.0, **kw))
     with torch.no_grad():
+        model.target.normal_(0, 1)
         model.log_a.normal_(0, 1)
         model.log_theta_before.uniform_(1.0, 4.0)
         model.log_theta_after.uniform_(1.0, 4.0)
