@@ -40,14 +40,14 @@ def _init_worker() -> None:
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool whose workers start clean (forkserver on Linux).
+    """A process pool whose workers start clean (spawned: fresh interpreters).
 
     A plain fork copies a parent whose OpenCV/torch thread pools may hold locks; the child can
-    then wait forever on a lock no thread of its will release. Forkserver children are forked
-    from a small server process that never ran those libraries.
+    then wait forever on a lock no thread of its will release. Spawned workers are also direct
+    children of this process, so once the pool is shut down their CPU time counts in this
+    process's children's rusage (the demo's Timing table reads it).
     """
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    ctx = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
 
 
