@@ -16,18 +16,18 @@ from artimap.synth.coartic import dominance_blend
 
 def test_phone_runs_by_hand():
     phones = torch.tensor([[1, 1, 2, 2, 2, 3, 0, 0], [4, 4, 4, 4, 5, 5, 5, 5]])
-    ids, centre, valid, frames = phone_runs(phones, torch.tensor([6, 8]))
-    assert ids.shape == (2, 3)  # the most runs in a sequence: 3 (padding counts for none)
-    assert ids[0].tolist() == [1, 2, 3] and centre[0].tolist() == [0.5, 3.0, 5.0]
-    assert valid[0].tolist() == [True, True, True]
+    ids, centre, valid, run = phone_runs(phones, torch.tensor([6, 8]))
+    assert ids.shape == centre.shape == valid.shape == run.shape == (2, 8)  # runs r < T
+    assert ids[0, :3].tolist() == [1, 2, 3] and centre[0, :3].tolist() == [0.5, 3.0, 5.0]
+    assert valid[0].tolist() == [True] * 3 + [False] * 5  # run 3 (the padding) has no frame
+    assert run[0].tolist() == [0, 0, 1, 1, 1, 2, 3, 3]
     assert ids[1, :2].tolist() == [4, 5] and centre[1, :2].tolist() == [1.5, 5.5]
-    assert valid[1].tolist() == [True, True, False]
-    assert frames.sum(dim=1).tolist() == [6, 8]
+    assert valid[1].tolist() == [True] * 2 + [False] * 6
 
 
 def test_a_padding_frame_with_the_last_phone_does_not_move_its_centre():
     ids, centre, valid, _ = phone_runs(torch.tensor([[2, 3, 3, 3]]), torch.tensor([3]))
-    assert centre[0].tolist() == [0.0, 1.5] and valid[0].all()
+    assert centre[0, :2].tolist() == [0.0, 1.5] and valid[0, :2].all()
 
 
 def _model(**kw) -> Phone2FaceDominance:
@@ -45,16 +45,35 @@ def _model(**kw) -> Phone2FaceDominance:
 def test_state_is_the_talkers_dominance_blend(exponent):
     model = _model(exponent=exponent)
     phones = torch.tensor([[0, 0, 0, 3, 3, 1, 1, 1, 1, 4, 2, 2, 0, 0]])
-    ids, centre, _, _ = phone_runs(phones)
-    i = ids[0].numpy()
+    ids, centre, valid, _ = phone_runs(phones)
+    i = ids[0, valid[0]].numpy()  # 6 runs, all within the model's reach of every frame
     with torch.no_grad():
         got = model.state(phones)[0].numpy()  # (T, dims)
         want = dominance_blend(
-            np.arange(phones.shape[1]) / 30.0, centre[0].numpy() / 30.0,
+            np.arange(phones.shape[1]) / 30.0, centre[0, valid[0]].numpy() / 30.0,
             model.target[i].numpy(), model.log_a[i].exp().numpy(),
             model.log_theta_before[i].exp().numpy(), model.log_theta_after[i].exp().numpy(),
             k=exponent)
     np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_tokens_beyond_the_reach_do_not_pull():
+    model = _model(reach=2)
+    phones = torch.tensor([[0, 1, 2, 3, 4, 0, 1, 2]])  # one frame per run
+    other = phones.clone()
+    other[0, 3] = 0  # another phone for the token 3 runs after frame 0 (no run merges)
+    with torch.no_grad():
+        a, b = model.state(phones), model.state(other)
+    assert torch.equal(a[0, 0], b[0, 0])  # out of frame 0's reach of 2 runs
+    assert not torch.allclose(a[0, 1], b[0, 1])  # 2 runs from frame 1: within
+
+
+def test_an_hour_of_phones_runs_in_one_pass():
+    model = _model()
+    phones = torch.randint(0, 5, (1, 3600 * 60 // 6)).repeat_interleave(6, dim=1)  # 60 fps
+    with torch.no_grad():
+        y = model(phones)  # (1, 216000, 6): memory grows with T x (2 reach + 1), not T^2
+    assert y.shape == (1, 216_000, 6) and torch.isfinite(y).all()
 
 
 def test_padding_changes_no_valid_frame():
@@ -93,3 +112,5 @@ def test_bad_settings_are_errors():
         Phone2FaceDominance(DominanceConfig(fps=0.0))
     with pytest.raises(ArtimapError, match="positive"):
         Phone2FaceDominance(DominanceConfig(dims=0))
+    with pytest.raises(ArtimapError, match="reach"):
+        Phone2FaceDominance(DominanceConfig(reach=0))

@@ -11,6 +11,9 @@ weight D_id(t), and the state is the dominance-weighted mean of the targets:
     y(t)    = W z(t) + b [+ MLP(z(t))]                (B, T, n_out) marker coordinates
 
 The weights are a softmax over tokens of log a - theta |t - c|^k, so no dominance underflows.
+Each frame blends its own token and the `reach` tokens either side (16: ~1.5 s of speech, where
+a dominance decaying at 5/s has fallen below 1e-3 of its peak), so time and memory grow with
+the utterance's length, not its square: an hour of phones runs in one pass.
 Targets start near zero, which the decoder maps near its bias: with centred data, a phone
 that training never pulls elsewhere (one absent from the train split) stays near the mean face.
 A few hundred parameters per phone instead of a recurrent network: it generalises from little
@@ -44,15 +47,17 @@ class DominanceConfig:
     exponent: float = 1.0  # k in |t - c|^k (Cohen & Massaro's c)
     rate: float = 10.0  # initial decay rate theta, per second (dominance 1/e at 0.1 s)
     decoder_hidden: int = 64  # units of the nonlinear part of the decoder (0: linear only)
+    reach: int = 16  # tokens blended per frame: its own and this many runs either side
     fps: float = 30.0  # frame rate of the phone ids (the task sets the data's)
 
 
 def phone_runs(phones: torch.Tensor, lengths: torch.Tensor | None = None
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Runs of equal ids in phone ids (B, T): their phone (B, R) long, centre (B, R) in frames
-    (a run of frames s..s+n-1 is centred at s + (n - 1) / 2), valid (B, R) bool (runs past a
-    sequence's last are not), R = the most runs in a sequence; and the valid frames (B, T).
-    Frames at or after a sequence's length belong to no run."""
+    """Runs of equal ids in phone ids (B, T), indexed r = 0..T-1 (only the first few exist):
+    their phone (B, T) long, centre (B, T) in frames (a run of frames s..s+n-1 is centred at
+    s + (n - 1) / 2), valid (B, T) bool (a run with no frame before the sequence's length is
+    not); and the run index of every frame (B, T) long. Frames at or after a sequence's length
+    count for no run's centre."""
     B, T = phones.shape
     steps = torch.arange(T, device=phones.device)
     valid_t = torch.ones(B, T, dtype=torch.bool, device=phones.device)
@@ -62,14 +67,11 @@ def phone_runs(phones: torch.Tensor, lengths: torch.Tensor | None = None
                        phones[:, 1:] != phones[:, :-1]], dim=1)  # (B, T)
     run = torch.cumsum(start.long(), dim=1) - 1  # (B, T) run index of every frame
     ones = valid_t.float()
-    size = torch.zeros(B, T, device=phones.device).scatter_add(1, run, ones)  # (B, R)
+    size = torch.zeros(B, T, device=phones.device).scatter_add(1, run, ones)  # (B, R = T)
     total = torch.zeros(B, T, device=phones.device).scatter_add(1, run, steps * ones)
-    centre = total / size.clamp(min=1.0)  # (B, R) mean frame index of each run
-    ids = torch.zeros_like(phones).scatter(1, run, phones.clamp(min=0))  # (B, R)
-    if torch.jit.is_tracing():  # an ONNX graph keeps R = T (a dynamic axis, no Python int)
-        return ids, centre, size > 0, valid_t
-    n_runs = int((size > 0).sum(dim=1).max())  # valid runs come first: keep the most of any
-    return ids[:, :n_runs], centre[:, :n_runs], size[:, :n_runs] > 0, valid_t
+    centre = total / size.clamp(min=1.0)  # (B, T) mean frame index of each run
+    ids = torch.zeros_like(phones).scatter(1, run, phones.clamp(min=0))  # (B, T)
+    return ids, centre, size > 0, run
 
 
 class Phone2FaceDominance(nn.Module):
@@ -78,10 +80,10 @@ class Phone2FaceDominance(nn.Module):
     def __init__(self, config: DominanceConfig) -> None:
         super().__init__()
         c = self.config = config
-        if c.fps <= 0 or c.dims < 1 or c.exponent <= 0 or c.rate <= 0:
+        if c.fps <= 0 or c.dims < 1 or c.exponent <= 0 or c.rate <= 0 or c.reach < 1:
             raise ArtimapError(
-                f"dominance model: fps, dims, exponent and rate must be positive, got "
-                f"{c.fps}, {c.dims}, {c.exponent}, {c.rate}")
+                f"dominance model: fps, dims, exponent, rate and reach must be positive, got "
+                f"{c.fps}, {c.dims}, {c.exponent}, {c.rate}, {c.reach}")
         shape = (c.n_phones, c.dims)
         self.target = nn.Parameter(0.01 * torch.randn(shape))  # T_vd: near the mean face
         self.log_a = nn.Parameter(torch.zeros(shape))  # log a_vd
@@ -95,19 +97,25 @@ class Phone2FaceDominance(nn.Module):
                                      nn.Linear(c.decoder_hidden, c.n_out))
 
     def state(self, phones: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """The blended articulatory state z (B, T, dims) for phone ids (B, T), lengths (B,)."""
+        """The blended articulatory state z (B, T, dims) for phone ids (B, T), lengths (B,):
+        every frame blends the tokens up to `reach` runs either side of its own."""
         c = self.config
-        ids, centre, run_ok, _ = phone_runs(phones, lengths)  # (B, R) each
-        t = torch.arange(phones.shape[1], device=phones.device, dtype=torch.float32)
-        dt = (t[None, :, None] - centre[:, None, :]) / c.fps  # (B, T, R) seconds
-        dist = dt.abs() if c.exponent == 1.0 else dt.abs().pow(c.exponent)
-        theta = torch.where(  # (B, T, R, dims): anticipation before the centre
-            (dt < 0)[..., None], self.log_theta_before[ids][:, None].exp(),
-            self.log_theta_after[ids][:, None].exp())
-        logits = self.log_a[ids][:, None] - theta * dist[..., None]  # (B, T, R, dims)
-        logits = logits.masked_fill(~run_ok[:, None, :, None], float("-inf"))
-        w = F.softmax(logits, dim=2)  # (B, T, R, dims) weights over tokens
-        return (w * self.target[ids][:, None]).sum(dim=2)  # (B, T, dims)
+        ids, centre, run_ok, run = phone_runs(phones, lengths)  # (B, T) each
+        B, T = phones.shape
+        near = run[:, :, None] + torch.arange(-c.reach, c.reach + 1, device=phones.device)
+        last = run[:, -1:, None]  # (B, 1, 1) the last run of each sequence
+        inside = (near >= 0) & (near <= last)  # (B, T, J)
+        near = torch.minimum(near.clamp(min=0), last).reshape(B, -1)  # (B, T * J)
+        ok = inside & run_ok.gather(1, near).view(inside.shape)
+        ph = ids.gather(1, near).view(inside.shape)  # (B, T, J) phone of each nearby token
+        t = torch.arange(T, device=phones.device, dtype=torch.float32)
+        dt = (t[None, :, None] - centre.gather(1, near).view(inside.shape)) / c.fps  # seconds
+        dist = (dt.abs() if c.exponent == 1.0 else dt.abs().pow(c.exponent))[..., None]
+        theta = torch.where(  # (B, T, J, dims): anticipation before the centre
+            (dt < 0)[..., None], self.log_theta_before[ph].exp(), self.log_theta_after[ph].exp())
+        logits = (self.log_a[ph] - theta * dist).masked_fill(~ok[..., None], -1e9)
+        w = F.softmax(logits, dim=2)  # (B, T, J, dims) weights over the nearby tokens
+        return (w * self.target[ph]).sum(dim=2)  # (B, T, dims)
 
     def forward(self, phones: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Marker coordinates (B, T, n_out) for phone ids (B, T) with valid lengths (B,);
