@@ -114,3 +114,14 @@ def test_bad_settings_are_errors():
         Phone2FaceDominance(DominanceConfig(dims=0))
     with pytest.raises(ArtimapError, match="reach"):
         Phone2FaceDominance(DominanceConfig(reach=0))
+
+
+def test_bench_reports_both_models_and_the_long_pass():
+    from argparse import Namespace
+
+    from artimap.bench.p2f_dominance import bench_p2f_dominance
+
+    out = bench_p2f_dominance(Namespace(quick=True))
+    assert out["bigru_64"]["time_vs_bigru_64"] == 1.0
+    assert all(out[m]["x_real_time"] > 0 for m in ("dominance", "bigru_64", "bigru_128"))
+    assert out["long"]["frames"] == 3600 and out["long"]["wall_s"] > 0

@@ -32,6 +32,8 @@ BENCHES: dict[str, Bench] = {
                         "lip2tongue training: full data pipeline vs model alone"),
     "phone2face": Bench("artimap.bench.phone2face:bench_phone2face",
                         "phone2face inference, epoch time, convergence, bases"),
+    "p2f_dominance": Bench("artimap.bench.p2f_dominance:bench_p2f_dominance",
+                           "phone2face dominance model inference vs the BiGRU, an hour of phones"),
     "contour": Bench("artimap.bench.contour:bench_contour",
                      "contour extractor vs real tongue labels (needs ARTIMAP_DATA)"),
 }
