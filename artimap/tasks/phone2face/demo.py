@@ -7,8 +7,8 @@ dominance model, compare them with the paper and with the floor, baseline and ce
     out/phone2face/runs[-quick]/<row>/  run dirs (evaluated on the test split)
 
 Everything finished is reused by a rerun; an interrupted run resumes from its last.pt. The
-rows train side by side, one process per core. Quick
-mode (tests, first tries): tiny GRUs, 4-d spaces, 2 training steps per model.
+rows train side by side, one process per core. Quick mode (tests, first tries): tiny GRUs,
+4-d spaces, 2 training steps per model.
 """
 
 from __future__ import annotations
