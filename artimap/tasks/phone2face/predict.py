@@ -10,7 +10,8 @@ the model's rate -> markers (T, M, 3) mm, written as
 inventory are an error naming them (unless the dataset declared a fallback phone).
 --chunk-s S runs a long utterance in overlapping windows of S seconds with --context-s
 seconds of context each side, all windows as one batch (`p2f_chunks`): several times faster
-on a CPU, not exact (the far context is cut); off by default.
+on a CPU, not exact (the far context is cut); off by default. The dominance model needs none:
+it has no sequential steps and runs an hour of phones in one pass.
 """
 
 from __future__ import annotations
