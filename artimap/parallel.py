@@ -52,14 +52,15 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def parallel_map(
-    fn: Callable[[T], R], items: Iterable[T], workers: int = 1, desc: str = ""
+    fn: Callable[[T], R], items: Iterable[T], workers: int = 1, desc: str = "",
+    unit: str = "utt",
 ) -> list[R]:
     """`[fn(x) for x in items]` over `workers` processes, in order, with a progress bar.
 
     With workers <= 1 it runs in this process (easier to debug, no pickling).
     """
     items = list(items)
-    bar = tqdm(total=len(items), desc=desc, unit="utt", disable=None, leave=False)
+    bar = tqdm(total=len(items), desc=desc, unit=unit, disable=None, leave=False)
     try:
         if workers <= 1 or len(items) <= 1:
             out = []

@@ -92,7 +92,7 @@ def train_and_evaluate(prepared: Path, runs: Path, s: dict[str, Any]) -> dict[st
     rows side by side in one process per core (each on one thread)."""
     todo = [(runs / name, run_config(prepared, name, decoder, s, model, train))
             for name, decoder, model, train in ROWS if read_eval(runs / name) is None]
-    parallel_map(_train_row, todo, workers=default_workers(), desc="phone2face rows")
+    parallel_map(_train_row, todo, workers=default_workers(), desc="phone2face", unit="row")
     return {name: read_eval(runs / name) for name, *_ in ROWS}
 
 
