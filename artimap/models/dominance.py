@@ -33,8 +33,8 @@ from torch import nn
 
 from artimap.config import build_config
 from artimap.errors import ArtimapError
-from artimap.models.bigru import sequence_mask
 from artimap.models.latent_decoder import in_float32
+from artimap.models.phone_timing import run_index
 
 
 @dataclass
@@ -53,20 +53,14 @@ class DominanceConfig:
 
 def phone_runs(phones: torch.Tensor, lengths: torch.Tensor | None = None
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Runs of equal ids in phone ids (B, T), indexed r = 0..T-1 (only the first few exist):
-    their phone (B, T) long, centre (B, T) in frames (a run of frames s..s+n-1 is centred at
-    s + (n - 1) / 2), valid (B, T) bool (a run with no frame before the sequence's length is
-    not); and the run index of every frame (B, T) long. Frames at or after a sequence's length
-    count for no run's centre."""
+    """Runs of equal ids in phone ids (B, T) (`phone_timing.run_index`), indexed r = 0..T-1
+    (only the first few exist): their phone (B, T) long, centre (B, T) in frames (a run of
+    frames s..s+n-1 is centred at s + (n - 1) / 2), valid (B, T) bool (a run with a frame before
+    the sequence's length); and the run index of every frame (B, T) long."""
     B, T = phones.shape
+    _, run, valid_t = run_index(phones, lengths)  # (B, T) each
+    ones = torch.ones(B, T, device=phones.device) if valid_t is None else valid_t.float()
     steps = torch.arange(T, device=phones.device)
-    valid_t = torch.ones(B, T, dtype=torch.bool, device=phones.device)
-    if lengths is not None:
-        valid_t = sequence_mask(lengths.to(phones.device), T)  # (B, T)
-    start = torch.cat([torch.ones_like(phones[:, :1], dtype=torch.bool),
-                       phones[:, 1:] != phones[:, :-1]], dim=1)  # (B, T)
-    run = torch.cumsum(start.long(), dim=1) - 1  # (B, T) run index of every frame
-    ones = valid_t.float()
     size = torch.zeros(B, T, device=phones.device).scatter_add(1, run, ones)  # (B, R = T)
     total = torch.zeros(B, T, device=phones.device).scatter_add(1, run, steps * ones)
     centre = total / size.clamp(min=1.0)  # (B, T) mean frame index of each run

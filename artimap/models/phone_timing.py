@@ -26,20 +26,29 @@ DURATION_SCALE = 10.0  # durations in tenths of a second: a typical phone (~0.1 
 N_TIMING = 2  # features per frame: position, duration
 
 
-def phone_timing(phones: torch.Tensor, fps: float,
-                 lengths: torch.Tensor | None = None) -> torch.Tensor:
-    """Timing features (B, T, 2) float32 [position, duration] (module doc) for phone ids (B, T)
-    at `fps` frames per second; lengths (B,) of the valid frames (None: all frames valid)."""
+def run_index(phones: torch.Tensor, lengths: torch.Tensor | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """The run of every frame of phone ids (B, T): (start (B, T) bool: a run starts here,
+    run (B, T) long: 0, 1, ... its run's index, valid (B, T) bool or None: frames before
+    lengths (B,)). A run is a maximal stretch of equal ids; the padding after a sequence's
+    length starts a run of its own, so it never lengthens the last real run."""
     steps = torch.arange(phones.shape[1], device=phones.device)  # (T,)
-    # (B, T): a run starts here (the first frame, or an id unlike the one before)
     start = torch.cat([torch.ones_like(phones[:, :1], dtype=torch.bool),
-                       phones[:, 1:] != phones[:, :-1]], dim=1)
+                       phones[:, 1:] != phones[:, :-1]], dim=1)  # first frame, or a new id
     valid = None
     if lengths is not None:
         lengths = lengths.to(phones.device)
         valid = steps[None, :] < lengths[:, None]  # (B, T)
         start = start | (steps[None, :] == lengths[:, None])  # padding: a run of its own
-    run = torch.cumsum(start.long(), dim=1) - 1  # (B, T) run index of every frame
+    return start, torch.cumsum(start.long(), dim=1) - 1, valid
+
+
+def phone_timing(phones: torch.Tensor, fps: float,
+                 lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """Timing features (B, T, 2) float32 [position, duration] (module doc) for phone ids (B, T)
+    at `fps` frames per second; lengths (B,) of the valid frames (None: all frames valid)."""
+    steps = torch.arange(phones.shape[1], device=phones.device)  # (T,)
+    start, run, valid = run_index(phones, lengths)  # (B, T) each
     ones = torch.ones_like(phones, dtype=torch.float32)  # (B, T)
     # only a run's first frame adds its step, so first[r] is the step where run r starts
     first_step = (steps[None, :] * start).float()  # (B, T)
