@@ -4,11 +4,15 @@ a rerun reuses the prepared data, the bases and the trained runs."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 
+import pytest
+
 from artimap.demo import DEMO_STEPS
+from artimap.errors import ArtimapError
 from artimap.report import Report
-from artimap.tasks.phone2face.demo import demo_step
+from artimap.tasks.phone2face.demo import demo_step, prepared_dataset
 
 
 def test_demo_step_reports_tables_and_figure_and_reuses_work(talker_tiny, tmp_path):
@@ -40,3 +44,11 @@ def test_demo_step_reports_tables_and_figure_and_reuses_work(talker_tiny, tmp_pa
     assert {r: (root / "runs-quick" / r / "best.pt").stat().st_mtime_ns for r in best} == best
     assert [p for p in again.parts if "<table>" in p] == [p for p in report.parts
                                                            if "<table>" in p]
+
+
+def test_a_folder_prepared_at_another_rate_is_refused(talker_tiny, tmp_path):
+    prepared = prepared_dataset(tmp_path, talker_tiny)
+    manifest = json.loads((prepared / "manifest.json").read_text())
+    (prepared / "manifest.json").write_text(json.dumps({**manifest, "rate": 30.0}))
+    with pytest.raises(ArtimapError, match="30.0 fps by an earlier demo"):
+        prepared_dataset(tmp_path, talker_tiny)

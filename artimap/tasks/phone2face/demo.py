@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json
 from artimap.parallel import default_workers, parallel_map, torch_threads
 from artimap.report import Report
@@ -48,8 +49,15 @@ def prepared_dataset(out: Path, corpus: Path) -> Path:
     from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
 
     prepared = out / "phone2face" / "prepared"
-    if not (prepared / "manifest.json").is_file():
+    manifest = prepared / "manifest.json"
+    if not manifest.is_file():
         prepare_phone2face(corpus, prepared, PrepareConfig(fps=FPS, fallback="sil"))
+    rate = json.loads(manifest.read_text(encoding="utf-8")).get("rate")
+    if rate != FPS:  # an older demo's folder: its runs were trained at that rate too
+        raise ArtimapError(
+            f"{prepared}: prepared at {rate} fps by an earlier demo; the demo now uses {FPS:g} "
+            f"fps. Remove {prepared.parent} (its runs were trained on those frames) or use a "
+            "new --out folder")
     return prepared
 
 
