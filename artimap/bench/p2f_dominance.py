@@ -36,11 +36,11 @@ def bench_p2f_dominance(args: argparse.Namespace) -> dict[str, Any]:
     seconds, hour_s = (10.0, 60.0) if quick else (60.0, 3600.0)
     size = {"n_phones": 40, "n_out": 132}
     torch.manual_seed(0)
-    models = {"dominance": build_model("phone2face_dominance", {**size, "fps": RATE}),
-              "bigru_64": build_model("phone2face_bigru", {**size, "hidden": 64}),
-              "bigru_128": build_model("phone2face_bigru", size)}
+    models = {"dominance": build_model("phone2face_dominance", {**size, "fps": RATE}).eval(),
+              "bigru_64": build_model("phone2face_bigru", {**size, "hidden": 64}).eval(),
+              "bigru_128": build_model("phone2face_bigru", size).eval()}
     x = _phones(seconds, 40)
-    calls = {name: (lambda m=m: m.eval()(x)) for name, m in models.items()}
+    calls = {name: (lambda m=m: m(x)) for name, m in models.items()}
     with torch_threads(1), torch.inference_mode():
         timed = compare(calls, rounds=2 if quick else 5, warmup=1, baseline="bigru_64")
         long = _phones(hour_s, 40)
