@@ -12,10 +12,13 @@ a resume, metrics rows logged after the resumed checkpoint are dropped: the log 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import platform
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,61 @@ from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json, atomic_write_text, disk_full_error, is_disk_full
 
 METRICS = "metrics.jsonl"
+LOCK = "train.lock"  # present while a training writes the folder: {"pid", "host", "started"}
+
+
+@contextlib.contextmanager
+def writer_lock(run_dir: Path) -> Iterator[None]:
+    """Hold run_dir/train.lock while a training writes the folder: a second writer is refused
+    (one line naming the process that holds it); the lock of a process that no longer runs on
+    this host is taken over with a warning."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / LOCK
+    for attempt in (0, 1):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            holder = _lock_holder(path)
+            if attempt or _alive(holder):
+                raise ArtimapError(
+                    f"{run_dir}: another training is writing this run directory (process "
+                    f"{holder.get('pid', '?')} on {holder.get('host', '?')}, started "
+                    f"{holder.get('started', '?')}); wait for it to finish, or train into "
+                    f"another --out. If that process is gone, delete {path}") from None
+            warnings.warn(f"{run_dir}: took over the lock of process {holder.get('pid', '?')}, "
+                          "which is no longer running (a killed training)", stacklevel=3)
+            path.unlink(missing_ok=True)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump({"pid": os.getpid(), "host": platform.node(),
+                   "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, f)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _lock_holder(path: Path) -> dict[str, Any]:
+    try:
+        holder = json.loads(path.read_text(encoding="utf-8"))
+        return holder if isinstance(holder, dict) else {}
+    except (OSError, ValueError):
+        return {}  # a lock half-written by a killed process: stale
+
+
+def _alive(holder: dict[str, Any]) -> bool:
+    """Whether the lock's process still runs (a lock from another host is assumed live)."""
+    if not isinstance(holder.get("pid"), int):
+        return False
+    if holder.get("host") != platform.node():
+        return True
+    try:
+        os.kill(holder["pid"], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def start(run_dir: Path, sections: dict[str, Any], info: dict[str, Any],

@@ -8,13 +8,14 @@ The run directory's files are described in `artimap.rundir`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import torch
 from torch.utils.data import Dataset
@@ -22,48 +23,15 @@ from tqdm import tqdm
 
 from artimap import checkpoint, distributed, rundir
 from artimap.checkpoint import TrainState, save_checkpoint
-from artimap.config import check_ranges, to_dict
+from artimap.config import to_dict
 from artimap.distributed import Mean, autocast, seed_everything, shard_loader, to_device
 from artimap.errors import ArtimapError
 from artimap.interrupt import StopFlag, deferred_sigint
 from artimap.models import MODELS, model_config
 from artimap.schedule import lr_at
+from artimap.train_config import TrainConfig, smoke
 
-
-@dataclass
-class TrainConfig:
-    """Settings of the training loop (the model and data have their own configs)."""
-
-    epochs: int = 100  # passes over the training set
-    max_steps: int = 0  # stop after this many optimiser steps in all (0 = no limit; smoke: 2)
-    batch_size: int = 32  # global batch, split evenly over the processes under torchrun
-    lr: float = 1e-3  # Adam learning rate (onecycle: the peak)
-    lr_schedule: Literal["constant", "onecycle"] = "constant"  # artimap.schedule, per step
-    lr_warmup: float = 0.1  # onecycle: share of the steps spent rising to lr
-    weight_decay: float = 0.0  # Adam L2 penalty
-    grad_clip: float = 0.0  # clip the global gradient norm to this value (0 = off)
-    patience: int = 0  # stop after this many epochs without validation improvement (0 = off)
-    min_delta: float = 0.0  # an improvement must lower the validation loss by more than this
-    seed: int = 0  # seeds weights, shuffling and dropout
-    amp: Literal["auto", "on", "off"] = "auto"  # mixed precision; auto = on for CUDA only
-    amp_dtype: Literal["float16", "bfloat16"] = "float16"  # CUDA autocast type (CPU: bfloat16)
-    device: Literal["auto", "cpu", "cuda"] = "auto"  # auto = CUDA when available
-    num_workers: int = 0  # DataLoader worker processes per training process
-    log_every: int = 10  # refresh the progress bar's loss every this many steps
-    save_every: int = 1  # write last.pt every this many epochs (always at the end and on Ctrl-C)
-    progress: bool = True  # show a tqdm progress bar (main process only)
-
-    def __post_init__(self) -> None:
-        # a value out of range would train nothing (epochs=-3) or fail deep inside torch
-        check_ranges(self, "train", {
-            "epochs": ">= 1", "max_steps": ">= 0", "batch_size": ">= 1", "lr": ">= 0",
-            "weight_decay": ">= 0", "grad_clip": ">= 0", "patience": ">= 0", "min_delta": ">= 0",
-            "num_workers": ">= 0", "log_every": ">= 1", "save_every": ">= 1"})
-
-
-def smoke(cfg: TrainConfig) -> TrainConfig:
-    """The tiny variant of `cfg` used by tests and first tries: 2 steps on CPU, no workers."""
-    return dataclasses.replace(cfg, max_steps=2, epochs=1, device="cpu", num_workers=0)
+__all__ = ["Task", "TrainConfig", "smoke", "train"]
 
 
 class Task(Protocol):
@@ -90,24 +58,36 @@ class Task(Protocol):
 
 
 def train(task: Task, cfg: TrainConfig, run_dir: str | Path, *, resume: bool = False,
-          run_config: dict[str, Any] | None = None) -> TrainState:
+          run_config: dict[str, Any] | None = None,
+          allow_other_data: bool = False) -> TrainState:
     """Train `task`'s model, writing `run_dir`; returns the final progress.
 
-    `resume=True` continues from run_dir/last.pt when it exists (else starts afresh).
-    `run_config` (plain values, e.g. the data settings) is written into config.yaml too.
+    `resume=True` continues from run_dir/last.pt when it exists (else starts afresh), on the
+    dataset it was trained on (the meta's `data_fingerprint`; another one only with
+    `allow_other_data`). `run_config` (plain values, e.g. the data settings) is written into
+    config.yaml too. The main process holds the run directory's writer lock throughout.
     """
     dist, device = distributed.setup(cfg.device)
     try:
-        run = _prepare(task, cfg, Path(run_dir), resume, dist, device)
-        if dist.is_main:  # config.yaml, run.json; a resume drops metrics after its step
-            model = {"name": task.model_name, "config": run.model_config}
-            amp = str(run.amp_dtype).replace("torch.", "") if run.amp_dtype else "off"
-            rundir.start(run.dir, {"train": to_dict(cfg), "model": model, **(run_config or {})},
-                         {"device": str(device), "world_size": dist.world_size, "amp": amp},
-                         resumed_at_step=run.state.step if resume and run.state.step else None)
-        return _loop(run)
+        with rundir.writer_lock(Path(run_dir)) if dist.is_main else contextlib.nullcontext():
+            return _train(task, cfg, Path(run_dir), resume, run_config, allow_other_data,
+                          dist, device)
     finally:
         distributed.teardown(dist)
+
+
+def _train(task, cfg, run_dir: Path, resume: bool, run_config, allow_other_data: bool, dist,
+           device) -> TrainState:
+    """`train` inside the writer lock."""
+    run = _prepare(task, cfg, run_dir, resume, dist, device, allow_other_data)
+    if dist.is_main:  # config.yaml, run.json; a resume drops metrics after its step
+        model = {"name": task.model_name, "config": run.model_config}
+        amp = str(run.amp_dtype).replace("torch.", "") if run.amp_dtype else "off"
+        info = {"device": str(device), "world_size": dist.world_size, "amp": amp,
+                "data_fingerprint": run.meta.get("data_fingerprint")}
+        rundir.start(run.dir, {"train": to_dict(cfg), "model": model, **(run_config or {})},
+                     info, resumed_at_step=run.state.step if resume and run.state.step else None)
+    return _loop(run)
 
 
 @dataclass
@@ -146,7 +126,7 @@ def _check_start(task: Task, cfg: TrainConfig, dist, last: Path, resume: bool) -
                       "load_model cannot rebuild this run's checkpoints", stacklevel=4)
 
 
-def _prepare(task, cfg, run_dir, resume, dist, device) -> Run:
+def _prepare(task, cfg, run_dir, resume, dist, device, allow_other_data=False) -> Run:
     """Build model, optimiser and scaler; restore them from last.pt when resuming."""
     last = run_dir / "last.pt"
     _check_start(task, cfg, dist, last, resume)
@@ -171,13 +151,31 @@ def _prepare(task, cfg, run_dir, resume, dist, device) -> Run:
     run.total_steps = _total_steps(run)
     saved_rng = None
     if resume and last.exists():
+        current = run.meta.pop("data_fingerprint", None)  # restored: the saved run's
         run.state, saved_rng = checkpoint.restore_training(last, model, run.opt, run.scaler,
                                                            task.model_name, run.meta)
+        _check_resumed_data(run, current, allow_other_data)
     if saved_rng is not None and dist.is_main:
         checkpoint.set_rng_state(saved_rng)
     else:  # only the main process's generators are saved; dropout differs between processes
         seed_everything(cfg.seed + 1 + dist.rank + 7919 * run.state.step)
     return run
+
+
+def _check_resumed_data(run: Run, current: str | None, allow: bool) -> None:
+    """A resumed run continues on the dataset it was trained on (same fingerprint)."""
+    saved = run.meta.get("data_fingerprint")
+    if current is not None:
+        run.meta["data_fingerprint"] = current
+    if current is None or saved is None or saved == current:
+        return
+    if not allow:
+        raise ArtimapError(
+            f"{run.dir}: last.pt was trained on dataset {saved} but the run's data is now "
+            f"{current} (prepared again or edited since); resume with the data it was trained "
+            "on, start a new run directory, or pass --allow-other-data to continue anyway")
+    warnings.warn(f"{run.dir}: resuming on another dataset ({current}, trained on {saved}): "
+                  "--allow-other-data", stacklevel=4)
 
 
 def _loop(run: Run) -> TrainState:

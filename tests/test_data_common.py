@@ -7,13 +7,12 @@ import pytest
 import torch
 
 from artimap.data.common import (
-    open_array,
-    read_manifest,
     read_split_lists,
     save_array,
     split_ids,
     write_manifest,
 )
+from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
 from artimap.parallel import parallel_map, torch_threads
 
@@ -62,15 +61,19 @@ def test_parallel_map_keeps_order():
 
 def test_manifest_and_arrays(tmp_path):
     entry = save_array(tmp_path, "frames", np.arange(12, dtype=np.uint8).reshape(3, 4))
-    write_manifest(tmp_path, {"task": "demo", "arrays": {"frames": entry}}, {"train": ["x"]})
-    manifest, split = read_manifest(tmp_path, "demo")
-    assert manifest["arrays"]["frames"]["shape"] == [3, 4]
-    arr = open_array(tmp_path, "frames")
+    utts = [{"id": "x", "offset": 0, "n_frames": 3}]
+    write_manifest(tmp_path, {"task": "demo", "n_frames": 3, "arrays": {"frames": entry},
+                              "utterances": utts}, {"train": ["x"]})
+    prepared = Prepared.open(tmp_path, "demo")
+    assert prepared.manifest["arrays"]["frames"]["shape"] == [3, 4]
+    assert prepared.splits == {"train": ["x"], "val": [], "test": []}
+    arr = prepared.array("frames")
     assert isinstance(arr, np.memmap) and arr[2, 3] == 11
+    assert prepared.rows("train").tolist() == [0, 1, 2]
     with pytest.raises(ArtimapError, match="prepared for task 'demo'"):
-        read_manifest(tmp_path, "other")
+        Prepared.open(tmp_path, "other")
     with pytest.raises(ArtimapError, match="not a prepared dataset"):
-        read_manifest(tmp_path / "nope", "demo")
+        Prepared.open(tmp_path / "nope", "demo")
 
 
 def test_torch_threads_restores_the_count_even_when_the_block_raises():

@@ -10,9 +10,10 @@ import torch
 from torch.utils.data import DataLoader
 
 from artimap.commands.prepare_lip2tongue import add_arguments, run
-from artimap.data.lip2tongue import Lip2TongueDataset, load_normalisation
+from artimap.data.lip2tongue import Lip2TongueDataset
 from artimap.data.lip2tongue.prepare import prepare
 from artimap.data.lip2tongue.utterance import Settings
+from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
 from artimap.testing.lip2tongue import POINT_NAMES, lip_frames, ult_value, write_fake_corpus
 from artimap.ultrasound.geometry import FanImage
@@ -50,7 +51,7 @@ def test_arrays_manifest_split_and_stats(prepared):
         assert not flow[u["offset"]].any()  # zero flow at every utterance's first frame
         assert u["sync"]["n_frames"] == u["n_frames"] and len(u["roi"]) == 4
     assert np.abs(flow.astype(np.float32)).max() > 0.5  # the mouth moves
-    stats = load_normalisation(out)
+    stats = Prepared.open(out, "lip2tongue").stats
     assert stats["fitted_on"] == "train" and 0 < stats["frames"]["std"] < 1
     assert len(stats["flow"]["mean"]) == 2 and stats["target"]["std"] > 0
 
@@ -157,16 +158,17 @@ def test_val_block_holds_out_the_end_of_each_training_utterance_with_a_gap():
 def test_talker_truth_follows_the_val_block_rows(talker_tiny, l2t_prepared, tmp_path):
     """A training utterance split by --val-block keeps the truth of its own rows: the two parts
     together are the plain preparation's rows minus the gap."""
-    from artimap.data.common import read_manifest
     from artimap.data.lip2tongue.prepare import prepare
     from artimap.data.lip2tongue.truth import talker_truth
     from artimap.data.lip2tongue.utterance import Settings
+    from artimap.data.prepared import Prepared
 
     out = tmp_path / "blocks"
     prepare(talker_tiny, out, Settings(image_size=32), workers=1, val_block=0.3, val_gap=3)
-    plain = read_manifest(l2t_prepared, "lip2tongue")[0]
-    blocks = read_manifest(out, "lip2tongue")[0]
-    t_plain, t_blocks = talker_truth(plain)["times"], talker_truth(blocks)["times"]
+    plain_data = Prepared.open(l2t_prepared, "lip2tongue")
+    blocks_data = Prepared.open(out, "lip2tongue")
+    plain, blocks = plain_data.manifest, blocks_data.manifest
+    t_plain, t_blocks = talker_truth(plain_data)["times"], talker_truth(blocks_data)["times"]
     rows = {u["id"]: u for u in blocks["utterances"]}
     for u in plain["utterances"]:
         if u["id"] + "@val" not in rows:

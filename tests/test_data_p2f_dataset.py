@@ -38,7 +38,7 @@ def test_items_shapes_and_normalisation(prepared):
     norm = Phone2FaceDataset(prepared, "train", normalise=True)
     allx = torch.cat([norm[i]["markers"] for i in range(len(norm))])
     assert allx.mean(0).abs().max() < 1e-3 and (allx.std(0) - 1).abs().max() < 1e-2
-    mean, std = load_stats(prepared)
+    mean, std = load_stats(norm.prepared)
     assert np.allclose(norm[0]["markers"].numpy() * std + mean, item["markers"].numpy(), atol=1e-3)
     val = Phone2FaceDataset(prepared, "val", frame_mask=True)
     assert val[0]["mask"].shape == (val.lengths[0],)

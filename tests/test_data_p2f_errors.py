@@ -12,7 +12,7 @@ import pytest
 from test_data_p2f_helpers import FACE, HEAD, make_files_corpus
 
 from artimap.data.common import split_ids
-from artimap.data.phone2face.phones import load_phone_set
+from artimap.data.phone2face.dataset import open_prepared, phone_set
 from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
 from artimap.errors import ArtimapError
 from artimap.io.alignment import from_tuples
@@ -117,9 +117,9 @@ def test_phone_unseen_in_training(corpus, tmp_path_factory):
     with pytest.warns(UserWarning, match=r"fewer than 10 training frames .*'zz': 0"):
         out = prepare_phone2face(corpus, extra / "p1", cfg)  # the corpus's phones
     manifest = json.loads((out / "manifest.json").read_text())
-    assert "zz" in load_phone_set(out).phones and manifest["rare_phones"]["zz"] == 0
+    assert "zz" in phone_set(open_prepared(out)).phones and manifest["rare_phones"]["zz"] == 0
     # a declared phone set without it: an error naming the phone, or the fallback
-    listed = [p for p in load_phone_set(out).phones if p != "zz"]
+    listed = [p for p in phone_set(open_prepared(out)).phones if p != "zz"]
     (extra / "phones.txt").write_text("\n".join(listed) + "  # the rest\n")
     cfg = PrepareConfig(head_markers=",".join(HEAD), phone_set=str(extra / "phones.txt"))
     _expect_error(corpus, rf"{test_id}\.TextGrid: phones \['zz'\] are not in the phone set of "
@@ -132,7 +132,7 @@ def test_phone_unseen_in_training(corpus, tmp_path_factory):
 
 def test_unknown_phones_at_inference(corpus, tmp_path):
     out = prepare_phone2face(corpus, tmp_path / "p", PrepareConfig(head_markers=",".join(HEAD)))
-    phones = load_phone_set(out)
+    phones = phone_set(open_prepared(out))
     ali = from_tuples([(0.0, 0.2, "a"), (0.2, 0.4, "zz"), (0.4, 0.5, "qq")], source="new.lab")
     with pytest.raises(ArtimapError, match=r"new\.lab: phones \['qq', 'zz'\] are not in the.*"
                        r"pass --phone-fallback PHONE"):

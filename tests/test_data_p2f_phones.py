@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 from test_data_p2f_helpers import HEAD, make_files_corpus
 
+from artimap.data.phone2face.dataset import open_prepared, phone_set
 from artimap.data.phone2face.phones import (
     PhoneSet,
     build_inventory,
     encode_phones,
-    load_phone_set,
-    save_phone_set,
 )
 from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
 from artimap.errors import ArtimapError
@@ -41,10 +40,6 @@ def test_phone_set_normalises_and_round_trips(tmp_path):
     ali = from_tuples([(0.0, 0.1, ""), (0.1, 0.2, "AH1"), (0.2, 0.3, "B"), (0.3, 0.35, "sp")])
     ids = ps.frame_ids(ali, fps=20.0, n_frames=9)  # t = 0, .05, ... .40
     assert [ps.phones[i] for i in ids] == ["sil"] * 2 + ["AH"] * 2 + ["B"] * 2 + ["sil"] * 3
-    save_phone_set(tmp_path / "phones.json", ps)
-    assert load_phone_set(tmp_path) == ps
-    with pytest.raises(ArtimapError, match="no phone inventory"):
-        load_phone_set(tmp_path / "nothing.json")
 
 
 def _label_at(rows, t):
@@ -74,7 +69,7 @@ def test_prepared_phone_ids_match_the_textgrid(tmp_path):
 
 def test_talker_inventory_is_the_declared_phone_set(p2f_prepared, talker_tiny):
     declared = json.loads((talker_tiny / "corpus.json").read_text())["phones"]
-    inventory = load_phone_set(p2f_prepared).phones
+    inventory = phone_set(open_prepared(p2f_prepared)).phones
     assert inventory == sorted({"sil" if p in ("sil", "sp") else p for p in declared})
     manifest = json.loads((p2f_prepared / "manifest.json").read_text())
     assert manifest["phone_classes"]["bilabial"] == ["b", "m", "p"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -83,14 +85,19 @@ def test_msd_and_contour_mm_share_the_predicted_contours_of_a_chunk():
     np.testing.assert_array_equal(out["contour_mm"], declared.msd_frames(extract(pred), true))
 
 
+def _with_files(files: dict):
+    """A stand-in for a Prepared with one utterance whose manifest entry lists `files`."""
+    return SimpleNamespace(entries=[SimpleNamespace(raw={"files": files})])
+
+
 def test_oracles_only_on_talker_data(tmp_path):
     lips = tmp_path / "a.mp4"
-    entry = {"files": {"lips": str(lips), "param": str(tmp_path / "a.param")}}
-    assert not has_truth({"utterances": [entry]})  # no .artic.npy / .contour.csv beside it
+    entry = {"lips": str(lips), "param": str(tmp_path / "a.param")}
+    assert not has_truth(_with_files(entry))  # no .artic.npy / .contour.csv beside it
     (tmp_path / "a.artic.npy").write_bytes(b"")
     (tmp_path / "a.contour.csv").write_text("")
-    assert has_truth({"utterances": [entry]})
-    assert not has_truth({"utterances": [{"files": {"lips": str(lips)}}]})  # no probe file
+    assert has_truth(_with_files(entry))
+    assert not has_truth(_with_files({"lips": str(lips)}))  # no probe file
 
 
 def test_gap_closed_runs_from_the_floor_to_the_lip_oracle():

@@ -121,3 +121,49 @@ def test_packages_import_only_downwards():
     wrong = sorted(f"{a} -> {b}" for a, targets in import_graph().items() for b in targets
                    if _package(b) in FORBIDDEN.get(_package(a), set()))
     assert not wrong, "upward imports: " + "; ".join(wrong)
+
+
+# The prepared dataset has one owner: only these modules name its files (as strings or through
+# the constants of artimap.data.prepared); every other module reads it through `Prepared`.
+PREPARED_FILES = ("manifest.json", "split.json", "stats.json", "phones.json")
+PREPARED_CONSTANTS = ("MANIFEST", "SPLIT", "STATS", "PHONES")
+PREPARED_OWNERS = {"artimap.data.prepared", "artimap.data.common"}
+
+
+def _names_prepared_files(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                  if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
+                  and isinstance(n.body[0], ast.Expr)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and id(node) not in docstrings \
+                and any(name in node.value for name in PREPARED_FILES):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module == "artimap.data.prepared" \
+                and any(a.name in PREPARED_CONSTANTS for a in node.names):
+            return True
+    return False
+
+
+def test_at_most_three_modules_open_the_prepared_folder():
+    naming = {n for n, p in _modules().items() if _names_prepared_files(p)}
+    assert naming <= PREPARED_OWNERS | {"artimap.data.phone2face.dataset"}, sorted(naming)
+    assert len(naming) <= 3
+
+
+def test_the_cli_help_imports_no_torch_scipy_or_cv2():
+    """`artimap --help` and every `artimap COMMAND --help`, in a fresh interpreter."""
+    code = (
+        "import sys\n"
+        "from artimap.cli import COMMANDS, build_parser\n"
+        "parser = build_parser()\n"
+        "for argv in [['--help']] + [[c, '--help'] for c in COMMANDS]:\n"
+        "    try:\n"
+        "        parser.parse_args(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in ('torch', 'scipy', 'cv2') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -14,9 +14,10 @@ import torch
 from test_train_toy import ToyTask, quiet
 
 from artimap.checkpoint import save_checkpoint
-from artimap.data.common import open_array, read_split_lists
+from artimap.data.common import read_split_lists, save_array, write_manifest
 from artimap.data.lip2tongue.prepare import prepare
 from artimap.data.lip2tongue.utterance import Settings
+from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_dir, check_prediction_out, clean_stale_temporaries
 from artimap.io.alignment import from_tuples
@@ -192,14 +193,20 @@ def test_disk_full_during_synth_leaves_no_folder(tmp_path, monkeypatch):
 # ---- prepared data and splits ------------------------------------------------------------------
 
 def test_deleted_or_truncated_prepared_array_is_named(tmp_path):
-    np.save(tmp_path / "frames.npy", np.zeros((50, 8, 8), np.uint8))
+    arrays = {name: save_array(tmp_path, name, np.zeros((50, 8, 8), np.uint8))
+              for name in ("frames", "targets")}
+    write_manifest(tmp_path, {"task": "lip2tongue", "n_frames": 50, "arrays": arrays,
+                              "utterances": [{"id": "a", "offset": 0, "n_frames": 50}]},
+                   {"train": ["a"]})
     raw = (tmp_path / "frames.npy").read_bytes()
     (tmp_path / "frames.npy").write_bytes(raw[: len(raw) // 2])
     with pytest.raises(ArtimapError, match=r"frames\.npy: prepared array truncated or damaged.*"
-                       r"prepare it again"):
-        open_array(tmp_path, "frames")
-    with pytest.raises(ArtimapError, match=r"targets\.npy: prepared array missing.*prepare it"):
-        open_array(tmp_path, "targets")
+                       r"prepare lip2tongue"):
+        Prepared.open(tmp_path, "lip2tongue")
+    (tmp_path / "frames.npy").write_bytes(raw)
+    (tmp_path / "targets.npy").unlink()
+    with pytest.raises(ArtimapError, match=r"targets\.npy: prepared array missing.*prepare"):
+        Prepared.open(tmp_path, "lip2tongue")
 
 
 def test_one_list_for_training_and_validation_is_refused(tmp_path):
@@ -236,9 +243,12 @@ def test_evaluating_on_data_prepared_again_at_another_size_is_refused(l2t_prepar
     manifest = json.loads((data / "manifest.json").read_text())
     manifest["settings"]["image_size"] = 48  # as if prepared again with --image-size 48
     (data / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(ArtimapError, match=r"prepared: prepared with image_size=48 but the run "
-                       r".*was trained on image_size=32; prepare the data again"):
+    with pytest.raises(ArtimapError, match=r"prepared: dataset fingerprint \w+ is not \w+, the "
+                       r"one run .* was trained on"):
         evaluate(run, "test")
+    with pytest.raises(ArtimapError, match=r"prepared with image_size=48 but the run "
+                       r".*was trained on image_size=32; prepare the data again"):
+        evaluate(run, "test", allow_other_data=True)
 
 
 def test_predict_cli_refuses_a_file_as_out_and_overwrites_only_when_asked(l2t_run, talker_tiny,

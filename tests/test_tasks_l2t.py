@@ -138,7 +138,7 @@ def test_normaliser_round_trip_and_missing_statistics():
 def test_fan_contours_are_searched_from_the_apex_at_the_top():
     import cv2
 
-    from artimap.tasks.lip2tongue.scoring import contour_fn
+    from artimap.ultrasound.target import contour_fn
 
     rng = np.random.default_rng(0)
     frames = []

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 
-from artimap.data.common import SPLITS, open_array
 from artimap.data.lip2tongue import Lip2TongueDataset
 from artimap.data.lip2tongue.inputs import (
     FLOW_DTYPE,
@@ -20,7 +19,7 @@ from artimap.data.lip2tongue.inputs import (
     model_flow,
     model_frames,
 )
-from artimap.data.lip2tongue.normalise import load_normalisation
+from artimap.data.prepared import SPLITS, Prepared
 from artimap.models.ts_cnn_lstm import TINY_TS_CNN_LSTM, build_ts_cnn_lstm
 from artimap.tasks.lip2tongue.predict import choose_box, read_lips
 from artimap.tasks.lip2tongue.stepper import FramePredictor
@@ -46,7 +45,7 @@ def _stream(prepared: Path, utt: dict) -> tuple[np.ndarray, list]:
     box = choose_box(None, {utt["speaker"]: utt["roi"]}, frames, data["fps"])
     assert list(box) == utt["roi"]
     model = build_ts_cnn_lstm({**TINY_TS_CNN_LSTM, "in_size": data["image_size"]})
-    meta = {"normalisation": load_normalisation(prepared), "normalise_inputs": False,
+    meta = {"normalisation": Prepared.open(prepared, "lip2tongue").stats, "normalise_inputs": False,
             "normalise_target": False, "data": data}
     predictor = FramePredictor(model, meta, box)
     assert predictor.model.uses_flow
@@ -63,7 +62,7 @@ def _stream(prepared: Path, utt: dict) -> tuple[np.ndarray, list]:
 def assert_same_inputs(prepared: Path) -> int:
     """Every clip of every split equals predict's inputs for the same frames; returns the
     number of clips compared."""
-    stored = open_array(prepared, "frames")
+    stored = Prepared.open(prepared, "lip2tongue").array("frames")
     streams: dict[int, tuple[list, int]] = {}
     compared = 0
     for split in SPLITS:

@@ -47,7 +47,7 @@ def test_predict_rejects_a_video_shorter_than_a_clip(l2t_run, tmp_path):
 def test_streamed_prediction_matches_the_evaluated_clips(l2t_run, l2t_prepared, talker_tiny):
     """predict's video path (clock, crop, flow per frame, streaming, alignment) reproduces
     the model outputs evaluate computes from the prepared arrays."""
-    from artimap.data.common import open_array
+    from artimap.data.prepared import Prepared
     from artimap.models import load_model
     from artimap.tasks.lip2tongue.evaluate import eval_dataset, predict_clips
     from artimap.tasks.lip2tongue.predict import choose_box, read_lips, stream_predict
@@ -63,7 +63,7 @@ def test_streamed_prediction_matches_the_evaluated_clips(l2t_run, l2t_prepared, 
     ds = eval_dataset(cfg, "test")
     test_id = json.loads((l2t_prepared / "split.json").read_text())["test"][0]
     entry = next(u for u in ds.manifest["utterances"] if u["id"] == test_id)
-    first = open_array(l2t_prepared, "frames")[entry["offset"]]
+    first = Prepared.open(l2t_prepared, "lip2tongue").array("frames")[entry["offset"]]
     lag = next(j for j in range(len(crops)) if np.array_equal(crops[j], first))
     norm = Normaliser(meta["normalisation"], meta["normalise_inputs"], meta["normalise_target"])
     model, _ = load_model(l2t_run / "best.pt")  # stream_predict changed the memory layout

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from artimap.data.common import open_array, read_manifest
+from artimap.data.prepared import Prepared
 from artimap.tasks.phone2face.oracle import oracle_utterance, talker_info
 
 
 def _truth(prepared, uid):
-    manifest, _ = read_manifest(prepared, "phone2face")
+    _p = Prepared.open(prepared, "phone2face")
+    manifest, _ = _p.manifest, _p.splits
     e = next(e for e in manifest["utterances"] if e["id"] == uid)
     sl = slice(e["offset"], e["offset"] + e["n_frames"])
-    return manifest, np.asarray(open_array(prepared, "markers")[sl], np.float64), \
-        np.asarray(open_array(prepared, "mask")[sl])
+    return manifest, np.asarray(_p.array("markers")[sl], np.float64), \
+        np.asarray(_p.array("mask")[sl])
 
 
 def test_oracle_reproduces_the_prepared_markers_at_the_corpus_variability(p2f_prepared):
@@ -33,7 +34,8 @@ def test_oracle_reproduces_the_prepared_markers_at_the_corpus_variability(p2f_pr
 
 
 def test_no_oracle_without_a_talker_corpus(p2f_prepared):
-    manifest, _ = read_manifest(p2f_prepared, "phone2face")
+    _p = Prepared.open(p2f_prepared, "phone2face")
+    manifest, _ = _p.manifest, _p.splits
     assert talker_info({**manifest, "corpus": str(p2f_prepared)}) is None
 
 
@@ -46,7 +48,8 @@ def test_oracle_equals_the_truth_of_a_talker_without_variability(tmp_path, monke
     monkeypatch.setattr(coartic, "DRIFT_SD", 0.0)
     generate_corpus(tmp_path / "c", "tiny", seed=3, progress=False)
     prepared = prepare_phone2face(tmp_path / "c", tmp_path / "p", PrepareConfig(fps=30.0))
-    manifest, split = read_manifest(prepared, "phone2face")
+    _p = Prepared.open(prepared, "phone2face")
+    manifest, split = _p.manifest, _p.splits
     info = talker_info(manifest)
     for uid in split["test"]:
         _, true, mask = _truth(prepared, uid)

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from artimap.data.common import open_array, read_manifest
+from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
 from artimap.tasks.phone2face.bases import target_stats
 from artimap.tasks.phone2face.ridge_phones import phone_window, ridge_phones, window_offsets
@@ -41,9 +41,10 @@ def test_window_spans_a_third_of_a_second_at_any_rate():
 
 
 def _utterances(prepared, split):
-    manifest, splits = read_manifest(prepared, "phone2face")
+    _p = Prepared.open(prepared, "phone2face")
+    manifest, splits = _p.manifest, _p.splits
     entries = {e["id"]: e for e in manifest["utterances"]}
-    pts, mask = open_array(prepared, "markers"), open_array(prepared, "mask")
+    pts, mask = _p.array("markers"), _p.array("mask")
     for uid in splits[split]:
         e = entries[uid]
         sl = slice(e["offset"], e["offset"] + e["n_frames"])

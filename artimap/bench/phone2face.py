@@ -100,12 +100,12 @@ def chunk_deviation(run_dir: Path, window_s: float = CHUNK_S,
     whole-sequence inference of a trained run, on every utterance of its dataset end to end."""
     import numpy as np
 
-    from artimap.data.common import open_array
+    from artimap.data.phone2face.dataset import open_prepared
     from artimap.tasks.phone2face.evaluate import Predictor, load_predictor
     from artimap.tasks.registry import load_run
 
     _, cfg = load_run(run_dir)
-    ids = np.asarray(open_array(cfg.data, "phone_ids"), dtype=np.int64)  # (T,) all utterances
+    ids = np.asarray(open_prepared(cfg.data).array("phone_ids"), dtype=np.int64)  # (T,) all
     full, meta = load_predictor(run_dir)
     ref = full(ids)  # (T, M, 3) mm
     out: dict[str, Any] = {"run": str(run_dir), "seconds": round(len(ids) / meta["rate"], 1),
@@ -149,13 +149,12 @@ def training_speed(prepared: Path, hidden: int, bucket_batch: int) -> dict[str, 
     """Epoch time with minibatches of 2 random sentences vs bucketed batches."""
     from torch.utils.data import BatchSampler, RandomSampler
 
-    from artimap.data.phone2face.dataset import BucketBatchSampler, Phone2FaceDataset
-    from artimap.data.phone2face.phones import load_phone_set
+    from artimap.data.phone2face.dataset import BucketBatchSampler, Phone2FaceDataset, phone_set
     from artimap.models.bigru import build
 
     ds = Phone2FaceDataset(prepared, "train", normalise=True)
     n_out = ds[0]["markers"].shape[1]
-    n_phones = len(load_phone_set(prepared))
+    n_phones = len(phone_set(ds.prepared).phones)
     out: dict[str, Any] = {"train_utterances": len(ds), "hidden": hidden}
     bucketed = f"bucketed_{bucket_batch}"
     samplers = {

@@ -10,7 +10,6 @@ occluded samples) and a TextGrid. Corpus writing is not timed.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
 
@@ -97,6 +96,7 @@ def _read_rate(prepared: Path, batch_size: int, passes: int) -> dict:
 def bench_prepare_phone2face(args: argparse.Namespace) -> list[dict]:
     """Prepare a corpus with one worker, then read it back; two JSON-ready dicts."""
     from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
+    from artimap.data.prepared import Prepared
 
     quick = bool(getattr(args, "quick", False))
     corpus = getattr(args, "corpus", None)
@@ -110,7 +110,7 @@ def bench_prepare_phone2face(args: argparse.Namespace) -> list[dict]:
         run = time_once(lambda: prepare_phone2face(corpus, Path(tmp) / "prepared", cfg,
                                                    workers=1))
         out, wall = run.value, run.min_s
-        manifest = json.loads((out / "manifest.json").read_text())
+        manifest = Prepared.open(out, "phone2face").manifest
         n_frames = n_frames or sum(e["n_frames_in"] for e in manifest["utterances"])
         prep = {"bench": "prepare_phone2face", "quick": quick, "workers": 1,
                 "utterances": len(manifest["utterances"]), "motion_frames": n_frames,

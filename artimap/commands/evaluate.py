@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-frames", type=non_negative_int, default=None,
                    help="lip2tongue: evaluate at most N frames, evenly spread (0 = all; "
                         "default: the run's eval.max_frames)")
+    p.add_argument("--allow-other-data", action="store_true",
+                   help="score the run's data folder even when it is not the dataset the run "
+                        "was trained on (prepared again or edited since); metrics.json says so")
     p.set_defaults(func=run)
 
 
@@ -27,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from artimap.rundir import metrics_path
     from artimap.tasks.evaluation import evaluate
 
-    result = evaluate(args.run_dir, args.split, max_frames=args.max_frames)
+    result = evaluate(args.run_dir, args.split, max_frames=args.max_frames,
+                      allow_other_data=args.allow_other_data)
     print(summary_line(result))
     print(f"wrote {metrics_path(args.run_dir, args.split)}")
     return 0

@@ -51,8 +51,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of `artimap prepare phone2face`."""
-    from artimap.data.common import read_manifest
     from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
+    from artimap.data.prepared import Prepared
     from artimap.parallel import default_workers
 
     cfg = PrepareConfig(
@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     )
     workers = args.workers or default_workers()
     out = prepare_phone2face(args.corpus, args.out, cfg, workers, args.skip_bad, args.overwrite)
-    manifest, split = read_manifest(out, "phone2face")
+    prepared = Prepared.open(out, "phone2face")
+    manifest, split = prepared.manifest, prepared.splits
     sizes = ", ".join(f"{k} {len(v)}" for k, v in split.items())
     print(f"{out}: {len(manifest['utterances'])} utterances ({sizes}), {manifest['n_frames']} "
           f"frames of {len(manifest['markers'])} markers at {manifest['rate']:g} fps, "

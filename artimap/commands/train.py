@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="override a config value, e.g. --set train.lr=3e-4 (repeatable)")
     p.add_argument("--evaluate", action="store_true",
                    help="evaluate the best checkpoint on the test split afterwards")
+    p.add_argument("--allow-other-data", action="store_true",
+                   help="with --resume: continue even though the data folder is no longer the "
+                        "dataset the run was trained on (prepared again or edited)")
     p.add_argument("--threads", type=positive_int, default=None,
                    help="torch CPU threads (default: torch's choice)")
     p.set_defaults(func=run)
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     module, cfg = load_config_file(args.config, args.sets)
     state = train_run(module, cfg, args.out, resume=args.resume, init_from=args.init_from,
-                      freeze=args.freeze)
+                      freeze=args.freeze, allow_other_data=args.allow_other_data)
     if int(os.environ.get("RANK", "0")) != 0:  # torchrun: the main process reports
         return 0
     print(f"trained {cfg.task}/{cfg.name}: {state.step} steps, {_best(args.out, state)} -> "

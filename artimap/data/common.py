@@ -1,7 +1,8 @@
 """Pieces shared by every prepare step: seeded splits, manifests, arrays (worker processes:
 artimap.parallel).
 
-A prepared dataset is a folder:
+The writing side of a prepared dataset (the reading side is `artimap.data.prepared`, the one
+owner of a prepared folder). A prepared dataset is a folder:
 
     manifest.json   what was prepared, from what, with which settings; per-utterance entries
     split.json      {"train": [...utterance ids], "val": [...], "test": [...]}
@@ -10,18 +11,16 @@ A prepared dataset is a folder:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from artimap.errors import ArtimapError, file_error
-from artimap.fsutil import atomic_write_json
+from artimap.data.prepared import MANIFEST, PHONES, SPLIT, SPLITS, STATS
+from artimap.errors import ArtimapError
+from artimap.fsutil import atomic_dir, atomic_write_json
 from artimap.io.text import read_text
-
-SPLITS = ("train", "val", "test")
 
 
 def split_ids(
@@ -85,43 +84,27 @@ def _check_disjoint(paths: dict[str, str | Path], lists: dict[str, list[str]]) -
 
 def write_manifest(folder: Path, manifest: dict[str, Any], split: dict[str, list[str]]) -> None:
     """Write manifest.json and split.json into a prepared-dataset folder."""
-    atomic_write_json(folder / "manifest.json", manifest)
-    atomic_write_json(folder / "split.json", split)
+    atomic_write_json(folder / MANIFEST, manifest)
+    atomic_write_json(folder / SPLIT, split)
 
 
-def read_manifest(folder: str | Path, task: str) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Read a prepared dataset's manifest and split, checking it was prepared for `task`."""
-    folder = Path(folder)
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        split = json.loads((folder / "split.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise ArtimapError(
-            f"{folder}: not a prepared dataset (no {Path(e.filename).name}); "
-            f"run `artimap prepare {task} --corpus ... --out {folder}` first"
-        ) from None
-    if manifest.get("task") != task:
-        raise ArtimapError(
-            f"{folder}: prepared for task {manifest.get('task')!r}, not {task!r}"
-        )
-    return manifest, split
+def write_stats(folder: Path, stats: dict[str, Any]) -> None:
+    """Write stats.json (statistics fitted on the training split) into a prepared folder."""
+    atomic_write_json(folder / STATS, stats)
+
+
+def write_phones(folder: Path, phones: dict[str, Any]) -> None:
+    """Write phones.json (phone2face's phone inventory) into a prepared folder."""
+    atomic_write_json(folder / PHONES, phones)
+
+
+def prepared_dir(out: str | Path, overwrite: bool):
+    """`atomic_dir` for a prepared dataset: the folder counts as complete once it has its
+    manifest."""
+    return atomic_dir(out, overwrite=overwrite, marker=MANIFEST)
 
 
 def save_array(folder: Path, name: str, array: np.ndarray) -> dict[str, Any]:
     """Save `array` as folder/name.npy; return a manifest entry (file, shape, dtype)."""
     np.save(folder / f"{name}.npy", array)
     return {"file": f"{name}.npy", "shape": list(array.shape), "dtype": str(array.dtype)}
-
-
-def open_array(folder: str | Path, name: str) -> np.ndarray:
-    """Memory-map folder/name.npy read-only (pages are read on demand, shared across workers).
-
-    A missing, truncated or damaged array is an ArtimapError naming it (prepare again)."""
-    path = Path(folder) / f"{name}.npy"
-    fix = f"The prepared dataset {Path(folder)} is incomplete or damaged; prepare it again"
-    try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    except FileNotFoundError:
-        raise file_error(path, "prepared array missing", fix) from None
-    except (ValueError, OSError, EOFError) as e:  # mmap longer than the file, bad header
-        raise file_error(path, f"prepared array truncated or damaged ({e})", fix) from None

@@ -82,13 +82,15 @@ def run_task_name(run_dir: str | Path) -> str:
 
 
 def train_run(module: TaskModule, cfg: Any, run_dir: str | Path, resume: bool = False,
-              init_from: str | Path | None = None, freeze: str | None = None):
+              init_from: str | Path | None = None, freeze: str | None = None,
+              allow_other_data: bool = False):
     """Train one run of `cfg` into `run_dir` (see artimap.train.train); returns its TrainState.
 
     A relative `cfg.data` is made absolute first so that the run directory stays usable from
     any working directory. `init_from` (a run directory) starts a new run from that run's best
     weights and keeps its normalisation; `freeze` names a parameter group to keep fixed
     (`artimap.tasks.init_from`); config.yaml records both (section `init_from`).
+    `allow_other_data` lets a resumed run continue on a dataset other than its own.
     """
     from artimap.tasks.init_from import InitFromTask
     from artimap.train import train
@@ -105,7 +107,8 @@ def train_run(module: TaskModule, cfg: Any, run_dir: str | Path, resume: bool = 
     if init_from is not None:
         task = InitFromTask(task, best_checkpoint(init_from), freeze)
         run_config["init_from"] = task.record()
-    state = train(task, cfg.train, run_dir, resume=resume, run_config=run_config)
+    state = train(task, cfg.train, run_dir, resume=resume, run_config=run_config,
+                  allow_other_data=allow_other_data)
     finish = getattr(task, "finish", None)  # a task's closed-form step after training
     if finish is not None and int(os.environ.get("RANK", "0")) == 0:  # one process writes
         finish(run_dir)

@@ -10,13 +10,13 @@ eval/metrics.json (test split) or eval/metrics_<split>.json atomically.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from artimap.data.prepared import Prepared, check_same_data
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json
 from artimap.rundir import metrics_path, training_summary
@@ -50,13 +50,21 @@ def load_for_evaluation(run_dir: str | Path) -> LoadedRun:
 
 
 def evaluate_with(task: str, run_dir: str | Path, split: str,
-                  score: Callable[[LoadedRun, str], dict[str, Any]]) -> dict[str, Any]:
-    """Evaluate `run_dir` on `split` with the task's `score`; writes and returns metrics.json."""
+                  score: Callable[[LoadedRun, str], dict[str, Any]],
+                  allow_other_data: bool = False) -> dict[str, Any]:
+    """Evaluate `run_dir` on `split` with the task's `score`; writes and returns metrics.json.
+
+    The run's prepared dataset must be the one it was trained on (same fingerprint; else an
+    error, or with `allow_other_data` a warning and "data.other_data" true in metrics.json)
+    and have the settings the model is tied to."""
     t0 = time.perf_counter()
     run = load_for_evaluation(run_dir)
-    check_data_matches_run(run.dir, run.meta.get("data"))
+    prepared = Prepared.open(run.cfg.data, task)
+    data = check_same_data(prepared, run.meta.get("data_fingerprint"), run.dir,
+                           allow_other_data)
+    check_data_matches_run(run.dir, run.meta.get("data"), prepared.settings)
     result: dict[str, Any] = {"task": task, "run": str(run.dir),
-                              "checkpoint": run.checkpoint.name, "split": split}
+                              "checkpoint": run.checkpoint.name, "split": split, "data": data}
     result.update(score(run, split))
     result["training"] = training_summary(run.dir, run.meta.get("state", {}))
     result["seconds"] = round(time.perf_counter() - t0, 3)
@@ -68,23 +76,18 @@ def evaluate_with(task: str, run_dir: str | Path, split: str,
 _TIED = ("image_size", "target_size", "target", "flow", "fps")
 
 
-def check_data_matches_run(run_dir: Path, data: Any) -> None:
-    """The run's prepared dataset must still have the settings the model was trained on (it
-    may have been prepared again since, e.g. at another image size); `data`: the "data"
-    entry of the checkpoint's meta (where the run's prepared dataset is, and its settings)."""
-    if not isinstance(data, dict) or not data.get("prepared"):
+def check_data_matches_run(run_dir: Path, data: Any, settings: dict[str, Any]) -> None:
+    """The dataset's prepare `settings` must be those the model was trained on, even with
+    --allow-other-data (a model cannot read another crop or target size); `data`: the "data"
+    entry of the checkpoint's meta (lip2tongue: the settings the model is tied to)."""
+    if not isinstance(data, dict):
         return
-    manifest = Path(data["prepared"]) / "manifest.json"
-    try:
-        settings = json.loads(manifest.read_text(encoding="utf-8")).get("settings", {})
-    except (OSError, ValueError):
-        return  # a missing dataset is reported by the task with its own message
     for key in _TIED:
         if key in data and key in settings and _plain(settings[key]) != _plain(data[key]):
             raise ArtimapError(
-                f"{manifest.parent}: prepared with {key}={_plain(settings[key])} but the run "
-                f"{run_dir} was trained on {key}={_plain(data[key])}; prepare the data again "
-                f"with the run's {key} (into another folder), or train a new run on it")
+                f"{data.get('prepared')}: prepared with {key}={_plain(settings[key])} but the "
+                f"run {run_dir} was trained on {key}={_plain(data[key])}; prepare the data "
+                f"again with the run's {key} (into another folder), or train a new run on it")
 
 
 def _plain(value: Any) -> Any:

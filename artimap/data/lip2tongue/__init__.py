@@ -13,7 +13,8 @@ from __future__ import annotations
 _LAZY = {
     "Lip2TongueDataset": "artimap.data.lip2tongue.dataset",
     "fit_normalisation": "artimap.data.lip2tongue.normalise",
-    "load_normalisation": "artimap.data.lip2tongue.normalise",
+    "training_mean_target": "artimap.data.lip2tongue.normalise",
+    "open_prepared": "artimap.data.lip2tongue.dataset",
 }
 __all__ = list(_LAZY)
 

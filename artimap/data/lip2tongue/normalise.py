@@ -6,23 +6,20 @@
      "frames":  {"mean": m, "std": s}            lip frames scaled to [0, 1]
      "flow":    {"mean": [u, v], "std": [u, v]}  pixels; first frames of utterances excluded
      "target":  {"mean": m, "std": s}            images scaled to [0, 1], or per point and
-                                                 coordinate (K, 2) lists for points (NaN-aware)}
+                                                 coordinate (K, 2) lists for points (NaN-aware)
+     "mean_target": (H_t, W_t) 0..255 per-pixel mean image, or (K, 2) mean points (NaN where
+                    a point is never seen): the floor of every evaluation, fitted once here}
 
 `prepare` stores it as stats.json beside the manifest; a model applies (x - mean) / std.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 
-from artimap.data.common import open_array, read_manifest
-from artimap.errors import ArtimapError
+from artimap.data.prepared import Prepared
 
 CHUNK = 256  # frames read at a time
-STATS_FILE = "stats.json"
 
 
 class _Moments:
@@ -55,21 +52,28 @@ def _plain(a: np.ndarray):
     return [_plain(x) for x in a]
 
 
-def _ranges(manifest: dict, ids: set[str]) -> list[tuple[int, int]]:
-    return [(u["offset"], u["offset"] + u["n_frames"])
-            for u in manifest["utterances"] if u["id"] in ids]
+def mean_target(prepared: Prepared, ranges: list[tuple[int, int]]) -> np.ndarray:
+    """Mean target over row ranges [lo, hi): (H_t, W_t) 0..255 or (K, 2) (NaN-aware)."""
+    targets = prepared.array("targets")
+    total = np.zeros(targets.shape[1:], np.float64)
+    count = np.zeros(targets.shape[1:], np.int64)
+    for lo, hi in ranges:
+        for c in range(lo, hi, 512):
+            t = np.asarray(targets[c:min(c + 512, hi)], np.float64)
+            ok = np.isfinite(t)
+            total += np.where(ok, t, 0.0).sum(0)
+            count += ok.sum(0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan).astype(np.float32)
 
 
-def fit_normalisation(prepared_dir: str | Path) -> dict:
+def fit_normalisation(prepared: Prepared) -> dict:
     """Mean and std of frames, flow and targets over the training split (see module doc)."""
-    folder = Path(prepared_dir)
-    manifest, split = read_manifest(folder, "lip2tongue")
     fitted_on = "train"
-    ranges = _ranges(manifest, set(split["train"]))
+    ranges = prepared.row_ranges("train")
     if not ranges:  # user lists with an empty train split: better than nothing, and said so
         fitted_on = "all"
-        ranges = _ranges(manifest, {u["id"] for u in manifest["utterances"]})
-    frames, flow, targets = (open_array(folder, n) for n in ("frames", "flow", "targets"))
+        ranges = [(e.offset, e.offset + e.n_frames) for e in prepared.entries]
+    frames, flow, targets = (prepared.array(n) for n in ("frames", "flow", "targets"))
     m_frames, m_flow, m_target = _Moments(), _Moments(), _Moments()
     is_image = targets.dtype == np.uint8
     for lo, hi in ranges:
@@ -90,14 +94,14 @@ def fit_normalisation(prepared_dir: str | Path) -> dict:
         "frames": m_frames.result(),
         "flow": m_flow.result(),
         "target": m_target.result(),
+        "mean_target": _plain(mean_target(prepared, ranges)),
     }
 
 
-def load_normalisation(prepared_dir: str | Path) -> dict:
-    """Read the stats.json written by prepare."""
-    path = Path(prepared_dir) / STATS_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArtimapError(f"{path}: not found; prepare the dataset again with "
-                           "`artimap prepare lip2tongue`") from None
+def training_mean_target(prepared: Prepared) -> np.ndarray:
+    """The training split's mean target (stats.json's, fitted at prepare; computed for a
+    dataset prepared before it was stored): (H_t, W_t) 0..255 or (K, 2) float32."""
+    stored = prepared.stats.get("mean_target")
+    if stored is not None:
+        return np.asarray(stored, np.float64).astype(np.float32)
+    return mean_target(prepared, prepared.row_ranges("train"))

@@ -26,7 +26,25 @@ import shutil
 import warnings
 from pathlib import Path
 
+from artimap.data.common import (
+    SPLITS,
+    prepared_dir,
+    read_split_lists,
+    split_ids,
+    write_manifest,
+    write_stats,
+)
+from artimap.data.lip2tongue.assemble import carve_val_blocks, concatenate_parts, speaker_boxes
+from artimap.data.lip2tongue.flow import check_method, flow_settings
+from artimap.data.lip2tongue.normalise import fit_normalisation
+from artimap.data.lip2tongue.roi import parse_roi_spec
+from artimap.data.lip2tongue.sources import discover
+from artimap.data.lip2tongue.streams import UNITS
+from artimap.data.lip2tongue.sync import DLC_FPS
+from artimap.data.lip2tongue.utterance import Job, Settings, run_job
+from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
+from artimap.parallel import parallel_map
 
 MANIFEST_VERSION = 1
 
@@ -42,12 +60,6 @@ def prepare(corpus: str | Path, out: str | Path, settings=None, *, fmt: str = "a
     `val_block` > 0 carves the last fraction of every training utterance into a validation
     utterance `<id>@val`, `val_gap` frames after the training part (`assemble.carve_val_blocks`).
     """
-    from artimap.data.lip2tongue.assemble import speaker_boxes
-    from artimap.data.lip2tongue.flow import check_method
-    from artimap.data.lip2tongue.roi import parse_roi_spec
-    from artimap.data.lip2tongue.sources import discover
-    from artimap.data.lip2tongue.utterance import Settings
-    from artimap.fsutil import atomic_dir
 
     settings = settings or Settings()
     check_method(settings.flow)
@@ -60,7 +72,7 @@ def prepare(corpus: str | Path, out: str | Path, settings=None, *, fmt: str = "a
         if u.id not in boxes and u.id not in skipped:
             skipped[u.id] = (f"no mouth box: no video of speaker {u.speaker} could be read; "
                              "pass --roi X,Y,W,H")
-    with atomic_dir(out, overwrite=overwrite, marker="manifest.json") as tmp:
+    with prepared_dir(out, overwrite) as tmp:
         parts = tmp / "parts"
         parts.mkdir()
         entries = _run_jobs(utts, boxes, parts, settings, workers, skip_bad, skipped)
@@ -74,8 +86,6 @@ def prepare(corpus: str | Path, out: str | Path, settings=None, *, fmt: str = "a
 def _run_jobs(utts, boxes, parts: Path, settings, workers: int, skip_bad: bool,
               skipped: dict[str, str]) -> list[dict]:
     """Prepare every utterance with a box; add failures to `skipped`; return the entries."""
-    from artimap.data.lip2tongue.utterance import Job, run_job
-    from artimap.parallel import parallel_map
 
     jobs = [Job(i, u, boxes[u.id], parts, settings, skip_bad)
             for i, u in enumerate(utts) if u.id in boxes]
@@ -97,13 +107,6 @@ def _warn_skipped(skipped: dict[str, str]) -> None:
 def _write(tmp: Path, parts: Path, entries: list[dict], skipped: dict[str, str], utts,
            settings, source: dict, split_args, val_args=(0.0, 0)) -> dict:
     """Concatenate the parts, write manifest.json, split.json and stats.json into `tmp`."""
-    from artimap.data.common import write_manifest
-    from artimap.data.lip2tongue.assemble import carve_val_blocks, concatenate_parts
-    from artimap.data.lip2tongue.flow import flow_settings
-    from artimap.data.lip2tongue.normalise import STATS_FILE, fit_normalisation
-    from artimap.data.lip2tongue.streams import UNITS
-    from artimap.data.lip2tongue.sync import DLC_FPS
-    from artimap.fsutil import atomic_write_json
 
     if not entries:
         first = next(iter(skipped.items()), ("", "no utterances"))
@@ -140,12 +143,11 @@ def _write(tmp: Path, parts: Path, entries: list[dict], skipped: dict[str, str],
         manifest["utterances"], split = carve_val_blocks(entries, split, *val_args)
         manifest["val_block"] = {"fraction": val_args[0], "gap": val_args[1]}
     write_manifest(tmp, manifest, split)
-    atomic_write_json(tmp / STATS_FILE, fit_normalisation(tmp))
+    write_stats(tmp, fit_normalisation(Prepared.open(tmp, "lip2tongue")))
     return manifest
 
 
 def _split(kept: list[str], all_ids: list[str], fractions, seed: int, lists) -> dict:
-    from artimap.data.common import SPLITS, read_split_lists, split_ids
 
     if lists is None:
         return split_ids(kept, fractions, seed)

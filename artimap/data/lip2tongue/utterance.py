@@ -3,10 +3,8 @@
 Workers run `run_job` in parallel; each writes its arrays as `<index>.<name>.npy` in the parts
 folder and returns only a small manifest entry, so memory stays bounded by one utterance.
 
-Image targets: raw ultrasound (F_t, NV, PPV) is transposed so depth runs down the image (row =
-echo sample, sample 0 at the top; column = scanline, scanline 0 on the left) and resized to
-(H_t, W_t); "fan" scan-converts (probe at the top, as `ScanConverter` draws it) at four times the
-target size and shrinks it, so the fan is not aliased. Frame-folder images are resized as they are.
+Image targets are rendered by `artimap.ultrasound.target` (raw scanlines with depth down, or
+the scan-converted fan); frame-folder images are resized as they are.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from artimap.data.lip2tongue.inputs import compute_flow, crop_frames
@@ -23,8 +20,9 @@ from artimap.data.lip2tongue.sources import Utterance
 from artimap.data.lip2tongue.streams import Target, load_lips, load_target
 from artimap.data.lip2tongue.sync import SyncResult, resample, synchronise
 from artimap.errors import ArtimapError
+from artimap.ultrasound.target import TargetRenderer, fan_image
 
-ARRAYS = ("frames", "flow", "targets")
+ARRAYS = ("frames", "flow", "targets", "source")
 CHUNK = 256  # target frames rendered at a time
 
 
@@ -58,56 +56,29 @@ class Job:
     skip_bad: bool = False  # return the error instead of raising it
 
 
-def resize_image(img: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
-    """Resize (H, W) to (H_o, W_o): area averaging on shrunk axes, linear on enlarged ones."""
-    h, w = img.shape
-    step = cv2.resize(img, (min(w, hw[1]), min(h, hw[0])), interpolation=cv2.INTER_AREA)
-    if step.shape != tuple(hw):
-        step = cv2.resize(step, (hw[1], hw[0]), interpolation=cv2.INTER_LINEAR)
-    return step
-
-
 def render_target(target: Target, sync: SyncResult, settings: Settings) -> np.ndarray:
-    """Target at the output frames: (F, H_t, W_t) uint8 or (F, K, 2) float32 (NaN missing)."""
+    """Target at the output frames: (F, H_t, W_t) uint8 (`artimap.ultrasound.target`) or
+    (F, K, 2) float32 (NaN missing)."""
     if target.kind in ("dlc", "contour"):
         return resample(target.values, sync.target_index, sync.target_weight).astype(np.float32)
     n = len(sync.times)
     out = np.empty((n, *settings.target_size), np.uint8)  # (F, H_t, W_t)
-    convert = _fan_converter(target, settings)
+    params = target.params if target.kind == "ult" else None
+    render = TargetRenderer(settings.target_size, settings.ultrasound, params)
     for c in range(0, n, CHUNK):
         part = slice(c, c + CHUNK)
         frames = resample(target.values, sync.target_index[part], sync.target_weight[part])
         for k, frame in enumerate(frames):
-            if convert is not None:
-                img = convert(frame)
-            elif target.kind == "ult":
-                img = np.ascontiguousarray(frame.T)  # (PPV, NV): depth down, scanlines across
-            else:
-                img = frame
-            out[c + k] = resize_image(img, settings.target_size)
+            out[c + k] = render(frame)
     return out
 
 
-def _fan_converter(target: Target, settings: Settings):
-    if settings.ultrasound != "fan" or target.kind != "ult":
-        return None
-    from artimap.ultrasound.scanconv import ScanConverter
-
-    h, w = settings.target_size
-    return ScanConverter(target.params, (4 * h, 4 * w))
-
-
-def fan_image(target: Target, settings: Settings) -> dict | None:
-    """The exact geometry of the rendered fan targets (`FanImage.to_dict`), None otherwise.
-
-    Shrinking the 4x fan by area averaging keeps the box on the pixel edges, so the target is
-    the same fan fitted to (H_t, W_t)."""
-    if settings.ultrasound != "fan" or target.kind != "ult":
-        return None
-    from artimap.ultrasound.geometry import FanImage, ProbeGeometry
-
-    geometry = ProbeGeometry.from_params(target.params)
-    return FanImage.fit(geometry, settings.target_size).to_dict()
+def source_rows(sync: SyncResult, target_times: np.ndarray) -> np.ndarray:
+    """Where each output row comes from: (F, 3) float64 columns lip-frame time (s), target
+    frame time (s), target frame index (the left neighbour for "linear"). Ground truth is read
+    at these times, so nothing downstream synchronises the streams again."""
+    index = sync.target_index
+    return np.stack([sync.times, target_times[index], index], 1).astype(np.float64)
 
 
 def prepare_utterance(job: Job) -> dict:
@@ -124,6 +95,7 @@ def prepare_utterance(job: Job) -> dict:
         "frames": frames,
         "flow": compute_flow(frames, s.flow),  # (F, 2, S, S) inputs.FLOW_DTYPE
         "targets": render_target(target, sync, s),
+        "source": source_rows(sync, target.times),
     }
     for name, array in arrays.items():
         np.save(job.parts / f"{job.index:06d}.{name}.npy", array)
@@ -138,9 +110,8 @@ def prepare_utterance(job: Job) -> dict:
     }
     if target.point_names:
         entry["point_names"] = target.point_names
-    fan = fan_image(target, s)
-    if fan is not None:
-        entry["fan_image"] = fan
+    if s.ultrasound == "fan" and target.kind == "ult":
+        entry["fan_image"] = fan_image(target.params, s.target_size)
     return entry
 
 

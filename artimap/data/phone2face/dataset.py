@@ -11,7 +11,6 @@ only the pages of the utterances read are loaded, and they are shared between wo
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +18,47 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from artimap.data.common import open_array, read_manifest
+from artimap.data.phone2face.phones import PhoneSet
 from artimap.data.phone2face.sampler import BucketBatchSampler
-from artimap.errors import ArtimapError
+from artimap.data.prepared import PHONES, Prepared, read_json_file
+from artimap.errors import ArtimapError, file_error
 
-__all__ = ["Phone2FaceDataset", "collate_padded", "BucketBatchSampler", "load_stats"]
+__all__ = ["Phone2FaceDataset", "collate_padded", "BucketBatchSampler", "load_stats",
+           "open_prepared", "phone_set"]
+
+TASK = "phone2face"
 
 
-def load_stats(prepared_dir: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """Per-coordinate (mean (M*3,), std (M*3,)) float32 of the train split, from stats.json."""
-    path = Path(prepared_dir) / "stats.json"
+def open_prepared(data: Prepared | str | Path) -> Prepared:
+    """`data` itself, or the phone2face dataset prepared in folder `data`, checked: its phone
+    ids index its phone inventory (an edited phones.json is refused, naming it)."""
+    if isinstance(data, Prepared):
+        return data
+    prepared = Prepared.open(data, TASK)
+    n = len(phone_set(prepared).phones)
+    ids = prepared.array("phone_ids")
+    top = int(np.max(ids)) if len(ids) else -1
+    if top >= n or (len(ids) and int(np.min(ids)) < 0):
+        raise file_error(prepared.folder / PHONES, f"lists {n} phones but the prepared phone "
+                         f"ids reach {top}; it was edited after prepare",
+                         f"Prepare the dataset again (artimap prepare {TASK} ... --overwrite)")
+    return prepared
+
+
+def phone_set(prepared: Prepared) -> PhoneSet:
+    """The dataset's phone inventory (phones.json)."""
+    data = read_json_file(prepared.folder / PHONES, "phone inventory", TASK)
     try:
-        stats = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArtimapError(f"{path}: missing; prepare the dataset again") from None
+        return PhoneSet(**data)
+    except TypeError as e:
+        raise file_error(prepared.folder / PHONES, f"not a phone inventory ({e})",
+                         f"Prepare the dataset again (artimap prepare {TASK} ... --overwrite)"
+                         ) from None
+
+
+def load_stats(prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Per-coordinate (mean (M*3,), std (M*3,)) float32 of the train split, from stats.json."""
+    stats = prepared.stats
     return np.asarray(stats["mean"], np.float32), np.asarray(stats["std"], np.float32)
 
 
@@ -45,20 +71,21 @@ class Phone2FaceDataset(Dataset):
     """
 
     def __init__(
-        self, prepared_dir: str | Path, split: str = "train",
+        self, prepared: Prepared | str | Path, split: str = "train",
         normalise: bool = False, frame_mask: bool = False,
     ) -> None:
-        self.root = Path(prepared_dir)
-        self.manifest, splits = read_manifest(self.root, "phone2face")
-        if split not in splits:
-            raise ArtimapError(f"{self.root}: no split {split!r}; splits: {sorted(splits)}")
-        entries = {e["id"]: e for e in self.manifest["utterances"]}
-        self.items = [(i, entries[i]["offset"], entries[i]["n_frames"]) for i in splits[split]]
+        self.prepared = open_prepared(prepared)
+        self.root, self.manifest = self.prepared.folder, self.prepared.manifest
+        if split not in self.prepared.splits:
+            raise ArtimapError(f"{self.root}: no split {split!r}; splits: "
+                               f"{sorted(self.prepared.splits)}")
+        entries = {e.id: e for e in self.prepared.entries}
+        self.items = [(i, entries[i].offset, entries[i].n_frames)
+                      for i in self.prepared.splits[split]]
         self.split = split
         self.n_markers = len(self.manifest["markers"])
         self.frame_mask = frame_mask
-        self.stats = load_stats(self.root) if normalise else None
-        self._arrays: dict[str, np.ndarray] | None = None
+        self.stats = load_stats(self.prepared) if normalise else None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -72,19 +99,9 @@ class Phone2FaceDataset(Dataset):
     def ids(self) -> list[str]:
         return [i for i, _, _ in self.items]
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_arrays"] = None  # each worker maps the files itself instead of copying pages
-        return state
-
-    def _open(self) -> dict[str, np.ndarray]:
-        if self._arrays is None:
-            self._arrays = {k: open_array(self.root, k) for k in ("markers", "mask", "phone_ids")}
-        return self._arrays
-
     def __getitem__(self, i: int) -> dict[str, Any]:
         uid, start, n = self.items[i]
-        a = self._open()
+        a = {k: self.prepared.array(k) for k in ("markers", "mask", "phone_ids")}
         pts = np.array(a["markers"][start:start + n], dtype=np.float32).reshape(n, -1)  # (T, M*3)
         mask = np.repeat(np.asarray(a["mask"][start:start + n]), 3, axis=1)  # (T, M*3)
         if self.stats is not None:

@@ -11,15 +11,13 @@ naming it, unless a fallback phone (itself in the inventory) is declared.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from artimap.errors import ArtimapError
-from artimap.fsutil import atomic_write_json
 from artimap.io.alignment import Alignment, is_silence, normalise_labels, strip_stress
 from artimap.io.text import read_text
 
@@ -133,22 +131,3 @@ def encode_phones(
         )
     fb = index.get(fallback, -1)
     return np.array([index.get(lab, fb) for lab in labels], dtype=np.int16)
-
-
-def save_phone_set(path: str | Path, phones: PhoneSet) -> None:
-    """Write phones.json: {"phones": [...P], "strip_stress", "silence", "fallback"}."""
-    atomic_write_json(path, asdict(phones))
-
-
-def load_phone_set(path: str | Path) -> PhoneSet:
-    """Read phones.json written by `save_phone_set` (path or the prepared folder)."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "phones.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return PhoneSet(**data)
-    except FileNotFoundError:
-        raise ArtimapError(f"{path}: no phone inventory; prepare the dataset first") from None
-    except (ValueError, TypeError) as e:
-        raise ArtimapError(f"{path}: not a phone inventory ({e}); prepare again") from None

@@ -18,7 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from artimap.data.common import split_ids, write_manifest
+from artimap.data.common import (
+    prepared_dir,
+    split_ids,
+    write_manifest,
+    write_phones,
+    write_stats,
+)
 from artimap.data.phone2face.arrays import concatenate
 from artimap.data.phone2face.headmotion import reference_pose
 from artimap.data.phone2face.markers import (
@@ -35,12 +41,10 @@ from artimap.data.phone2face.phones import (
     phone_classes,
     rare_phones,
     read_phone_list,
-    save_phone_set,
 )
 from artimap.data.phone2face.sources import Utterance, discover, read_motion, read_talker_info
 from artimap.data.phone2face.utterance import UtteranceSettings, process_utterance
 from artimap.errors import ArtimapError
-from artimap.fsutil import atomic_dir, atomic_write_json
 from artimap.parallel import parallel_map
 
 VERSION = 1
@@ -213,7 +217,7 @@ def prepare_phone2face(
         _report_bad(bad, skip_bad)
     split, s, talker = _plan(corpus, cfg, utts)
     by_id = {u.id: u for u in utts}
-    with atomic_dir(out, overwrite=overwrite, marker="manifest.json") as tmp:
+    with prepared_dir(out, overwrite) as tmp:
         parts = tmp / "parts"
         parts.mkdir()
         results = parallel_map(partial(process_utterance, s=s, part_dir=parts), utts, workers,
@@ -232,9 +236,9 @@ def prepare_phone2face(
         arrays, stats = concatenate(tmp, parts, entries, phone_ids, len(s.markers or []),
                                     set(split["train"]))
         shutil.rmtree(parts)
-        save_phone_set(tmp / "phones.json", phones)
-        atomic_write_json(tmp / "stats.json", {"layout": "marker-major (m0.x, m0.y, m0.z, ...)",
-                                                "unit": "mm", **stats})
+        write_phones(tmp, asdict(phones))
+        write_stats(tmp, {"layout": "marker-major (m0.x, m0.y, m0.z, ...)", "unit": "mm",
+                                **stats})
         manifest = _manifest(corpus, cfg, s, talker, entries, arrays, len(phones), bad)
         manifest["rare_phones"] = rare
         manifest["phone_classes"] = phone_classes(phones.phones, (info or {}).get("phones"))

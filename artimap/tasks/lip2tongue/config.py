@@ -11,8 +11,9 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
-from artimap.train import TrainConfig
+from artimap.train_config import TrainConfig
 
 TASK = "lip2tongue"
 # Tiny presets of the registry models (`tiny: true`), as "module:CONSTANT".
@@ -144,12 +145,14 @@ def resolve_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any
     return out
 
 
-def data_meta(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
+def data_meta(cfg: ExperimentConfig, prepared: Prepared) -> dict[str, Any]:
     """Data settings a checkpoint needs to be used on new video (plain values)."""
+    manifest = prepared.manifest
     s = manifest["settings"]
     rois = {u["speaker"]: u["roi"] for u in manifest["utterances"]}
     return {
-        "prepared": cfg.data, "clip_len": cfg.clip_len, "target_position": cfg.target_position,
+        "prepared": cfg.data, "clip_len": cfg.clip_len,
+        "target_position": cfg.target_position,
         "target": s["target"], "image_size": int(s["image_size"]),
         "target_size": [int(v) for v in s["target_size"]], "ultrasound": s["ultrasound"],
         "flow": s["flow"], "fps": float(s["fps"]), "target_units": manifest["target_units"],

@@ -96,13 +96,15 @@ def predict_random_frames(run_dir: str | Path, n: int, seed: int, split: str = "
     return got
 
 
-def evaluate_run(run_dir: str | Path, split: str = "test", max_frames: int | None = None
-                 ) -> dict:
+def evaluate_run(run_dir: str | Path, split: str = "test", max_frames: int | None = None,
+                 allow_other_data: bool = False) -> dict:
     """Evaluate the run's best checkpoint on `split`; writes and returns eval/metrics.json.
 
-    `max_frames` overrides the run's eval.max_frames (0 = every clip).
+    `max_frames` overrides the run's eval.max_frames (0 = every clip); `allow_other_data`
+    scores a dataset other than the run's own (`evaluate_with`).
     """
-    return evaluate_with("lip2tongue", run_dir, split, partial(_score, max_frames=max_frames))
+    return evaluate_with("lip2tongue", run_dir, split, partial(_score, max_frames=max_frames),
+                         allow_other_data)
 
 
 def _score(run: LoadedRun, split: str, max_frames: int | None) -> dict[str, Any]:
@@ -121,7 +123,7 @@ def _score(run: LoadedRun, split: str, max_frames: int | None) -> dict[str, Any]
     mode = _contour_mode(cfg, meta["data"])
     refs, ref_arrays, cache, ctx = references(cfg, ds, index, split, mode, run.dir,
                                               meta["data"].get("fan_image"))
-    sample_frames(run.dir / "eval" / "samples.npz", cfg, got, ref_arrays, ctx)
+    sample_frames(run.dir / "eval" / "samples.npz", cfg, ds.prepared, got, ref_arrays, ctx)
     save_track(run.dir / "eval" / "track.npz", ds.manifest, got, ctx)
     scored = aggregate(score_frames(got["pred"], got["real"], ctx), utts)
     declared.gap_closed({"model": scored, **refs})
@@ -176,16 +178,14 @@ def save_track(path: Path, manifest: dict, got: dict, ctx) -> None:
              labels=np.array(str(Path(entry["files"]["lips"]).with_suffix(".TextGrid"))))
 
 
-def sample_frames(path: Path, cfg, got: dict, refs: dict, ctx=None) -> None:
+def sample_frames(path: Path, cfg, prepared, got: dict, refs: dict, ctx=None) -> None:
     """Save eval.n_samples evaluated frames spread over the tongue's range (`spread_pick`; the
     same ones for every run on the same data and settings) for the figures: real, pred,
     nearest_neighbour (S, ...), train_mean, lips (S, H, W) (the lip frame aligned with the
     target), utterance, frame (S,)."""
-    from artimap.data.common import open_array
-
     n = len(got["pred"])
     pick = spread_pick(tongue_height(got["real"], ctx), n, cfg.eval.n_samples)
-    targets, frames = open_array(cfg.data, "targets"), open_array(cfg.data, "frames")
+    targets, frames = prepared.array("targets"), prepared.array("frames")
     rows = refs["rows"][pick]
     ids = np.asarray(got["utterance_id"])[pick]
     save_npz(path, real=got["real"][pick], pred=got["pred"][pick], utterance_id=ids,

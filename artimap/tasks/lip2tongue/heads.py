@@ -28,18 +28,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from artimap.data.common import open_array
+from artimap.data.lip2tongue.truth import LIP_PARAMS, talker_truth
+from artimap.data.prepared import Prepared
 from artimap.models.bases import LinearBasis, top_components
 
 PCA_MAX_FRAMES = 3000  # training targets the basis is fitted on (evenly spread)
 
 
-def fit_target_pca(data: str, rows: np.ndarray, norm, k: int) -> LinearBasis:
+def fit_target_pca(prepared: Prepared, rows: np.ndarray, norm, k: int) -> LinearBasis:
     """Top-k principal components of the standardised training targets at `rows` (R,):
     weight (D, k), bias (D,) in the model's output units (SVD of at most PCA_MAX_FRAMES)."""
     pick = rows[np.unique(np.linspace(0, len(rows) - 1, min(PCA_MAX_FRAMES, len(rows))
                                       ).round().astype(np.int64))]
-    y = np.asarray(open_array(data, "targets")[np.sort(pick)])
+    y = np.asarray(prepared.array("targets")[np.sort(pick)])
     y = y.astype(np.float32) / 255.0 if y.dtype == np.uint8 else y.astype(np.float32)
     z = norm.target(torch.from_numpy(np.nan_to_num(y))).reshape(len(y), -1).double().numpy()
     mean = z.mean(0)
@@ -78,13 +79,11 @@ class LipTruth:
     """True jaw and lip parameters per prepared row (talker corpora), standardised on the
     training rows: `clips(batch)` -> (B, N, 4) for a batch's clips."""
 
-    def __init__(self, manifest: dict, train_rows: np.ndarray, clip_len: int) -> None:
-        from artimap.data.lip2tongue.truth import LIP_PARAMS, talker_truth
-
-        lips = talker_truth(manifest)["lip_state"][:, LIP_PARAMS]  # (F, 4)
+    def __init__(self, prepared: Prepared, train_rows: np.ndarray, clip_len: int) -> None:
+        lips = talker_truth(prepared)["lip_state"][:, LIP_PARAMS]  # (F, 4)
         mu, sd = lips[train_rows].mean(0), lips[train_rows].std(0) + 1e-6
         self.values = torch.from_numpy(((lips - mu) / sd).astype(np.float32))
-        self.offsets = torch.tensor([int(u["offset"]) for u in manifest["utterances"]])
+        self.offsets = torch.tensor([e.offset for e in prepared.entries])
         self.steps = torch.arange(clip_len)
 
     def clips(self, batch: dict) -> torch.Tensor:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from artimap.data.common import open_array
 from artimap.data.lip2tongue.inputs import model_frames
+from artimap.errors import ArtimapError
 
 BATCH = 64  # frames per pretraining step
 LR = 2e-3  # one-cycle peak (AdamW)
@@ -29,13 +29,11 @@ def pretrain_frame_tower(model: torch.nn.Module, task, steps: int, seed: int) ->
     Needs `task.lip_truth` (`aux_lip_weight` > 0 on a talker corpus) and a model with
     `encode_frames` (frames (B, 1, H, W) -> (B, D), D >= 4).
     """
-    from artimap.errors import ArtimapError
-
     if task.lip_truth is None or not hasattr(model, "frame_tower"):
         raise ArtimapError("aux_lip_pretrain_steps needs aux_lip_weight > 0 (talker corpora) "
                            "and a model with a frame tower (lip2tongue_ts_cnn_lstm)")
     rows = task.train_rows()  # (R,) every prepared row of the training utterances
-    frames = open_array(task.cfg.data, "frames")  # (F, H, W) uint8, memory-mapped
+    frames = task.prepared.array("frames")  # (F, H, W) uint8, memory-mapped
     truth = task.lip_truth.values  # (F, 4) standardised on the training rows
     device = next(model.parameters()).device
     gen = np.random.default_rng(seed)

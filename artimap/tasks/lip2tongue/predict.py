@@ -179,7 +179,7 @@ def dlc_csv(points: np.ndarray, names: list[str], has: np.ndarray) -> str:
 def write_images(stem: Path, crops, outs, has, times, data: dict, ultrasound: str | None) -> str:
     """The image outputs of `predict` (module doc); returns the contours' unit."""
     from artimap.io.video import write_video
-    from artimap.tasks.lip2tongue.scoring import contour_fn
+    from artimap.ultrasound.target import contour_fn
 
     pred = np.where(has[:, None, None], np.rint(np.clip(outs, 0, 1) * 255), 0).astype(np.uint8)
     real = None if ultrasound is None else real_ultrasound(Path(ultrasound), times, data)

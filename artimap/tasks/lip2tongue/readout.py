@@ -69,8 +69,8 @@ def ridge_readout(task, run_dir: str | Path) -> dict | None:
     layer = getattr(getattr(model, "head", None), "out", None)
     if not isinstance(layer, torch.nn.Linear):
         return None
-    train = Lip2TongueDataset(cfg.data, "train", cfg.clip_len, cfg.target_position)
-    val = Lip2TongueDataset(cfg.data, "val", cfg.clip_len, cfg.target_position)
+    train = Lip2TongueDataset(task.prepared, "train", cfg.clip_len, cfg.target_position)
+    val = Lip2TongueDataset(task.prepared, "val", cfg.clip_len, cfg.target_position)
     pick = np.linspace(0, len(val) - 1, min(REF_MAX_VAL, len(val))).round().astype(np.int64)
     x, q, y = _codes(model, task.norm, train, np.arange(0, len(train), REF_STRIDE))
     xv, qv, yv = _codes(model, task.norm, val, np.unique(pick))

@@ -27,45 +27,29 @@ from pathlib import Path
 
 import numpy as np
 
-from artimap.data.common import open_array
+from artimap.data.lip2tongue.clips import ClipIndex
 from artimap.data.lip2tongue.inputs import thumbnails
+from artimap.data.lip2tongue.normalise import training_mean_target
 from artimap.data.lip2tongue.truth import has_truth, talker_truth
+from artimap.data.prepared import Prepared
 from artimap.fsutil import atomic_write_json
 from artimap.metrics.aggregate import aggregate
 from artimap.tasks.lip2tongue import metrics as declared
 from artimap.tasks.lip2tongue.metrics import FrameContext
 from artimap.tasks.lip2tongue.ridge_refs import ridge_references
-from artimap.tasks.lip2tongue.scoring import (
-    clip_subset,
-    frame_context,
-    raw_to_mm,
-    save_npz,
-    score_frames,
-)
+from artimap.tasks.lip2tongue.scoring import clip_subset, frame_context, save_npz, score_frames
+from artimap.ultrasound.target import raw_to_mm
 
 CACHE_VERSION = 2
 NAMES = ("train_mean", "nearest_neighbour", "ridge_lip_pixels", "lip_oracle",
          "state_oracle")
 
 
-def target_offset(ds) -> int:
-    """Clip frame of the target of a last/centre dataset."""
-    return ds.clip_len - 1 if ds.target_position == "last" else ds.clip_len // 2
-
-
-def clip_rows(ds, index: np.ndarray) -> np.ndarray:
-    """First array row of each clip `index` of `ds`: (F,) int64."""
-    utts = ds.manifest["utterances"]
-    rows = [int(utts[u]["offset"]) + s for u, s in (ds.locate(int(i)) for i in index)]
-    return np.asarray(rows, np.int64)
-
-
-def _key(cfg, ds, index: np.ndarray, split: str, mode: str) -> str:
-    folder = Path(cfg.data).resolve()
+def _key(cfg, prepared: Prepared, clips: ClipIndex, index: np.ndarray, split: str,
+         mode: str) -> str:
     parts = {
-        "version": CACHE_VERSION, "data": str(folder), "split": split,
-        "manifest_mtime": (folder / "manifest.json").stat().st_mtime_ns,
-        "clip_len": ds.clip_len, "position": ds.target_position, "contour": mode,
+        "version": CACHE_VERSION, "data": prepared.fingerprint, "split": split,
+        "clip_len": clips.clip_len, "position": clips.position, "contour": mode,
         "index": hashlib.sha1(np.ascontiguousarray(index).tobytes()).hexdigest(),
         "nn": [cfg.eval.nn_max_clips, cfg.eval.nn_size],
         "metrics": [m.name for m in declared.METRICS],  # a new metric is scored, not missing
@@ -73,8 +57,8 @@ def _key(cfg, ds, index: np.ndarray, split: str, mode: str) -> str:
     return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _cache_dir(data: str, run_dir: Path) -> Path:
-    folder = Path(data) / "cache"
+def _cache_dir(data: Path, run_dir: Path) -> Path:
+    folder = data / "cache"
     try:
         folder.mkdir(exist_ok=True)
         probe = folder / ".write-test"
@@ -97,23 +81,9 @@ def _lock(path: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def mean_target(data: str, train_rows: list[tuple[int, int]]) -> np.ndarray:
-    """Mean training target over row ranges [lo, hi): (H_t, W_t) 0..255 or (K, 2) (NaN-aware)."""
-    targets = open_array(data, "targets")
-    total = np.zeros(targets.shape[1:], np.float64)
-    count = np.zeros(targets.shape[1:], np.int64)
-    for lo, hi in train_rows:
-        for c in range(lo, hi, 512):
-            t = np.asarray(targets[c:min(c + 512, hi)], np.float64)
-            ok = np.isfinite(t)
-            total += np.where(ok, t, 0.0).sum(0)
-            count += ok.sum(0)
-    return np.where(count > 0, total / np.maximum(count, 1), np.nan).astype(np.float32)
-
-
-def lip_features(data: str, size: int) -> np.ndarray:
+def lip_features(prepared: Prepared, size: int) -> np.ndarray:
     """Every lip frame of the dataset downsampled to size x size: (F, size * size) float32."""
-    frames = open_array(data, "frames")
+    frames = prepared.array("frames")
     out = np.empty((len(frames), size * size), np.float32)
     for c in range(0, len(frames), 1024):
         chunk = np.asarray(frames[c:c + 1024])  # (F_c, S, S) uint8
@@ -135,36 +105,29 @@ def nearest_rows(feats: np.ndarray, query: np.ndarray, cand: np.ndarray, n: int)
     return best
 
 
-def _compute(cfg, ds, index: np.ndarray, split: str, mode: str, fan_image
+def _compute(cfg, ds, index: np.ndarray, mode: str, fan_image
              ) -> tuple[dict, dict, FrameContext]:
     """Reference metrics, arrays {"mean", "nn_rows" (F,), "rows" (F,) target rows} and the
     FrameContext of the evaluated frames."""
-    from artimap.data.common import read_manifest
-    from artimap.data.lip2tongue import Lip2TongueDataset
-
-    at = target_offset(ds)
-    rows = clip_rows(ds, index)  # (F,) first lip frame of each evaluated clip
-    manifest, splits = read_manifest(cfg.data, "lip2tongue")
-    train = Lip2TongueDataset(cfg.data, "train", ds.clip_len, ds.target_position)
-    train_ids = set(splits["train"])
-    ranges = [(u["offset"], u["offset"] + u["n_frames"]) for u in manifest["utterances"]
-              if u["id"] in train_ids]
-    mean = mean_target(cfg.data, ranges)
-    feats = lip_features(cfg.data, cfg.eval.nn_size)
-    cand = clip_rows(train, clip_subset(len(train), cfg.eval.nn_max_clips))
-    nn = nearest_rows(feats, rows, cand, ds.clip_len) + at  # (F,) target rows
-    targets = open_array(cfg.data, "targets")
-    real = np.asarray(targets[rows + at], np.float32)
-    utts = [manifest["utterances"][ds.locate(int(i))[0]]["id"] for i in index]
-    truth = talker_truth(manifest) if has_truth(manifest) else None
-    ctx = _context(manifest, mode, fan_image, real, mean, truth, rows + at)
+    prepared, clips = ds.prepared, ds.clips
+    rows = clips.first_rows(index)  # (F,) first lip frame of each evaluated clip
+    train = ClipIndex(prepared, "train", clips.clip_len, clips.position)
+    mean = training_mean_target(prepared)
+    feats = lip_features(prepared, cfg.eval.nn_size)
+    cand = train.first_rows(clip_subset(len(train), cfg.eval.nn_max_clips))
+    nn = nearest_rows(feats, rows, cand, clips.clip_len) + clips.offset  # (F,) target rows
+    targets = prepared.array("targets")
+    real = np.asarray(targets[rows + clips.offset], np.float32)
+    utts = [clips.locate(int(i))[0].id for i in index]
+    truth = talker_truth(prepared) if has_truth(prepared) else None
+    ctx = _context(prepared, mode, fan_image, real, mean, truth, rows + clips.offset)
     preds = {"train_mean": np.broadcast_to(mean, real.shape),
              "nearest_neighbour": np.asarray(targets[nn], np.float32)}
     about = {"train_mean": "mean training target for every frame",
              "nearest_neighbour": f"target of the training clip with the closest lip frames "
                                   f"({cfg.eval.nn_size}x{cfg.eval.nn_size} L2, {len(cand)} "
                                   "training clips searched)"}
-    fits = ridge_references(cfg, ds, rows, feats, truth)
+    fits = ridge_references(prepared, clips, rows, feats, truth)
     for name, (pred, text) in fits.items():
         preds[name] = pred.reshape(real.shape).astype(np.float32)
         about[name] = text
@@ -173,16 +136,16 @@ def _compute(cfg, ds, index: np.ndarray, split: str, mode: str, fan_image
     metrics = {name: aggregate(score_frames(p, real, ctx), utts) for name, p in preds.items()}
     for name, text in about.items():
         metrics[name]["description"] = text
-    return metrics, {"mean": mean, "nn_rows": nn, "rows": rows + at}, ctx
+    return metrics, {"mean": mean, "nn_rows": nn, "rows": rows + clips.offset}, ctx
 
 
-def _context(manifest: dict, mode: str, fan_image, real: np.ndarray, mean: np.ndarray,
+def _context(prepared: Prepared, mode: str, fan_image, real: np.ndarray, mean: np.ndarray,
              truth: dict | None, target_rows: np.ndarray) -> FrameContext:
     """The FrameContext of the evaluated frames (true contours only for raw talker images)."""
     true = to_mm = None
-    settings = manifest["settings"]
+    settings = prepared.settings
     if truth is not None and settings["target"] == "image" and settings["ultrasound"] == "raw":
-        param = manifest["utterances"][0]["files"]["param"]  # the talker has one probe
+        param = prepared.entries[0].raw["files"]["param"]  # the talker has one probe
         true = raw_to_mm(param, None)(truth["contour_raw"][target_rows])
         to_mm = raw_to_mm(param, tuple(settings["target_size"]))
     return frame_context(mode, real, fan_image, mean, true, to_mm)
@@ -193,37 +156,22 @@ def references(cfg, ds, index: np.ndarray, split: str, mode: str, run_dir: Path,
     """(metrics of the references, arrays {"mean", "nn_rows", "rows"}, cache file, the
     FrameContext of the evaluated frames); metrics and arrays cached."""
 
-    key = _key(cfg, ds, index, split, mode)
-    folder = _cache_dir(cfg.data, Path(run_dir))
+    key = _key(cfg, ds.prepared, ds.clips, index, split, mode)
+    folder = _cache_dir(ds.prepared.folder, Path(run_dir))
     js, npz = folder / f"l2t_refs_{key}.json", folder / f"l2t_refs_{key}.npz"
     with _lock(folder / f"l2t_refs_{key}.lock"):
         if js.is_file() and npz.is_file():
             with np.load(npz) as z:
                 arrays = {k: z[k] for k in z.files}
             metrics = json.loads(js.read_text(encoding="utf-8"))["metrics"]
-            return metrics, arrays, js, _cached_context(cfg, mode, fan_image, arrays)
-        metrics, arrays, ctx = _compute(cfg, ds, index, split, mode, fan_image)
+            return metrics, arrays, js, _cached_context(ds.prepared, mode, fan_image, arrays)
+        metrics, arrays, ctx = _compute(cfg, ds, index, mode, fan_image)
         save_npz(npz, **arrays)
         atomic_write_json(js, {"key": key, "split": split, "metrics": metrics})
     return metrics, arrays, js, ctx
 
 
-def _cached_context(cfg, mode: str, fan_image, arrays: dict) -> FrameContext:
-    from artimap.data.common import read_manifest
-
-    manifest, _ = read_manifest(cfg.data, "lip2tongue")
-    real = np.asarray(open_array(cfg.data, "targets")[arrays["rows"]], np.float32)
-    truth = talker_truth(manifest) if has_truth(manifest) else None
-    return _context(manifest, mode, fan_image, real, arrays["mean"], truth, arrays["rows"])
-
-
-def mean_image_stats(cfg, manifest: dict, splits: dict, stats: dict) -> dict:
-    """`stats` with target.mean_image (H_t, W_t) float32 in [0, 1], the training split's mean
-    target image, when image targets are normalised per pixel; else `stats` unchanged."""
-    if manifest["settings"]["target"] != "image" or cfg.target_norm != "pixel":
-        return stats
-    train = set(splits["train"])
-    ranges = [(u["offset"], u["offset"] + u["n_frames"]) for u in manifest["utterances"]
-              if u["id"] in train]
-    image = mean_target(cfg.data, ranges) / np.float32(255.0)  # (H_t, W_t) 0..255 -> [0, 1]
-    return {**stats, "target": {**stats["target"], "mean_image": image}}
+def _cached_context(prepared: Prepared, mode: str, fan_image, arrays: dict) -> FrameContext:
+    real = np.asarray(prepared.array("targets")[arrays["rows"]], np.float32)
+    truth = talker_truth(prepared) if has_truth(prepared) else None
+    return _context(prepared, mode, fan_image, real, arrays["mean"], truth, arrays["rows"])

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from artimap.data.common import open_array
+from artimap.data.lip2tongue.clips import ClipIndex
 from artimap.data.lip2tongue.truth import LIP_PARAMS
+from artimap.data.prepared import Prepared
 from artimap.models.ridge import quadratic, ridge_select
 from artimap.tasks.lip2tongue.baselines import clip_features
 from artimap.tasks.lip2tongue.metrics import blur
@@ -18,19 +19,9 @@ REF_STRIDE = 2  # every 2nd training clip
 REF_MAX_VAL = 600  # validation clips scoring the penalties
 
 
-def _offset(ds) -> int:
-    return ds.clip_len - 1 if ds.target_position == "last" else ds.clip_len // 2
-
-
-def _starts(ds, index: np.ndarray) -> np.ndarray:
-    utts = ds.manifest["utterances"]
-    return np.asarray([int(utts[u]["offset"]) + s for u, s in map(ds.locate, index.tolist())],
-                      np.int64)
-
-
-def _targets(data: str, rows: np.ndarray) -> np.ndarray:
+def _targets(prepared: Prepared, rows: np.ndarray) -> np.ndarray:
     """Targets of `rows` flattened (n, D) float64, NaN points filled with the column mean."""
-    y = np.asarray(open_array(data, "targets")[rows], np.float64).reshape(len(rows), -1)
+    y = np.asarray(prepared.array("targets")[rows], np.float64).reshape(len(rows), -1)
     if np.isnan(y).any():
         y = np.where(np.isnan(y), np.nanmean(y, 0), y)
     return np.nan_to_num(y)
@@ -42,22 +33,23 @@ def _smoother(shape: tuple[int, ...]):
     return lambda v: blur(v.reshape(-1, *shape)).reshape(len(v), -1)
 
 
-def ridge_references(cfg, ds, rows: np.ndarray, pixels: np.ndarray, truth: dict | None
+def ridge_references(prepared: Prepared, clips: ClipIndex, rows: np.ndarray,
+                     pixels: np.ndarray, truth: dict | None
                      ) -> dict[str, tuple[np.ndarray, str]]:
     """{name: (prediction (F, D) for the clips starting at `rows` (F,), description)};
-    `pixels` (R, s*s) lip thumbnails of every row, `truth` `talker_truth` or None."""
-    from artimap.data.lip2tongue import Lip2TongueDataset
-
-    n, at = ds.clip_len, _offset(ds)
-    train = Lip2TongueDataset(cfg.data, "train", n, ds.target_position)
-    val = Lip2TongueDataset(cfg.data, "val", n, ds.target_position)
+    `clips` the evaluated split's clips (their length and target position), `pixels` (R, s*s)
+    lip thumbnails of every row, `truth` `talker_truth` or None."""
+    n, at = clips.clip_len, clips.offset
+    train = ClipIndex(prepared, "train", n, clips.position)
+    val = ClipIndex(prepared, "val", n, clips.position)
     if len(train) == 0 or len(val) == 0:
         return {}
-    tr = _starts(train, np.arange(0, len(train), REF_STRIDE))
+    tr = train.first_rows(train.every(REF_STRIDE))
     pick = np.linspace(0, len(val) - 1, min(REF_MAX_VAL, len(val))).round().astype(np.int64)
-    va = _starts(val, np.unique(pick))
-    shape = tuple(open_array(cfg.data, "targets").shape[1:])
-    y, yv, smooth = _targets(cfg.data, tr + at), _targets(cfg.data, va + at), _smoother(shape)
+    va = val.first_rows(np.unique(pick))
+    shape = tuple(prepared.array("targets").shape[1:])
+    y, yv = _targets(prepared, tr + at), _targets(prepared, va + at)
+    smooth = _smoother(shape)
     size = int(round(np.sqrt(pixels.shape[1])))
     feats = {"ridge_lip_pixels": (lambda s: clip_features(pixels, s, n),
                                   f"ridge from the clip's {n} lip frames as {size}x{size} "

@@ -15,6 +15,7 @@ import numpy as np
 from artimap.fsutil import atomic_path
 from artimap.metrics.declare import units
 from artimap.tasks.lip2tongue import metrics as declared
+from artimap.ultrasound.target import contour_fn
 
 CHUNK = 256  # frames scored at a time
 
@@ -24,49 +25,6 @@ def clip_subset(n: int, max_frames: int) -> np.ndarray:
     if max_frames <= 0 or max_frames >= n:
         return np.arange(n, dtype=np.int64)
     return np.unique(np.linspace(0, n - 1, max_frames).round().astype(np.int64))
-
-
-def contour_fn(mode: str, real: np.ndarray, fan_image: dict | None = None):
-    """Contour extractor for images (F, H, W) -> points (F, L, 2) (x, y) pixels.
-
-    mode "raw": one line per column (depth down the rows); "fan": rays from the apex of the
-    fan along the exact geometry prepare recorded (`fan_image`, a `FanImage.to_dict()`), or,
-    for datasets prepared without it, estimated once on `real` (F, H, W) (probe at the top, as
-    prepare scan-converts); used unchanged for every image."""
-    from artimap.ultrasound import contour
-    from artimap.ultrasound.geometry import FanImage
-
-    if mode == "raw":
-        def raw(images: np.ndarray) -> np.ndarray:
-            pts = contour.extract_raw(np.ascontiguousarray(images.transpose(0, 2, 1)))
-            return pts  # (F, W, 2): (column, row) = (x, y)
-        return raw
-    if fan_image is not None:
-        known = FanImage.from_dict(fan_image)
-        mask = known.mask()
-        return lambda images: contour.extract_fan(images, known, mask=mask)
-    mask = contour.fan_mask(real)
-    geo = contour.estimate_fan(real, probe="top", mask=mask)  # prepare draws the probe on top
-    return lambda images: contour.extract_fan(images, geo, mask=mask)
-
-
-def raw_to_mm(param_file: str, target_size: tuple[int, int] | None):
-    """Map (F, L, 2) (x, y) pixels of the raw-scanline target image (H_t rows of depth, W_t
-    scanline columns, resized from the .ult frame by area; `target_size` (H_t, W_t), or None
-    for (scanline, sample) of the .ult frame itself) to (F, L, 2) mm in the midsagittal plane
-    of the probe described by `param_file` (artimap.ultrasound.geometry)."""
-    from artimap.io.ult import read_param
-    from artimap.ultrasound.geometry import ProbeGeometry
-
-    geo = ProbeGeometry.from_params(read_param(param_file))
-    h, w = target_size or (geo.pix_per_vector, geo.num_vectors)
-
-    def to_mm(pts: np.ndarray) -> np.ndarray:
-        # pixel centres: target pixel i covers raw [i, i + 1) * (raw / target) (area resize)
-        line = (pts[..., 0] + 0.5) * geo.num_vectors / w - 0.5
-        sample = (pts[..., 1] + 0.5) * geo.pix_per_vector / h - 0.5
-        return np.stack(geo.raw_to_mm(line, sample), axis=-1)
-    return to_mm
 
 
 def frame_context(mode: str, real: np.ndarray, fan_image: dict | None, mean: np.ndarray,

@@ -14,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from artimap.data.lip2tongue.dataset import Lip2TongueDataset, open_prepared
+from artimap.data.lip2tongue.normalise import training_mean_target
+from artimap.errors import ArtimapError
 from artimap.tasks.lip2tongue.config import TASK, ExperimentConfig, data_meta, resolve_model_config
 from artimap.tasks.lip2tongue.normalise import Normaliser
-from artimap.tasks.lip2tongue.references import mean_image_stats
 
 
 def _batch_norm_safe(n: int, batch_size: int) -> int:
@@ -35,35 +37,27 @@ class Lip2TongueTask:
     FREEZE_GROUPS = {"towers": ("frame_tower.", "flow_tower.")}  # `train --freeze` groups
 
     def __init__(self, cfg: ExperimentConfig) -> None:
-        from artimap.data.common import read_manifest
-        from artimap.data.lip2tongue import load_normalisation
-
         self.cfg = cfg
         self.model_name = cfg.model
-        self.manifest, splits = read_manifest(cfg.data, TASK)
-        self.stats = mean_image_stats(cfg, self.manifest, splits,
-                                      load_normalisation(cfg.data))
+        self.prepared = open_prepared(cfg.data)
+        self.manifest = self.prepared.manifest
+        self.stats = mean_image_stats(cfg, self.prepared)
         self.model_config = resolve_model_config(cfg, self.manifest)
         self.norm = Normaliser(self.stats, cfg.normalise_inputs, cfg.normalise_target)
-        self.splits = splits
         self.lip_truth = None
         self.lip_pretrain: dict | None = None  # start(): the lip pretraining's record
         if cfg.aux_lip_weight > 0:
             from artimap.tasks.lip2tongue.heads import LipTruth
 
-            self.lip_truth = LipTruth(self.manifest, self.train_rows(), cfg.clip_len)
+            self.lip_truth = LipTruth(self.prepared, self.train_rows(), cfg.clip_len)
 
     def train_rows(self) -> np.ndarray:
         """Every prepared row of the training utterances: (R,) int64."""
-        train = set(self.splits["train"])
-        return np.concatenate([np.arange(u["offset"], u["offset"] + u["n_frames"])
-                               for u in self.manifest["utterances"] if u["id"] in train])
+        return self.prepared.rows("train")
 
     def keep_normalisation(self, meta: dict, source: str) -> None:
         """Use a source checkpoint's statistics instead of this data's (`train --init-from`,
         see artimap.tasks.init_from); the normalise_* switches must agree."""
-        from artimap.errors import ArtimapError
-
         for key in ("normalise_inputs", "normalise_target"):
             if meta.get(key) != getattr(self.cfg, key):
                 raise ArtimapError(f"--init-from {source}: {key} is {meta.get(key)} there, "
@@ -82,11 +76,9 @@ class Lip2TongueTask:
             from artimap.tasks.lip2tongue.heads import fill_decoder, fit_target_pca
 
             if head is None or not hasattr(head.out, "weight"):
-                from artimap.errors import ArtimapError
-
                 raise ArtimapError(f"eigentongue_k: model {self.model_name} has no linear "
                                    "output layer to fill; use lip2tongue_ts_cnn_lstm")
-            basis = fit_target_pca(self.cfg.data, self.train_rows(), self.norm,
+            basis = fit_target_pca(self.prepared, self.train_rows(), self.norm,
                                    self.cfg.eigentongue_k)
             fill_decoder(head.out, basis, self.cfg.freeze_decoder)
         return model
@@ -99,10 +91,8 @@ class Lip2TongueTask:
             self.lip_pretrain = pretrain_frame_tower(
                 model, self, self.cfg.aux_lip_pretrain_steps, self.cfg.train.seed)
 
-    def _dataset(self, split: str):
-        from artimap.data.lip2tongue import Lip2TongueDataset
-
-        return Lip2TongueDataset(self.cfg.data, split, self.cfg.clip_len,
+    def _dataset(self, split: str) -> Lip2TongueDataset:
+        return Lip2TongueDataset(self.prepared, split, self.cfg.clip_len,
                                  self.cfg.target_position, self.cfg.stride)
 
     def datasets(self):
@@ -164,8 +154,19 @@ class Lip2TongueTask:
         return {"task": TASK, "normalisation": self.stats,
                 "normalise_inputs": self.cfg.normalise_inputs,
                 "normalise_target": self.cfg.normalise_target,
-                "data": data_meta(self.cfg, self.manifest),
+                "data": data_meta(self.cfg, self.prepared),
+                "data_fingerprint": self.prepared.fingerprint,
                 **({"lip_pretrain": self.lip_pretrain} if self.lip_pretrain else {})}
+
+
+def mean_image_stats(cfg: ExperimentConfig, prepared) -> dict:
+    """The prepared statistics with target.mean_image (H_t, W_t) float32 in [0, 1], the
+    training split's mean target image, when image targets are normalised per pixel."""
+    stats = {k: v for k, v in prepared.stats.items() if k != "mean_target"}
+    if prepared.settings["target"] != "image" or cfg.target_norm != "pixel":
+        return stats
+    image = training_mean_target(prepared) / np.float32(255.0)  # (H_t, W_t) 0..255 -> [0, 1]
+    return {**stats, "target": {**stats["target"], "mean_image": image}}
 
 
 def make_task(cfg: ExperimentConfig) -> Lip2TongueTask:

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from artimap.data.common import open_array, read_manifest
-from artimap.data.phone2face.dataset import load_stats
+from artimap.data.phone2face.dataset import load_stats, open_prepared, phone_set
+from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
 from artimap.models.bases import (
     LinearBasis,
@@ -43,14 +43,13 @@ class SplitFrames:
     central: np.ndarray
 
 
-def split_frames(prepared: str | Path, split: str, max_frames: int = 0,
+def split_frames(prepared: Prepared | str | Path, split: str, max_frames: int = 0,
                  seed: int = 0) -> SplitFrames:
     """The frames of `split` whose markers are all valid, at most `max_frames` (0 = all),
     drawn at random (seeded) utterance by utterance so memory stays near max_frames."""
-    manifest, splits = read_manifest(prepared, "phone2face")
-    entries = {e["id"]: e for e in manifest["utterances"]}
-    pts, mask, ids = (open_array(prepared, k) for k in ("markers", "mask", "phone_ids"))
-    spans = [(entries[u]["offset"], entries[u]["n_frames"]) for u in splits.get(split, [])]
+    prepared = open_prepared(prepared)
+    pts, mask, ids = (prepared.array(k) for k in ("markers", "mask", "phone_ids"))
+    spans = [(e.offset, e.n_frames) for e in prepared.listed(split)]
     valid = [np.asarray(mask[a:a + n]).all(axis=1) for a, n in spans]  # (T,) per utterance
     total = sum(int(v.sum()) for v in valid)
     share = min(1.0, 1.1 * max_frames / max(total, 1)) if max_frames > 0 else 1.0
@@ -63,7 +62,8 @@ def split_frames(prepared: str | Path, split: str, max_frames: int = 0,
         ps.append(phones[keep])
         cs.append(_central(phones)[keep])
     if not xs or sum(len(x) for x in xs) == 0:
-        raise ArtimapError(f"{prepared}: split {split!r} has no frame with every marker valid")
+        raise ArtimapError(f"{prepared.folder}: split {split!r} has no frame with every "
+                           "marker valid")
     X, P, C = np.concatenate(xs), np.concatenate(ps), np.concatenate(cs)
     if 0 < max_frames < len(X):
         pick = np.sort(rng.choice(len(X), max_frames, replace=False))
@@ -81,13 +81,13 @@ def _central(phones: np.ndarray) -> np.ndarray:
     return out
 
 
-def target_stats(prepared: str | Path, mode: str) -> tuple[np.ndarray, np.ndarray]:
+def target_stats(prepared: Prepared | str | Path, mode: str) -> tuple[np.ndarray, np.ndarray]:
     """(mean (D,), scale (D,)) float32 so that targets are (x - mean) / scale.
 
     mode "none": 0 and 1; "centre": the train mean and 1 (errors stay in mm); "standardise":
     the train mean and standard deviation.
     """
-    mean, std = load_stats(prepared)
+    mean, std = load_stats(open_prepared(prepared))
     if mode == "none":
         return np.zeros_like(mean), np.ones_like(std)
     if mode == "centre":
@@ -97,18 +97,18 @@ def target_stats(prepared: str | Path, mode: str) -> tuple[np.ndarray, np.ndarra
     raise ArtimapError(f"normalise: expected none, centre or standardise, got {mode!r}")
 
 
-def phone_groups(prepared: str | Path,
+def phone_groups(prepared: Prepared | str | Path,
                  classes: dict[str, str]) -> tuple[list[str], list[str], str]:
     """(phones (P,), viseme class of every phone (P,), the neutral (silence) class).
 
     `classes` maps phone -> class; when empty, the classes of the virtual talker's corpus.json
     are used if the dataset was prepared from one, else every phone is its own class.
     """
-    manifest, _ = read_manifest(prepared, "phone2face")
-    phone_set = json.loads((Path(prepared) / "phones.json").read_text(encoding="utf-8"))
-    phones, silence = phone_set["phones"], phone_set.get("silence") or "sil"
+    prepared = open_prepared(prepared)
+    inventory = phone_set(prepared)
+    phones, silence = list(inventory.phones), inventory.silence or "sil"
     if not classes:
-        classes = _talker_classes(Path(manifest.get("corpus", "")))
+        classes = _talker_classes(Path(prepared.manifest.get("corpus", "")))
     return phones, [classes.get(p, p) for p in phones], classes.get(silence, silence)
 
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from artimap.errors import ArtimapError
 from artimap.models import MODELS
-from artimap.train import TrainConfig
+from artimap.train_config import TrainConfig
 
 EVAL_OPTIONS: tuple[str, ...] = ()  # keyword options of evaluate_run (`artimap evaluate`)
 

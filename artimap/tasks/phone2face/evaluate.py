@@ -120,9 +120,10 @@ def score(preds: list[np.ndarray], trues: list[np.ndarray], masks: list[np.ndarr
     return out
 
 
-def evaluate_run(run_dir: Path, split: str = "test") -> dict:
-    """Evaluate the run's best checkpoint on `split`; writes and returns eval/metrics.json."""
-    return evaluate_with("phone2face", run_dir, split, _score)
+def evaluate_run(run_dir: Path, split: str = "test", allow_other_data: bool = False) -> dict:
+    """Evaluate the run's best checkpoint on `split`; writes and returns eval/metrics.json
+    (`allow_other_data`: score a dataset other than the run's own, see `evaluate_with`)."""
+    return evaluate_with("phone2face", run_dir, split, _score, allow_other_data)
 
 
 def _score(run: LoadedRun, split: str) -> dict[str, Any]:
@@ -141,10 +142,10 @@ def _score(run: LoadedRun, split: str) -> dict[str, Any]:
         trues.append(item["markers"].numpy().reshape(n, len(markers), 3))
         masks.append(item["mask"].numpy().reshape(n, len(markers), 3).all(axis=2))
         phone_ids.append(item["phone_ids"].numpy())
-    ctx = references.context(cfg.data, markers, list(meta.get("lip_markers") or []), phone_ids,
+    ctx = references.context(ds.prepared, markers, list(meta.get("lip_markers") or []), phone_ids,
                              list(meta["phones"]["phones"]))
     metrics = score(preds, trues, masks, ds.ids, ctx=ctx) if len(ds) else {}
-    got = references.predictions(cfg.data, ds.ids, list(ds.lengths)) if len(ds) else {}
+    got = references.predictions(ds.prepared, ds.ids, list(ds.lengths)) if len(ds) else {}
     refs = {name: {**score(p, trues, masks, ds.ids, ctx=ctx), "description": text}
             for name, (p, text) in got.items()}
     floor, top = refs.get(references.FLOOR), refs.get(references.CEILING)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from artimap.data.common import read_manifest
+from artimap.data.phone2face.dataset import open_prepared
+from artimap.data.prepared import Prepared
 from artimap.tasks.phone2face.bases import target_stats
 from artimap.tasks.phone2face.metrics import ScoreContext
 from artimap.tasks.phone2face.oracle import VARIANTS, oracle_markers
@@ -30,10 +31,10 @@ ABOUT = {FLOOR: "the training split's mean face in every frame (the floor)",
          "oracle_same_noise": "the oracle sharing the truth's marker noise (talker corpora)"}
 
 
-def context(data: str, markers: list[str], lip_markers: list[str],
+def context(data: Prepared | str, markers: list[str], lip_markers: list[str],
             phone_ids: list[np.ndarray], inventory: list[str]) -> ScoreContext:
     """The ScoreContext of a prepared dataset's utterances (phone ids (T,) each)."""
-    manifest, _ = read_manifest(data, "phone2face")
+    manifest = open_prepared(data).manifest
     classes = manifest.get("phone_classes") or {}
     index = {p: i for i, p in enumerate(inventory)}
     upper, lower = manifest.get("upper_lip_centre"), manifest.get("lower_lip_centre")
@@ -47,11 +48,12 @@ def context(data: str, markers: list[str], lip_markers: list[str],
         lips=lips)
 
 
-def predictions(data: str, ids: list[str], lengths: list[int]
+def predictions(data: Prepared | str, ids: list[str], lengths: list[int]
                 ) -> dict[str, tuple[list[np.ndarray], str]]:
     """{reference: (markers (T, M, 3) per utterance, description)} of the dataset's
     utterances `ids`: floor, simple baseline, ceilings, in that order."""
-    manifest, _ = read_manifest(data, "phone2face")
+    data = open_prepared(data)
+    manifest = data.manifest
     mean, _ = target_stats(data, "centre")
     face = mean.reshape(-1, 3).astype(np.float64)  # (M, 3)
     out = {FLOOR: ([np.broadcast_to(face, (n, *face.shape)) for n in lengths], ABOUT[FLOOR])}

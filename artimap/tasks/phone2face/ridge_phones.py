@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from artimap.data.common import open_array, read_manifest
+from artimap.data.phone2face.dataset import open_prepared
+from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
 from artimap.models.ridge import ridge_select
 
@@ -104,11 +105,12 @@ def _frames(data: _Data, split: str, most: int) -> tuple[np.ndarray, np.ndarray]
     return x, y
 
 
-def ridge_phones(prepared: str, ids: list[str]) -> tuple[list[np.ndarray], str] | None:
+def ridge_phones(prepared: Prepared | str, ids: list[str]) -> tuple[list[np.ndarray], str] | None:
     """(markers (T, M, 3) float64 mm of the utterances `ids`, description), or None when the
     train or val split has no frame with every marker valid."""
-    manifest, splits = read_manifest(prepared, "phone2face")
-    arrays = {k: open_array(prepared, k) for k in ("markers", "mask", "phone_ids")}
+    prepared = open_prepared(prepared)
+    manifest, splits = prepared.manifest, prepared.splits
+    arrays = {k: prepared.array(k) for k in ("markers", "mask", "phone_ids")}
     n_phones = int(manifest.get("n_phones") or int(np.max(arrays["phone_ids"])) + 1)
     rate = float(manifest["rate"])
     data = _Data({e["id"]: e for e in manifest["utterances"]}, splits, arrays, n_phones,

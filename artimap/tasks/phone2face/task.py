@@ -21,9 +21,12 @@ import numpy as np
 import torch
 
 from artimap.config import build_config, to_dict
-from artimap.data.common import read_manifest
-from artimap.data.phone2face.dataset import Phone2FaceDataset, collate_padded
-from artimap.data.phone2face.phones import load_phone_set
+from artimap.data.phone2face.dataset import (
+    Phone2FaceDataset,
+    collate_padded,
+    open_prepared,
+    phone_set,
+)
 from artimap.data.phone2face.sampler import BucketBatchSampler
 from artimap.errors import ArtimapError
 from artimap.models import build_model
@@ -42,11 +45,12 @@ class Phone2FaceTask:
             raise ArtimapError(f"task: expected 'phone2face' for this config, got {cfg.task!r}")
         self.cfg = cfg
         self.data = Path(cfg.data)
-        self.manifest, self.splits = read_manifest(self.data, "phone2face")
-        self.phones = load_phone_set(self.data)
+        self.prepared = open_prepared(self.data)
+        self.manifest, self.splits = self.prepared.manifest, self.prepared.splits
+        self.phones = phone_set(self.prepared)
         self.markers: list[str] = list(self.manifest["markers"])
         self.model_name = cfg.model
-        mean, scale = p2f_bases.target_stats(self.data, cfg.normalise)
+        mean, scale = p2f_bases.target_stats(self.prepared, cfg.normalise)
         self.mean, self.scale = torch.from_numpy(mean), torch.from_numpy(scale)  # (D,), (D,)
         self.model_cfg = model_settings(cfg, len(self.phones), 3 * len(self.markers),
                                         float(self.manifest["rate"]))
@@ -58,18 +62,19 @@ class Phone2FaceTask:
         cfg = self.cfg
         if cfg.decoder == "dense" or cfg.init != "injected":
             return None, {}
-        frames = p2f_bases.split_frames(self.data, "train", cfg.basis_max_frames, cfg.train.seed)
+        frames = p2f_bases.split_frames(self.prepared, "train", cfg.basis_max_frames,
+                                        cfg.train.seed)
         raw = frames.X
         frames.X = (raw - mean) / scale
         settings = {"bounds": cfg.blend_bounds, "hidden": cfg.ae_hidden, "layers": cfg.ae_layers,
                     "epochs": cfg.ae_epochs, "batch_size": cfg.ae_batch_size,
                     "lr": cfg.train.lr, "seed": cfg.train.seed}
-        visemes = p2f_bases.phone_groups(self.data, cfg.keyshape_classes) \
+        visemes = p2f_bases.phone_groups(self.prepared, cfg.keyshape_classes) \
             if cfg.decoder == "blendshape" else None
         basis = p2f_bases.fit_basis(cfg.decoder, frames, cfg.latent_dim, settings, visemes)
         rmse = {"train": p2f_bases.basis_rmse_mm(basis, raw, mean, scale)}
         if self.splits.get("test"):
-            test = p2f_bases.split_frames(self.data, "test", cfg.basis_max_frames)
+            test = p2f_bases.split_frames(self.prepared, "test", cfg.basis_max_frames)
             rmse["test"] = p2f_bases.basis_rmse_mm(basis, test.X, mean, scale)
         return basis, rmse
 
@@ -139,6 +144,7 @@ class Phone2FaceTask:
             "task": "phone2face",
             "config": to_dict(self.cfg),
             "data": str(self.data.resolve()),
+            "data_fingerprint": self.prepared.fingerprint,
             "normalise": self.cfg.normalise,
             "target_mean": self.mean.numpy(),
             "target_scale": self.scale.numpy(),
