@@ -25,7 +25,7 @@ def _leftovers(folder) -> list[str]:
 
 @pytest.mark.parametrize("bad", [
     ["--preset", "huge"], ["--utterances", "0"], ["--speakers", "-1"], ["--workers", "0"],
-    ["--seed", "-3"], ["--utterances", "two"],
+    ["--seed", "-3"], ["--utterances", "two"], ["--coarticulation", "spline"],
 ])  # fmt: skip
 def test_bad_arguments_exit_nonzero_with_one_error_line(main, tmp_path, capsys, bad):
     out = tmp_path / "corpus"
