@@ -90,3 +90,21 @@ def test_bench_reports_speed_by_stage():
     assert {"video", "ultrasound", "markers", "artic"} <= set(result["x_realtime_by_stage"])
     assert {"video", "c3d", "motive", "textgrid"} <= set(result["x_realtime_by_writer"])
     json.dumps(result)
+
+
+def test_bench_per_coarticulation_rule_names_the_rule(monkeypatch):
+    from artimap.bench import synth as bench
+    from artimap.bench.synth_coarticulation import bench_synth_coarticulation
+
+    rules = []
+
+    def fake_bench(args):
+        rules.append(args.coarticulation)
+        return {"coarticulation": args.coarticulation, "quick": args.quick}
+
+    monkeypatch.setattr(bench, "bench_synth", fake_bench)
+    rows = bench_synth_coarticulation(argparse.Namespace(quick=True))
+    assert rules == ["dominance", "gaussian", "tracking"] and all(r["quick"] for r in rows)
+    monkeypatch.undo()
+    row = bench_synth(argparse.Namespace(quick=True, coarticulation="tracking"))
+    assert row["coarticulation"] == "tracking" and row["x_realtime_by_stage"]["artic"] > 0
