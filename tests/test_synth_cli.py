@@ -103,8 +103,10 @@ def test_bench_per_coarticulation_rule_names_the_rule(monkeypatch):
         return {"coarticulation": args.coarticulation, "quick": args.quick}
 
     monkeypatch.setattr(bench, "bench_synth", fake_bench)
-    rows = bench_synth_coarticulation(argparse.Namespace(quick=True))
+    artic, *rows = bench_synth_coarticulation(argparse.Namespace(quick=True))
     assert rules == ["dominance", "gaussian", "tracking"] and all(r["quick"] for r in rows)
+    assert set(artic["x_realtime_per_cpu_s"]) == set(rules)
+    assert min(artic["x_realtime_per_cpu_s"].values()) > 0
     monkeypatch.undo()
     row = bench_synth(argparse.Namespace(quick=True, coarticulation="tracking"))
     assert row["coarticulation"] == "tracking" and row["x_realtime_by_stage"]["artic"] > 0

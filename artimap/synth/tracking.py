@@ -72,7 +72,8 @@ def _step(e0, v0, tau, dt):
     return (e0 + b * dt) * decay, (v0 - b * dt / tau) * decay
 
 
-def boundary_states(switch: np.ndarray, targets: np.ndarray, tau: np.ndarray):
+def boundary_states(switch: np.ndarray, targets: np.ndarray,
+                    tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Position and velocity (P, N) each at every switch time, from rest on targets[0]."""
     x = np.empty_like(targets, dtype=np.float64)
     v = np.zeros_like(x)
