@@ -25,7 +25,7 @@ def _leftovers(folder) -> list[str]:
 
 @pytest.mark.parametrize("bad", [
     ["--preset", "huge"], ["--utterances", "0"], ["--speakers", "-1"], ["--workers", "0"],
-    ["--seed", "-3"], ["--utterances", "two"],
+    ["--seed", "-3"], ["--utterances", "two"], ["--coarticulation", "spline"],
 ])  # fmt: skip
 def test_bad_arguments_exit_nonzero_with_one_error_line(main, tmp_path, capsys, bad):
     out = tmp_path / "corpus"
@@ -90,3 +90,23 @@ def test_bench_reports_speed_by_stage():
     assert {"video", "ultrasound", "markers", "artic"} <= set(result["x_realtime_by_stage"])
     assert {"video", "c3d", "motive", "textgrid"} <= set(result["x_realtime_by_writer"])
     json.dumps(result)
+
+
+def test_bench_per_coarticulation_rule_names_the_rule(monkeypatch):
+    from artimap.bench import synth as bench
+    from artimap.bench.synth_coarticulation import bench_synth_coarticulation
+
+    rules = []
+
+    def fake_bench(args):
+        rules.append(args.coarticulation)
+        return {"coarticulation": args.coarticulation, "quick": args.quick}
+
+    monkeypatch.setattr(bench, "bench_synth", fake_bench)
+    artic, *rows = bench_synth_coarticulation(argparse.Namespace(quick=True))
+    assert rules == ["dominance", "gaussian", "tracking"] and all(r["quick"] for r in rows)
+    assert set(artic["x_realtime_per_cpu_s"]) == set(rules)
+    assert min(artic["x_realtime_per_cpu_s"].values()) > 0
+    monkeypatch.undo()
+    row = bench_synth(argparse.Namespace(quick=True, coarticulation="tracking"))
+    assert row["coarticulation"] == "tracking" and row["x_realtime_by_stage"]["artic"] > 0

@@ -22,6 +22,9 @@ class Bench(NamedTuple):
 
 BENCHES: dict[str, Bench] = {
     "synth": Bench("artimap.bench.synth:bench_synth", "virtual talker generation speed"),
+    "synth_coarticulation": Bench("artimap.bench.synth_coarticulation:"
+                                  "bench_synth_coarticulation",
+                                  "virtual talker generation speed per coarticulation rule"),
     "prepare_lip2tongue": Bench("artimap.bench.prepare_lip2tongue:bench_prepare_lip2tongue",
                                 "lip2tongue crop + resize + flow speed, dataset clip reads"),
     "prepare_phone2face": Bench("artimap.bench.prepare_phone2face:bench_prepare_phone2face",

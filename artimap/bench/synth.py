@@ -3,6 +3,8 @@
 Generates a demo-preset corpus (4 utterances with --quick) with one worker into a temporary
 folder and reports seconds of speech (recording duration) per wall-clock second, per CPU
 second, and per second spent in each render stage and each file writer.
+`artimap bench synth_coarticulation` does the same once per coarticulation rule (the "artic"
+stage is the rule's own cost; the rest renders and writes what it drives).
 """
 
 from __future__ import annotations
@@ -22,22 +24,25 @@ def _rates(speech_s: float, seconds: dict[str, float]) -> dict[str, float]:
 
 
 def bench_synth(args: argparse.Namespace) -> dict:
-    """Generate a demo-like corpus with one worker; return speeds as one JSON-ready dict."""
+    """Generate a demo-like corpus with one worker, with the coarticulation rule
+    `args.coarticulation` (default "dominance"); return speeds as one JSON-ready dict."""
     from artimap.synth.corpus import generate_corpus
 
     quick = bool(getattr(args, "quick", False))
+    rule = getattr(args, "coarticulation", None) or "dominance"
     utterances = 4 if quick else None  # None: the demo preset's count
     timings: dict = {}
     with tempfile.TemporaryDirectory(prefix="artimap-bench-synth-") as tmp:
         run = time_once(lambda: generate_corpus(
             Path(tmp) / "corpus", preset="demo", seed=0, utterances=utterances, workers=1,
-            progress=False, timings=timings))  # fmt: skip
+            progress=False, timings=timings, coarticulation=rule))  # fmt: skip
     meta, wall, cpu = run.value, run.min_s, run.cpu_min_s
     speech = sum(u["duration"] for u in meta["utterances"])
     render, write = timings["render"], timings["write"]
     return {
         "bench": "synth",
         "preset": "demo",
+        "coarticulation": rule,
         "quick": quick,
         "workers": 1,
         "utterances": len(meta["utterances"]),
@@ -54,3 +59,4 @@ def bench_synth(args: argparse.Namespace) -> dict:
         "x_realtime_by_stage": _rates(speech, render),
         "x_realtime_by_writer": _rates(speech, write),
     }  # fmt: skip
+

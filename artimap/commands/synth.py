@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from artimap.argtypes import non_negative_int, positive_int
-from artimap.synth.presets import PRESETS
+from artimap.synth.presets import COARTICULATIONS, PRESETS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="number of speakers (default: the preset's)")
     p.add_argument("--utterances", type=positive_int, default=None,
                    help="utterances per speaker (default: the preset's)")
+    p.add_argument("--coarticulation", choices=COARTICULATIONS, default="dominance",
+                   help="the talker's coarticulation rule: dominance (Cohen & Massaro blend, "
+                        "the default), gaussian (the blend with Gaussian dominance functions) "
+                        "or tracking (second-order target tracking, no blend); kept in "
+                        "corpus.json")  # fmt: skip
     p.add_argument("--workers", type=positive_int, default=1, help="parallel processes")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -36,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
     meta = generate_corpus(args.out, preset=args.preset, seed=args.seed, speakers=args.speakers,
                            utterances=args.utterances, workers=args.workers,
-                           overwrite=args.overwrite, progress=not args.quiet)  # fmt: skip
+                           overwrite=args.overwrite, progress=not args.quiet,
+                           coarticulation=args.coarticulation)  # fmt: skip
     total = sum(u["duration"] for u in meta["utterances"])
     print(f"wrote {len(meta['utterances'])} utterances ({total:.1f} s) to {args.out}")
     return 0

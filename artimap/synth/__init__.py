@@ -1,8 +1,9 @@
 """The virtual talker: a synthetic multimodal speech corpus with known ground truth.
 
 One generative model of a speaker turns random French-like sentences into articulatory
-trajectories (Cohen & Massaro coarticulation), then renders lip video, raw ultrasound, face
-markers and audio, written in the real corpus formats (see `writer.py` for the layout).
+trajectories (Cohen & Massaro coarticulation by default; Gaussian dominance functions or
+second-order target tracking on request, `coartic.py`), then renders lip video, raw
+ultrasound, face markers and audio, written in the real corpus formats (see `writer.py`).
 
     utt = synthesize_utterance(speaker=1, index=1, seed=0, preset="tiny")   # in memory
     generate_corpus("out/talker", preset="demo", seed=0, workers=2)        # on disk

@@ -14,20 +14,21 @@ from pathlib import Path
 
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_dir, atomic_write_json
+from artimap.synth.coartic import check_coarticulation
 from artimap.synth.presets import Preset, get_preset
 from artimap.synth.utterance import synthesize_utterance
 from artimap.synth.writer import corpus_meta, write_utterance
 
-Job = tuple[int, int, int, Preset, str]  # speaker, utterance, seed, preset, root folder
+Job = tuple[int, int, int, Preset, str, str]  # speaker, utterance, seed, preset, root, rule
 
 
 def make_one(job: Job) -> tuple[dict, dict, dict]:
     """Render and write one utterance: (corpus.json entry, render seconds per stage, write
     seconds per file kind)."""
-    speaker, index, seed, preset, root = job
+    speaker, index, seed, preset, root, coarticulation = job
     render: dict[str, float] = {}
     write: dict[str, float] = {}
-    utt = synthesize_utterance(speaker, index, seed, preset, timings=render)
+    utt = synthesize_utterance(speaker, index, seed, preset, render, coarticulation)
     entry = write_utterance(utt, Path(root), timings=write)
     return entry, render, write
 
@@ -67,20 +68,24 @@ def generate_corpus(
     overwrite: bool = False,
     progress: bool = True,
     timings: dict | None = None,
+    coarticulation: str = "dominance",
 ) -> dict:
     """Write a corpus to `out`; return its corpus.json content.
 
     `speakers`/`utterances` (per speaker) override the preset's counts. `timings`, if given,
     receives the wall time and the seconds spent per render stage and per file kind.
+    `coarticulation` is the talker's rule (`coartic.COARTICULATIONS`), kept in corpus.json.
     """
     from tqdm import tqdm
 
     cfg = get_preset(preset, speakers, utterances)
+    check_coarticulation(coarticulation)
     if workers < 1:
         raise ArtimapError(f"--workers must be at least 1, got {workers}")
     start = time.perf_counter()
     with atomic_dir(out, overwrite=overwrite, marker="corpus.json") as tmp:
-        jobs = [(s, u, int(seed), cfg, str(tmp)) for s in range(1, cfg.speakers + 1)
+        jobs = [(s, u, int(seed), cfg, str(tmp), coarticulation)
+                for s in range(1, cfg.speakers + 1)
                 for u in range(1, cfg.utterances + 1)]  # fmt: skip
         with tqdm(total=len(jobs), file=sys.stderr, disable=not progress, unit="utt",
                   desc=f"synth {cfg.name}") as bar:  # fmt: skip
@@ -88,7 +93,7 @@ def generate_corpus(
                 results = _run_serial(jobs, bar)
             else:
                 results = _run_pool(jobs, min(workers, len(jobs)), bar)
-        meta = corpus_meta(cfg, int(seed), [r[0] for r in results])
+        meta = corpus_meta(cfg, int(seed), [r[0] for r in results], coarticulation)
         atomic_write_json(tmp / "corpus.json", meta)
     if timings is not None:
         timings["wall_s"] = time.perf_counter() - start

@@ -1,4 +1,5 @@
-"""Corpus size presets of the virtual talker, and the fixed rates and sizes of its streams."""
+"""Corpus size presets of the virtual talker, the fixed rates and sizes of its streams, and
+the names of its coarticulation rules (`coartic.py`; kept here, free of numpy, for the CLI)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ AUDIO_RATE = 16000
 ULT_DEPTH_MM = 80.0  # depth covered by one scanline, like TaL
 ULT_START_MM = 20.0  # probe origin to first sample (ZeroOffset), like TaL
 ULT_FAN = 1.6  # radians covered by all scanlines (TaL: 64 x 0.025)
+COARTICULATIONS = ("dominance", "gaussian", "tracking")  # the first is the default
 
 
 @dataclass(frozen=True)

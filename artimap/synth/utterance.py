@@ -105,12 +105,13 @@ def _timed(timings: dict | None, key: str, fn, *args):
 
 def synthesize_utterance(
     speaker: int, index: int, seed: int, preset: Preset | str = "tiny",
-    timings: dict | None = None,
+    timings: dict | None = None, coarticulation: str = "dominance",
 ) -> Utterance:
     """Render utterance `index` (1-based) of speaker `speaker` (1-based) for `seed`.
 
     The same arguments always give the same arrays, whatever else was rendered before.
-    `timings`, if given, accumulates seconds spent per stage.
+    `timings`, if given, accumulates seconds spent per stage. `coarticulation` picks the rule
+    (`coartic.COARTICULATIONS`); only the articulation and what it drives change with it.
     """
     preset = get_preset(preset) if isinstance(preset, str) else preset
     sp = make_speaker(speaker, seed)
@@ -119,7 +120,8 @@ def synthesize_utterance(
         return stream_rng(seed, STREAMS[stream], speaker, index)
 
     script = make_script(rng("sentence"), preset.speech_s, sp.rate, sp.ult_first_frame)
-    artic = _timed(timings, "artic", articulate, script, sp, rng("artic"), ARTIC_FPS)
+    artic = _timed(timings, "artic", articulate, script, sp, rng("artic"), ARTIC_FPS, 1.0,
+                   coarticulation)
     prm = ult_params(preset, sp)
     v_t = sample_times(script.duration, VIDEO_FPS)
     u_t = sample_times(script.duration, prm.frames_per_sec, prm.time_first_frame)

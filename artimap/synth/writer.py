@@ -23,6 +23,7 @@ from artimap.io.textgrid import write_textgrid
 from artimap.io.ult import write_param, write_ult
 from artimap.io.video import write_video
 from artimap.io.wav import write_wav
+from artimap.synth.coartic import COARTICULATION_FIELD
 from artimap.synth.face import FACE_MARKERS, HEAD_MARKERS, LIP_MARKERS, MARKERS, UPPER_LIP_CENTRE
 from artimap.synth.lips import roi_box
 from artimap.synth.phones import PARAMS, phone_classes
@@ -105,8 +106,10 @@ def _union_box(boxes: list[list[int]]) -> list[int]:
     return [x0, y0, x1 - x0, y1 - y0]
 
 
-def corpus_meta(preset: Preset, seed: int, entries: list[dict]) -> dict:
-    """The corpus.json content for `entries` (utterance entries sorted by id)."""
+def corpus_meta(preset: Preset, seed: int, entries: list[dict],
+                coarticulation: str = "dominance") -> dict:
+    """The corpus.json content for `entries` (utterance entries sorted by id); the talker's
+    coarticulation rule goes under COARTICULATION_FIELD."""
     speakers = [_speaker_entry(i, seed, preset) for i in range(1, preset.speakers + 1)]
     return {
         "format": CORPUS_FORMAT,
@@ -114,6 +117,7 @@ def corpus_meta(preset: Preset, seed: int, entries: list[dict]) -> dict:
         "generator": f"artimap {__version__}",
         "preset": preset.name,
         "seed": seed,
+        COARTICULATION_FIELD: coarticulation,
         "rates": {"video_fps": VIDEO_FPS, "ultrasound_fps": 81.5, "markers_fps": MARKERS_FPS,
                   "artic_fps": ARTIC_FPS, "audio_rate": AUDIO_RATE},
         "rates_note": "ultrasound_fps is nominal; each speaker's exact FramesPerSec and "

@@ -3,7 +3,9 @@
 For each utterance the talker's own code regenerates the articulation from the same phones and
 durations (the same seeds) with per-token target variability and tongue drift off
 (`articulate(..., variability=0)`), so what is left is a function of the phone sequence and its
-timing. Two variants:
+timing. It uses the corpus's own coarticulation rule (corpus.json's "coarticulation"; a corpus
+without it was made by "dominance"), so the oracle of every talker variant is its own. Two
+variants:
 
     "oracle"             noise-free markers of the face model in the head frame, placed on the
                          corpus's head reference pose: the best prediction from the phones
@@ -29,7 +31,7 @@ import numpy as np
 from artimap.data.phone2face.headmotion import kabsch
 from artimap.data.phone2face.utterance import UtteranceSettings, process_motion
 from artimap.io.motion import Motion
-from artimap.synth.coartic import articulate, sample_times
+from artimap.synth.coartic import articulate, corpus_coarticulation, sample_times
 from artimap.synth.face import HEAD, MARKERS, face_shape, render_markers
 from artimap.synth.presets import ARTIC_FPS, MARKERS_FPS, get_preset
 from artimap.synth.sentences import make_script
@@ -49,7 +51,8 @@ def settings_of(manifest: dict[str, Any]) -> UtteranceSettings:
 
 
 def regenerate(info: dict[str, Any], speaker: int, index: int, variability: float = 0.0):
-    """(speaker, articulation (T, N) at ARTIC_FPS, script, face rng) of one talker utterance."""
+    """(speaker, articulation (T, N) at ARTIC_FPS, script, face rng) of one talker utterance,
+    `info` its corpus.json content."""
     seed = int(info["seed"])
     sp = make_speaker(speaker, seed)
 
@@ -58,7 +61,9 @@ def regenerate(info: dict[str, Any], speaker: int, index: int, variability: floa
 
     script = make_script(rng("sentence"), get_preset(info["preset"]).speech_s, sp.rate,
                          sp.ult_first_frame)
-    return sp, articulate(script, sp, rng("artic"), ARTIC_FPS, variability), script, rng("face")
+    artic = articulate(script, sp, rng("artic"), ARTIC_FPS, variability,
+                       corpus_coarticulation(info))
+    return sp, artic, script, rng("face")
 
 
 def _indices(uid: str) -> tuple[int, int]:
@@ -98,6 +103,7 @@ def talker_info(manifest: dict[str, Any]) -> dict[str, Any] | None:
     info = json.loads(path.read_text(encoding="utf-8"))
     if info.get("format") != "artimap-talker" or "seed" not in info:
         return None
+    corpus_coarticulation(info, str(path))  # an unknown rule is an error, not a wrong oracle
     ref = manifest.get("settings", {}).get("head_reference_pose")
     return info if ref is not None and manifest.get("head_markers") else None
 
