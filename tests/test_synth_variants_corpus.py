@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from artimap import cli
-from artimap.data.common import open_array, read_manifest
+from artimap.data.prepared import Prepared
 from artimap.synth.corpus import generate_corpus
 from artimap.synth.truth import read_corpus_json
 from artimap.tasks.phone2face.oracle import oracle_utterance, talker_info
@@ -81,14 +81,15 @@ def _rmse(pred: np.ndarray, true: np.ndarray, mask: np.ndarray) -> float:
 
 @pytest.mark.parametrize("rule", RULES)
 def test_each_rules_oracle_regenerates_its_own_talker(prepared, rule):
-    manifest, split = read_manifest(prepared[rule], "phone2face")
+    data = Prepared.open(prepared[rule], "phone2face")
+    manifest, split = data.manifest, data.splits
     info = talker_info(manifest)
     assert info is not None and info["coarticulation"] == rule
     entries = [e for e in manifest["utterances"] if e["id"] in split["test"]]
     ids, lengths = [e["id"] for e in entries], [int(e["n_frames"]) for e in entries]
     rows = predictions(str(prepared[rule]), ids, lengths)
     assert "oracle" in rows
-    markers, masks = open_array(prepared[rule], "markers"), open_array(prepared[rule], "mask")
+    markers, masks = data.array("markers"), data.array("mask")
     for e, oracle, floor in zip(entries, rows["oracle"][0], rows["mean_face"][0], strict=True):
         sl = slice(e["offset"], e["offset"] + e["n_frames"])
         true, mask = np.asarray(markers[sl], np.float64), np.asarray(masks[sl])
@@ -105,7 +106,7 @@ def test_each_rules_oracle_regenerates_its_own_talker(prepared, rule):
 
 
 def test_a_corpus_without_the_field_is_a_dominance_talker(prepared, tmp_path):
-    manifest, _ = read_manifest(prepared["dominance"], "phone2face")
+    manifest = Prepared.open(prepared["dominance"], "phone2face").manifest
     info = talker_info(manifest)
     old = {k: v for k, v in info.items() if k != "coarticulation"}  # corpora made before it
     uid = manifest["utterances"][0]["id"]
