@@ -41,8 +41,8 @@ def build_report(path: str | Path, title: str | None = None) -> Report:
 def add_runs(report: Report, runs: list[Run], level: int = 2) -> None:
     """Append the sections of `runs` (all tasks), headings at `level`."""
     for task, experiment in group(runs).items():
-        module = get_task_module(task)
-        mine = [r for r in runs if r.task == task]
+        module = get_task_module(experiment["task"])
+        mine = [r for r in runs if r.task == experiment["task"] and r.data == experiment["data"]]
         report.heading(f"{task}: results", level)
         head, rows = results_table(module, experiment, mine)
         report.table(head, rows, caption="; ".join(

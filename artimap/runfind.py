@@ -4,12 +4,15 @@ A run directory is one `artimap train` wrote: a config.yaml with a `task` and an
 section. PATH may be one run directory or any folder above some (an experiment's OUT folder,
 the demo's output): every run below it is found. Runs are grouped per task, then per row name
 (the config's `name`), seeds sorted, into the dict `artimap.experiment.experiment_info` gives
-to a task's `summarise`, so reports and summaries read the same structure.
+to a task's `summarise`, so reports and summaries read the same structure. Runs scored on
+different prepared datasets (their fingerprints) are never averaged together: each dataset
+gets its own group, `"TASK [data FINGERPRINT]"`, with a warning.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -36,6 +39,13 @@ class Run:
     def metrics(self) -> dict | None:
         """eval/metrics.json (the test split), or None when the run was not evaluated."""
         return read_eval(self.dir)
+
+    @property
+    def data(self) -> str | None:
+        """Fingerprint of the prepared dataset the run's numbers come from: the one its test
+        evaluation scored, else the one it was trained on (None for runs older than both)."""
+        scored = ((self.metrics or {}).get("data") or {}).get("fingerprint")
+        return scored or self.info.get("data_fingerprint")
 
     @cached_property
     def info(self) -> dict[str, Any]:
@@ -76,11 +86,24 @@ def find_runs(path: str | Path) -> list[Run]:
 
 
 def group(runs: list[Run]) -> dict[str, dict[str, Any]]:
-    """{task: experiment dict}: "task", "runs": [{"name", "seeds", "run_dirs"}] in order of
-    first appearance, seeds ascending."""
+    """{task, or "task [data FP]" when its runs used several datasets: experiment dict}:
+    "task", "data" (fingerprint), "runs": [{"name", "seeds", "run_dirs"}] in order of first
+    appearance, seeds ascending."""
+    datasets: dict[str, list[str | None]] = {}
+    for run in runs:
+        seen = datasets.setdefault(run.task, [])
+        if run.data not in seen:
+            seen.append(run.data)
+    for task, seen in datasets.items():
+        if len(seen) > 1:
+            warnings.warn(f"{task} runs were scored on {len(seen)} different prepared datasets "
+                          f"({', '.join(str(s) for s in seen)}); each is reported apart",
+                          stacklevel=2)
     out: dict[str, dict[str, Any]] = {}
     for run in runs:
-        exp = out.setdefault(run.task, {"task": run.task, "runs": [], "seeds": []})
+        key = run.task if len(datasets[run.task]) == 1 else f"{run.task} [data {run.data}]"
+        exp = out.setdefault(key, {"task": run.task, "data": run.data, "runs": [],
+                                   "seeds": []})
         row = next((r for r in exp["runs"] if r["name"] == run.name), None)
         if row is None:
             row = {"name": run.name, "seeds": [], "run_dirs": [], "model": ""}

@@ -160,3 +160,21 @@ def test_training_into_a_locked_run_dir_is_refused(p2f_prepared, tmp_path):
     with pytest.raises(ArtimapError, match="another training is writing"):
         _p2f_run(p2f_prepared, run)
     assert not (run / "last.pt").exists() and not (run / "config.yaml").exists()
+
+
+def test_runs_on_different_datasets_are_never_one_row(p2f_prepared, tmp_path):
+    from artimap.runfind import find_runs, group
+
+    other = tmp_path / "other"
+    shutil.copytree(p2f_prepared, other)
+    split = json.loads((other / "split.json").read_text())
+    split["val"], split["test"] = split["test"], split["val"]
+    (other / "split.json").write_text(json.dumps(split))
+    for name, data in (("a", p2f_prepared), ("b", other), ("c", p2f_prepared)):
+        _p2f_run(data, tmp_path / "runs" / name, seed=ord(name))
+        evaluate(tmp_path / "runs" / name)
+    with pytest.warns(UserWarning, match="2 different prepared datasets"):
+        groups = group(find_runs(tmp_path / "runs"))
+    assert len(groups) == 2 and all(k.startswith("phone2face [data ") for k in groups)
+    seeds = sorted(len(g["runs"][0]["seeds"]) for g in groups.values())
+    assert seeds == [1, 2]  # the two runs on the same data are one row, the third apart

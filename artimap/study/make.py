@@ -27,7 +27,7 @@ def _methods(experiment: Path) -> list[Run]:
     if not runs:
         raise ArtimapError(f"{experiment}: no lip2tongue run found; a rating study compares "
                            "predicted ultrasound images")
-    exp = group(runs)["lip2tongue"]
+    exp = next(iter(group(runs).values()))  # the first dataset's runs
     by_dir = {str(r.dir): r for r in runs}
     return [by_dir[row["run_dirs"][0]] for row in exp["runs"]]
 
