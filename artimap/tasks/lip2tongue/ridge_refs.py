@@ -11,6 +11,7 @@ import numpy as np
 from artimap.data.lip2tongue.clips import ClipIndex
 from artimap.data.lip2tongue.truth import LIP_PARAMS
 from artimap.data.prepared import Prepared
+from artimap.models.mlp_select import HIDDEN, mlp_select
 from artimap.models.ridge import quadratic, ridge_select
 from artimap.tasks.lip2tongue.baselines import clip_features
 from artimap.tasks.lip2tongue.metrics import blur
@@ -52,27 +53,41 @@ def ridge_references(prepared: Prepared, clips: ClipIndex, rows: np.ndarray,
     smooth = _smoother(shape)
     size = int(round(np.sqrt(pixels.shape[1])))
     feats = {"ridge_lip_pixels": (lambda s: clip_features(pixels, s, n),
-                                  f"ridge from the clip's {n} lip frames as {size}x{size} "
-                                  "thumbnails")}
+                                  f"from the clip's {n} lip frames as {size}x{size} thumbnails")}
     if truth is not None:
         lips = truth["lip_state"][:, LIP_PARAMS]
         feats["lip_oracle"] = (lambda s: clip_features(lips, s, n),
-                               f"quadratic ridge from the TRUE jaw and lip parameters of the "
-                               f"clip's {n} frames (talker truth): the lip-only ceiling")
+                               f"from the TRUE jaw and lip parameters of the clip's {n} frames "
+                               "(talker truth): the lip-only ceiling")
         feats["state_oracle"] = (lambda s: truth["target_state"][s + at],
-                                 "quadratic ridge from the TRUE articulatory state (tongue "
-                                 "included) at the target frame (talker truth)")
+                                 "from the TRUE articulatory state (tongue included) at the "
+                                 "target frame (talker truth)")
     out = {}
     for name, (feature, text) in feats.items():
-        quad = name != "ridge_lip_pixels"
         f = [feature(s).astype(np.float64) for s in (tr, va, rows)]
-        if quad:  # standardise with the training clips' statistics, then expand
-            mu, sd = f[0].mean(0), f[0].std(0) + 1e-6
-            f = [quadratic_fixed(x, mu, sd) for x in f]
-        fit = ridge_select(f[0], y, f[1], yv, smooth)
-        out[name] = (fit.predict(f[2]), f"{text}; alpha {fit.alpha:.3g} (val R2 "
-                                        f"{fit.val_r2:.3f}), {len(tr)} training clips")
+        pred, how = best_regressor(f, y, yv, smooth, quad=name != "ridge_lip_pixels")
+        out[name] = (pred, f"{text}; {how}, {len(tr)} training clips")
     return out
+
+
+def best_regressor(f: list[np.ndarray], y: np.ndarray, yv: np.ndarray, smooth, quad: bool
+                   ) -> tuple[np.ndarray, str]:
+    """(prediction for f[2], description): the better on validation of a ridge (on the
+    features and, with `quad`, their products) and a small MLP (`mlp_select`), from features
+    f = [train (n, d), val (m, d), evaluated (F, d)] to targets y (n, D) / yv (m, D)."""
+    r = f
+    if quad:  # standardise with the training clips' statistics, then expand
+        mu, sd = f[0].mean(0), f[0].std(0) + 1e-6
+        r = [quadratic_fixed(x, mu, sd) for x in f]
+    ridge = ridge_select(r[0], y, r[1], yv, smooth)
+    mlp = mlp_select(f[0], y, f[1], yv, smooth)
+    kind = "quadratic ridge" if quad else "ridge"
+    about = (f"best on validation of {kind} (alpha {ridge.alpha:.3g}, val R2 "
+             f"{ridge.val_r2:.3f}) and MLP {'x'.join(map(str, HIDDEN))} (val R2 "
+             f"{mlp.val_r2:.3f}, {mlp.epochs} epochs)")
+    if mlp.val_r2 > ridge.val_r2:
+        return mlp.predict(f[2]), f"{about}: the MLP"
+    return ridge.predict(r[2]), f"{about}: the {kind}"
 
 
 def quadratic_fixed(f: np.ndarray, mu: np.ndarray, sd: np.ndarray) -> np.ndarray:
