@@ -3,7 +3,9 @@
 For every task found below PATH (see artimap.runfind) it appends to an artimap.report.Report:
 
 - a results table: one row per config (mean ± std over seeds of every metric the task declares
-  and the runs have; the published value beside ours where the task knows one; best epoch and
+  and the runs have; the published value beside ours where the task knows one; 95 % bootstrap
+  intervals over test utterances of the task's headline metric and of the share of the
+  floor -> ceiling gap closed (`module.GAP`, artimap.metrics.bootstrap); best epoch and
   training seconds), then the reference rows of the first evaluated run (metrics.json
   "references");
 - the loss curves of every run (metrics.jsonl);
@@ -20,6 +22,7 @@ from typing import Any
 import yaml
 
 from artimap import plots
+from artimap.metrics.bootstrap import gap_interval, mean_interval
 from artimap.metrics.declare import Metric
 from artimap.report import Report
 from artimap.rundir import first_with_references, read_metrics
@@ -74,8 +77,11 @@ def results_table(module: Any, experiment: dict, runs: list[Run]) -> tuple[list[
     head = ["method", "seeds"]
     for m in metrics:
         head += [m.header, "paper"] if m.name in with_paper else [m.header]
-    head += ["best epoch", "train s"]
+    headline = module.GAP[0]
+    head += [f"{headline} 95% CI", "gap 95% CI", "best epoch", "train s"]
     by_dir = {str(r.dir): r for r in runs}
+    first = first_with_references(experiment, lambda d: by_dir[d].metrics)
+    refs = first["references"] if first else {}
     out = []
     for row in experiment["runs"]:
         evaluated = [(d, m) for d in row["run_dirs"] if (m := by_dir[d].metrics) is not None]
@@ -85,17 +91,34 @@ def results_table(module: Any, experiment: dict, runs: list[Run]) -> tuple[list[
             cells.append(tables.cell(values, m.name))
             if m.name in with_paper:
                 cells.append(_paper(published.get(row["name"], {}).get(m.name)))
+        cells += intervals(module, [m["metrics"] for _, m in evaluated], refs)
         cells += [tables.cell(values, "best_epoch", 0), tables.cell(values, "train_seconds", 1)]
         out.append(cells)
-    first = first_with_references(experiment, lambda d: by_dir[d].metrics)
-    for name, ref in (first["references"] if first else {}).items():
+    for name, ref in refs.items():
         cells = [name, "reference"]
         for m in metrics:
             cells.append(tables.fmt([(ref.get(m.name) or {}).get("mean")]))
             if m.name in with_paper:
                 cells.append("-")
-        out.append([*cells, "-", "-"])
+        out.append([*cells, *intervals(module, [ref], refs), "-", "-"])
     return head, out
+
+
+def intervals(module: Any, sections: list[dict], refs: dict) -> list[str]:
+    """[headline CI, gap CI] cells of a row whose seeds' metric sections are `sections`:
+    bootstrap over test utterances (artimap.metrics.bootstrap); "-" where not available."""
+    name, floor, ceiling = module.GAP
+    per_utt = [(s.get(name) or {}).get("per_utterance") or {} for s in sections]
+    ci = mean_interval(per_utt)
+    lo, hi = ((refs.get(r) or {}).get(name) or {} for r in (floor, ceiling))
+    better = next(m.higher_is_better for m in module.METRICS if m.name == name)
+    gap = gap_interval(per_utt, lo.get("per_utterance") or {}, hi.get("per_utterance") or {},
+                       better) if lo and hi else None
+    return [_ci(ci), _ci(gap)]
+
+
+def _ci(ci: tuple[float, float] | None) -> str:
+    return "-" if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
 
 
 def _paper(value: float | None) -> str:

@@ -18,6 +18,7 @@ class TaskModule(Protocol):
     ExperimentConfig: type  # dataclass: task, name, data, model, model_config, train, ...
     EVAL_OPTIONS: tuple[str, ...]  # keyword options evaluate_run accepts (`artimap evaluate`)
     METRICS: tuple  # the declared artimap.metrics.declare.Metric's, table order
+    GAP: tuple[str, str, str]  # (headline metric, floor row, ceiling row) of gap_closed
 
     def make_task(self, cfg: Any) -> Any:
         """The artimap.train.Task of one run of `cfg` (an ExperimentConfig)."""

@@ -21,10 +21,10 @@ from artimap.tasks.lip2tongue.config import EVAL_OPTIONS, ExperimentConfig
 from artimap.tasks.lip2tongue.evaluate import evaluate_run, result_columns, result_row
 from artimap.tasks.lip2tongue.figures import report_figures
 from artimap.tasks.lip2tongue.live import add_predict_arguments, predict
-from artimap.tasks.lip2tongue.metrics import METRICS
+from artimap.tasks.lip2tongue.metrics import GAP, METRICS
 from artimap.tasks.lip2tongue.summary import published_metrics, summarise
 from artimap.tasks.lip2tongue.task import make_task
 
-__all__ = ["EVAL_OPTIONS", "METRICS", "ExperimentConfig", "add_predict_arguments",
+__all__ = ["EVAL_OPTIONS", "GAP", "METRICS", "ExperimentConfig", "add_predict_arguments",
            "evaluate_run", "make_task", "predict", "published_metrics", "report_figures",
            "result_columns", "result_row", "summarise"]

@@ -19,11 +19,11 @@ The task's public surface (`artimap.tasks.protocol.TaskModule`), one module per 
 from artimap.tasks.phone2face.config import EVAL_OPTIONS, ExperimentConfig
 from artimap.tasks.phone2face.evaluate import evaluate_run, result_columns, result_row
 from artimap.tasks.phone2face.figures import report_figures
-from artimap.tasks.phone2face.metrics import METRICS
+from artimap.tasks.phone2face.metrics import GAP, METRICS
 from artimap.tasks.phone2face.predict import add_predict_arguments, predict
 from artimap.tasks.phone2face.summary import published_metrics, summarise
 from artimap.tasks.phone2face.task import make_task
 
-__all__ = ["EVAL_OPTIONS", "METRICS", "ExperimentConfig", "add_predict_arguments",
+__all__ = ["EVAL_OPTIONS", "GAP", "METRICS", "ExperimentConfig", "add_predict_arguments",
            "evaluate_run", "make_task", "predict", "published_metrics", "report_figures",
            "result_columns", "result_row", "summarise"]
