@@ -199,9 +199,12 @@ def training_summary(run_dir: str | Path, state: dict[str, Any]) -> dict[str, An
             "train_seconds": round(sum(r.get("seconds", 0.0) for r in rows), 3)}
 
 
-def metrics_path(run_dir: str | Path, split: str = "test") -> Path:
+def metrics_path(run_dir: str | Path, split: str = "test", data: str | None = None) -> Path:
     """Where the evaluation of `split` is written: eval/metrics.json for test, else
-    eval/metrics_<split>.json."""
+    eval/metrics_<split>.json; the evaluation on another prepared dataset (`evaluate --data`,
+    fingerprint `data`) goes to eval/metrics_<split>_data-<data>.json."""
+    if data is not None:
+        return Path(run_dir) / "eval" / f"metrics_{split}_data-{data}.json"
     name = "metrics.json" if split == "test" else f"metrics_{split}.json"
     return Path(run_dir) / "eval" / name
 

@@ -178,3 +178,18 @@ def test_runs_on_different_datasets_are_never_one_row(p2f_prepared, tmp_path):
     assert len(groups) == 2 and all(k.startswith("phone2face [data ") for k in groups)
     seeds = sorted(len(g["runs"][0]["seeds"]) for g in groups.values())
     assert seeds == [1, 2]  # the two runs on the same data are one row, the third apart
+
+
+def test_evaluate_data_scores_another_dataset_beside_the_runs_own(own_p2f, tmp_path):
+    data, run = own_p2f
+    own = evaluate(run)
+    other = tmp_path / "speaker_b"
+    shutil.copytree(data, other)
+    split = json.loads((other / "split.json").read_text())
+    split["val"], split["test"] = split["test"], split["val"]
+    (other / "split.json").write_text(json.dumps(split))
+    result = evaluate(run, data=other)
+    assert result["data"]["other_data"] is True and result["data"]["path"] == str(other)
+    written = run / "eval" / f"metrics_test_data-{result['data']['fingerprint']}.json"
+    assert json.loads(written.read_text())["data"]["fingerprint"] != own["data"]["fingerprint"]
+    assert json.loads((run / "eval" / "metrics.json").read_text())["data"] == own["data"]

@@ -105,3 +105,31 @@ def test_init_from_skips_the_wrapped_tasks_warm_up(l2t_run, l2t_prepared):
     before = {k: v.clone() for k, v in model.state_dict().items()}
     task.start(model)
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
+
+def test_phone2face_fine_tuning_recentres_on_the_new_speakers_mean_face(p2f_prepared, tmp_path):
+    """A new speaker's face sits elsewhere: the fine-tuned run starts from the source model's
+    deviations around the NEW data's mean face, not the source speaker's."""
+    import json
+    import shutil
+
+    smoke = {"task": "phone2face", "data": str(p2f_prepared), "decoder": "dense",
+             "model_config": {"hidden": 8},
+             "train": {"max_steps": 2, "epochs": 1, "device": "cpu", "progress": False}}
+    module, cfg = resolve_config(smoke)
+    train_run(module, cfg, tmp_path / "a")
+    moved = tmp_path / "speaker_b"  # the same utterances, the face 5 mm further along x
+    shutil.copytree(p2f_prepared, moved)
+    markers = np.load(moved / "markers.npy")
+    markers[..., 0] += 5.0
+    np.save(moved / "markers.npy", markers)
+    stats = json.loads((moved / "stats.json").read_text())
+    stats["mean"] = [m + 5.0 if i % 3 == 0 else m for i, m in enumerate(stats["mean"])]
+    (moved / "stats.json").write_text(json.dumps(stats))
+    module, cfg = resolve_config({**smoke, "data": str(moved)})
+    task = InitFromTask(module.make_task(cfg), best_checkpoint(tmp_path / "a"))
+    source = module.make_task(resolve_config(smoke)[1])
+    shift = (task.mean - source.mean).reshape(-1, 3)
+    np.testing.assert_allclose(shift[:, 0].numpy(), 5.0, atol=1e-4)
+    np.testing.assert_allclose(shift[:, 1:].numpy(), 0.0, atol=1e-4)
+    assert torch.equal(task.scale, torch.as_tensor(source.scale))  # the source's scale, kept

@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-other-data", action="store_true",
                    help="score the run's data folder even when it is not the dataset the run "
                         "was trained on (prepared again or edited since); metrics.json says so")
+    p.add_argument("--data", default=None, metavar="PREPARED",
+                   help="score this prepared dataset instead of the run's own (e.g. another "
+                        "speaker's, prepared with the same settings); metrics.json records it")
     p.set_defaults(func=run)
 
 
@@ -31,9 +34,10 @@ def run(args: argparse.Namespace) -> int:
     from artimap.tasks.evaluation import evaluate
 
     result = evaluate(args.run_dir, args.split, max_frames=args.max_frames,
-                      allow_other_data=args.allow_other_data)
+                      allow_other_data=args.allow_other_data, data=args.data)
     print(summary_line(result))
-    print(f"wrote {metrics_path(args.run_dir, args.split)}")
+    other = result["data"]["fingerprint"] if args.data else None
+    print(f"wrote {metrics_path(args.run_dir, args.split, other)}")
     return 0
 
 

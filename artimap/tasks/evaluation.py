@@ -13,10 +13,11 @@ from artimap.tasks.registry import get_task_module, run_task_name
 
 
 def evaluate(run_dir: str | Path, split: str = "test", allow_other_data: bool = False,
-             **options: Any) -> dict:
+             data: str | Path | None = None, **options: Any) -> dict:
     """Metrics of the run in `run_dir` on `split`; `options` go to the task (those it takes,
     e.g. lip2tongue's max_frames; None values are left out). `allow_other_data` scores a
-    dataset whose fingerprint is not the one the run was trained on (recorded in the result)."""
+    dataset whose fingerprint is not the one the run was trained on, `data` another prepared
+    folder (e.g. another speaker's); both are recorded in the result."""
     if split not in SPLITS:
         raise ArtimapError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
     task = run_task_name(run_dir)
@@ -25,4 +26,5 @@ def evaluate(run_dir: str | Path, split: str = "test", allow_other_data: bool = 
     unknown = sorted(set(given) - set(module.EVAL_OPTIONS))
     if unknown:
         raise ArtimapError(f"{task} evaluation has no option {', '.join(unknown)}")
-    return module.evaluate_run(Path(run_dir), split, allow_other_data=allow_other_data, **given)
+    return module.evaluate_run(Path(run_dir), split, allow_other_data=allow_other_data,
+                               data=data, **given)

@@ -51,24 +51,29 @@ def load_for_evaluation(run_dir: str | Path) -> LoadedRun:
 
 def evaluate_with(task: str, run_dir: str | Path, split: str,
                   score: Callable[[LoadedRun, str], dict[str, Any]],
-                  allow_other_data: bool = False) -> dict[str, Any]:
+                  allow_other_data: bool = False, data: str | Path | None = None
+                  ) -> dict[str, Any]:
     """Evaluate `run_dir` on `split` with the task's `score`; writes and returns metrics.json.
 
     The run's prepared dataset must be the one it was trained on (same fingerprint; else an
     error, or with `allow_other_data` a warning and "data.other_data" true in metrics.json)
-    and have the settings the model is tied to."""
+    and have the settings the model is tied to. `data` scores another prepared dataset (e.g.
+    another speaker's) instead of the run's own: allowed, and said so in metrics.json."""
     t0 = time.perf_counter()
     run = load_for_evaluation(run_dir)
+    if data is not None:
+        run.cfg.data = str(Path(data).expanduser().resolve())
     prepared = Prepared.open(run.cfg.data, task)
-    data = check_same_data(prepared, run.meta.get("data_fingerprint"), run.dir,
-                           allow_other_data)
+    data_record = check_same_data(prepared, run.meta.get("data_fingerprint"), run.dir,
+                                  allow_other_data or data is not None)
     check_data_matches_run(run.dir, run.meta.get("data"), prepared.settings)
-    result: dict[str, Any] = {"task": task, "run": str(run.dir),
-                              "checkpoint": run.checkpoint.name, "split": split, "data": data}
+    result: dict[str, Any] = {"task": task, "run": str(run.dir), "split": split,
+                              "checkpoint": run.checkpoint.name, "data": data_record}
     result.update(score(run, split))
     result["training"] = training_summary(run.dir, run.meta.get("state", {}))
     result["seconds"] = round(time.perf_counter() - t0, 3)
-    atomic_write_json(metrics_path(run.dir, split), result)
+    other = data_record["fingerprint"] if data is not None else None
+    atomic_write_json(metrics_path(run.dir, split, other), result)
     return result
 
 

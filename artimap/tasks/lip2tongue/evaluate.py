@@ -97,14 +97,15 @@ def predict_random_frames(run_dir: str | Path, n: int, seed: int, split: str = "
 
 
 def evaluate_run(run_dir: str | Path, split: str = "test", max_frames: int | None = None,
-                 allow_other_data: bool = False) -> dict:
+                 allow_other_data: bool = False, data: str | Path | None = None) -> dict:
     """Evaluate the run's best checkpoint on `split`; writes and returns eval/metrics.json.
 
     `max_frames` overrides the run's eval.max_frames (0 = every clip); `allow_other_data`
-    scores a dataset other than the run's own (`evaluate_with`).
+    scores a dataset other than the run's own, `data` another prepared folder
+    (`evaluate_with`).
     """
     return evaluate_with("lip2tongue", run_dir, split, partial(_score, max_frames=max_frames),
-                         allow_other_data)
+                         allow_other_data, data)
 
 
 def _score(run: LoadedRun, split: str, max_frames: int | None) -> dict[str, Any]:

@@ -56,13 +56,15 @@ class Lip2TongueTask:
         return self.prepared.rows("train")
 
     def keep_normalisation(self, meta: dict, source: str) -> None:
-        """Use a source checkpoint's statistics instead of this data's (`train --init-from`,
+        """Use a source checkpoint's scales with this data's target mean (`train --init-from`,
         see artimap.tasks.init_from); the normalise_* switches must agree."""
         for key in ("normalise_inputs", "normalise_target"):
             if meta.get(key) != getattr(self.cfg, key):
                 raise ArtimapError(f"--init-from {source}: {key} is {meta.get(key)} there, "
                                    f"{getattr(self.cfg, key)} here; set {key} to match")
-        self.stats = meta["normalisation"]
+        kept, own = meta["normalisation"], self.stats["target"]
+        centre = {k: own[k] for k in ("mean", "mean_image") if k in own}
+        self.stats = {**kept, "target": {**kept["target"], **centre}}
         self.norm = Normaliser(self.stats, self.cfg.normalise_inputs, self.cfg.normalise_target)
 
     def build_model(self):

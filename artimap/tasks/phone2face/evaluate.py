@@ -120,10 +120,12 @@ def score(preds: list[np.ndarray], trues: list[np.ndarray], masks: list[np.ndarr
     return out
 
 
-def evaluate_run(run_dir: Path, split: str = "test", allow_other_data: bool = False) -> dict:
+def evaluate_run(run_dir: Path, split: str = "test", allow_other_data: bool = False,
+                 data: str | Path | None = None) -> dict:
     """Evaluate the run's best checkpoint on `split`; writes and returns eval/metrics.json
-    (`allow_other_data`: score a dataset other than the run's own, see `evaluate_with`)."""
-    return evaluate_with("phone2face", run_dir, split, _score, allow_other_data)
+    (`allow_other_data`: score a dataset other than the run's own; `data`: another prepared
+    folder, e.g. another speaker's; see `evaluate_with`)."""
+    return evaluate_with("phone2face", run_dir, split, _score, allow_other_data, data)
 
 
 def _score(run: LoadedRun, split: str) -> dict[str, Any]:

@@ -79,9 +79,9 @@ class Phone2FaceTask:
         return basis, rmse
 
     def keep_normalisation(self, meta: dict[str, Any], source: str) -> None:
-        """Use a source checkpoint's target statistics and decoder basis instead of this
-        data's (`train --init-from`, see artimap.tasks.init_from); the phone inventory and
-        the markers must be the same (the weights index them)."""
+        """Use a source checkpoint's target scale and decoder basis, with this data's own mean
+        face (`train --init-from`, see artimap.tasks.init_from); the phone inventory and the
+        markers must be the same (the weights index them)."""
         from artimap.models.bases import basis_from_state
 
         for key, here in (("phones", list(self.phones.phones)), ("markers", self.markers)):
@@ -91,7 +91,6 @@ class Phone2FaceTask:
                 raise ArtimapError(f"--init-from {source}: its {key} differ from this data's "
                                    f"({len(there)} vs {len(here)}); prepare the new data with "
                                    f"the same {key}")
-        self.mean = torch.as_tensor(meta["target_mean"], dtype=torch.float32)  # (D,)
         self.scale = torch.as_tensor(meta["target_scale"], dtype=torch.float32)  # (D,)
         state = meta.get("basis")
         self.basis = basis_from_state(state) if state is not None else None
