@@ -1,0 +1,78 @@
+"""ONNX export at every lip size the configs and RESULTS recipes use (16 and 24 px tiny, 32 px
+demo, 48 px TaL, 64, 96 px paper) for every lip2tongue family, with the pooling grids they
+keep at full scale (ConvLSTM decoder grid 24, tower pool 4): the graphs reproduce PyTorch, and
+a model that cannot be exported is refused in one line with nothing written."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from artimap.errors import ArtimapError
+from artimap.models import build_model, model_config
+from artimap.models.blocks import grid_pool
+from artimap.models.export import export_model
+from artimap.models.onnx_runtime import OnnxModel
+
+SIZES = (16, 24, 32, 48, 64, 96)
+NARROW_CONVLSTM = {"n_frames": 3, "hidden": [2, 2], "fc_dims": [8, 4], "out_h": 8, "out_w": 16}
+NARROW_TS = {"n_frames": 3, "tower_channels": [2, 4, 4], "feat_dim": 4, "lstm_hidden": 4,
+             "fc_dims": [8, 4], "out_h": 8, "out_w": 16}
+FAMILIES = [
+    ("lip2tongue_convlstm", NARROW_CONVLSTM),
+    ("lip2tongue_convlstm", {**NARROW_CONVLSTM, "use_attention": True, "head": "points"}),
+    ("lip2tongue_ts_cnn_lstm", {**NARROW_TS, "tower_downsample": "stride"}),
+    ("lip2tongue_ts_cnn_lstm", {**NARROW_TS, "tower_downsample": "maxpool"}),
+    ("lip2tongue_ts_cnn_lstm", {**NARROW_TS, "tower_downsample": "stride", "use_flow": False,
+                                "target_position": "all"}),
+]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("name", "config"), FAMILIES)
+def test_lip2tongue_exports_and_matches_torch_at_every_size(name, config, size, tmp_path):
+    torch.manual_seed(size)
+    model = build_model(name, {**config, "in_size": size}).eval()
+    meta = {"model_name": name, "model_config": model_config(model)}
+    files = export_model(model, meta, tmp_path / "m.onnx")
+    assert all(f.is_file() for f in files)
+    assert not list(tmp_path.glob(".*"))  # no temporary left behind
+    c = model.config
+    frames = torch.rand(2, c.n_frames, 1, size, size)
+    flow = torch.randn(2, c.n_frames - 1, 2, size, size) if "ts_cnn" in name else None
+    with torch.no_grad():
+        want = model(frames, flow)
+    got = OnnxModel.from_file(files[0])(frames, flow)
+    assert got.shape == want.shape and (got - want).abs().max() < 1e-4
+
+
+@pytest.mark.parametrize(("h", "w", "grid"), [(6, 6, 4), (32, 32, 24), (12, 7, 5), (3, 3, 4),
+                                              (8, 8, 4)])
+def test_grid_pool_is_adaptive_average_pooling(h, w, grid):
+    x = torch.randn(2, 3, h, w)
+    want = torch.nn.functional.adaptive_avg_pool2d(x, grid)
+    assert torch.allclose(grid_pool(x, grid), want, atol=1e-6)
+
+
+class _NoExport(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
+def test_a_family_without_an_export_is_refused_in_one_line(tmp_path):
+    with pytest.raises(ArtimapError, match="has no ONNX export") as e:
+        export_model(_NoExport(), {"model_name": "x"}, tmp_path / "m.onnx")
+    assert "\n" not in str(e.value) and not list(tmp_path.iterdir())
+
+
+def test_a_part_that_fails_to_trace_leaves_no_file(tmp_path, monkeypatch):
+    model = build_model("lip2tongue_ts_cnn_lstm", {**NARROW_TS, "in_size": 16}).eval()
+
+    def broken(frames: torch.Tensor) -> torch.Tensor:  # the flow tower is exported last
+        raise RuntimeError("unsupported operator\n" + "graph dump\n" * 1000)
+
+    monkeypatch.setattr(model, "encode_flows", broken)
+    meta = {"model_name": "lip2tongue_ts_cnn_lstm", "model_config": model_config(model)}
+    with pytest.raises(ArtimapError, match="part 'flows' cannot be exported") as e:
+        export_model(model, meta, tmp_path / "m.onnx")
+    assert "\n" not in str(e.value) and not list(tmp_path.iterdir())
