@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from scipy import ndimage
 from scipy.signal import savgol_filter
@@ -111,6 +112,16 @@ def _smooth(depth: np.ndarray, median: int, savgol: int) -> np.ndarray:
     return out
 
 
+def _strong(picked: np.ndarray) -> np.ndarray:
+    """The 90th percentile of each frame's finite picked scores (F, L) -> (F,), 0 for a frame
+    with none (no all-NaN warning)."""
+    out = np.zeros(len(picked))
+    for f, row in enumerate(picked):
+        row = row[np.isfinite(row)]
+        out[f] = np.percentile(row, 90) if len(row) else 0.0
+    return out
+
+
 def contour_depths(
     profiles: np.ndarray, valid: np.ndarray | None = None, cfg: ContourConfig | None = None,
     spacing: float = 1.0,
@@ -139,8 +150,7 @@ def contour_depths(
         score = np.where(ok, score, np.nan)
     path = best_path(score, max(1, round(cfg.max_slope * spacing)))  # (F, L)
     picked = np.take_along_axis(score, path[..., None], axis=-1)[..., 0]  # (F, L)
-    strong = np.nanpercentile(np.where(np.isfinite(picked), picked, np.nan), 90, axis=1)
-    floor = np.maximum(cfg.min_contrast, cfg.rel_contrast * np.nan_to_num(strong))[:, None]
+    floor = np.maximum(cfg.min_contrast, cfg.rel_contrast * _strong(picked))[:, None]
     keep = np.isfinite(picked) & (picked >= floor)
     depth = np.where(keep, path, np.nan)
     return _smooth(depth.astype(np.float64), cfg.median, cfg.savgol)
@@ -169,24 +179,77 @@ def extract_raw(frames: np.ndarray, cfg: ContourConfig | None = None, spacing: f
     return pts[0] if single else pts
 
 
-def fan_mask(frames: np.ndarray, threshold: float = 8.0) -> np.ndarray:
-    """(F, H, W) or (H, W) -> (H, W) bool: pixels that hold image data.
+MOTION = 3.0  # grey levels of temporal std below which a pixel is static (UI, not echo data)
+TEXTURE = 2.0  # grey levels of local std below which a single frame's pixel is flat (no speckle)
 
-    A pixel holds data if it exceeds `threshold` in some frame; uniformly saturated rows and
-    columns (letterbox bands burnt into some videos) are not data. Small specks are removed,
-    the largest region is kept and its holes filled.
-    """
-    x = np.asarray(frames)
-    x = x[None] if x.ndim == 2 else x
+
+def _temporal_std(x: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """Standard deviation over frames (F, H, W) -> (H, W), accumulated a chunk of frames at a
+    time (a long video as float64 at once would take eight times its own memory)."""
+    total = np.zeros(x.shape[1:])
+    squares = np.zeros(x.shape[1:])
+    for i in range(0, len(x), chunk):
+        part = x[i:i + chunk].astype(np.float64)
+        total += part.sum(axis=0)
+        squares += (part * part).sum(axis=0)
+    mean = total / len(x)
+    return np.sqrt(np.maximum(squares / len(x) - mean * mean, 0.0))
+
+
+def _data_pixels(x: np.ndarray, threshold: float) -> np.ndarray:
+    """(F, H, W) -> (H, W) bool: pixels that look like echo data. Bright in some frame, and
+    with 3 or more frames varying over time (a scanner's UI around a screen-captured fan is
+    static: text, rulers, grey-scale bars, panels of any brightness), with fewer frames
+    speckle-textured (flat panels drop out)."""
     m = x.max(axis=0) > threshold  # (H, W)
-    lo = x.min(axis=0)
-    m[(lo >= 240).all(axis=1)] = False
-    m[:, (lo >= 240).all(axis=0)] = False
+    if len(x) >= 3:
+        return m & (_temporal_std(x) > MOTION)
+    f = x.astype(np.float32)
+    mean = ndimage.uniform_filter(f, (1, 5, 5))
+    local = np.sqrt(np.maximum(ndimage.uniform_filter(f * f, (1, 5, 5)) - mean * mean, 0))
+    textured = ndimage.binary_erosion(local.max(axis=0) > TEXTURE, np.ones((5, 5), bool))
+    return m & textured  # eroded: the 5 x 5 window reaches 2 pixels past the speckle
+
+
+def _largest_region(m: np.ndarray) -> np.ndarray:
+    """The largest connected region of a (H, W) bool mask, after removing specks."""
     m = ndimage.binary_opening(m, _disk(2, 2))
     labels, n = ndimage.label(m)
     if n > 1:
         m = labels == (np.argmax(np.bincount(labels.ravel())[1:]) + 1)
-    return ndimage.binary_fill_holes(m)
+    return m
+
+
+def _convex_hull(m: np.ndarray) -> np.ndarray:
+    """(H, W) bool -> the filled convex hull of its True pixels."""
+    ys, xs = np.nonzero(m)
+    out = np.zeros(m.shape, np.uint8)
+    if len(xs):
+        hull = cv2.convexHull(np.stack([xs, ys], 1).astype(np.int32))
+        cv2.fillPoly(out, [hull], 1)
+    return out > 0
+
+
+def fan_mask(frames: np.ndarray, threshold: float = 8.0) -> np.ndarray:
+    """(F, H, W) or (H, W) -> (H, W) bool: the fan, the pixels that hold image data.
+
+    The fan is found as the largest connected region of echo data (`_data_pixels`: varying
+    over time, or speckle-textured in a single frame), so a scanner's UI around a
+    screen-captured fan (static text, rulers, grey-scale bars, panels of any brightness) is
+    left out; within that region's convex hull (dark, still parts of the fan are not lost;
+    the whole frame when nothing varies or has texture) the mask is every pixel brighter
+    than `threshold` in some frame, minus uniformly
+    saturated rows and columns (letterbox bands), specks removed and holes filled.
+    """
+    x = np.asarray(frames)
+    x = x[None] if x.ndim == 2 else x
+    bright = x.max(axis=0) > threshold  # (H, W)
+    fan = _largest_region(_data_pixels(x, threshold))
+    m = bright & _convex_hull(fan) if fan.any() else bright  # flat synthetic frames: all data
+    lo = x.min(axis=0)
+    m[(lo >= 240).all(axis=1)] = False
+    m[:, (lo >= 240).all(axis=0)] = False
+    return ndimage.binary_fill_holes(_largest_region(m))
 
 
 # ------------------------------------------------------------------ fan images, ray by ray
@@ -302,8 +365,6 @@ def extract_fan(
     points (x, y) in pixels of the input images, NaN for rejected rays. For predicted frames,
     pass the geometry (and mask) of the real ones, so both are searched identically.
     """
-    import cv2
-
     x, single = _stack(frames)
     if mask is None:
         mask = geometry.mask() if isinstance(geometry, FanImage) else fan_mask(x)
