@@ -21,7 +21,9 @@ HELD_OUT = "Ultrax_TD_003"
 
 def _run(capsys, *argv) -> dict:
     assert main(["contour", *map(str, argv)]) == 0
-    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    got = capsys.readouterr()
+    assert "contour: extracting the contours of" in got.err  # one line per step
+    return json.loads(got.out.strip().splitlines()[-1])
 
 
 def _results_row(name: str) -> tuple[float, float]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 from pathlib import Path
 
 from artimap.config import load_config
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_text
+from artimap.progress import step
 from artimap.ultrasound.contour import ContourConfig
 
 # One line per ContourConfig field, shown by --help (the README has the longer story).
@@ -63,11 +63,6 @@ def contour_config(args: argparse.Namespace) -> ContourConfig:
     return load_config(ContourConfig, args.config, overrides)
 
 
-def _step(text: str) -> None:
-    """One progress line on stderr (stdout holds the JSON summary)."""
-    print(f"contour: {text}", file=sys.stderr, flush=True)
-
-
 def run(args: argparse.Namespace) -> int:
     from artimap.ultrasound import contour_eval as ev
     from artimap.ultrasound import contour_run as cr
@@ -76,11 +71,11 @@ def run(args: argparse.Namespace) -> int:
     cfg = contour_config(args)
     if args.labels and args.splines:
         raise ArtimapError("give --labels or --splines, not both")
-    _step(f"reading {args.input}")
+    step("contour", f"reading {args.input}")
     src = load_source(args.input, args.param, args.probe, args.fps)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    _step(f"extracting the contours of {len(src.frames)} frames")
+    step("contour", f"extracting the contours of {len(src.frames)} frames")
     c = cr.extract_source(src, cfg, args.rays)
     cr.write_contour_csv(out / "contours.csv", src, c)
     cr.write_contour_dlc(out / "contours_dlc.csv", src, c)
@@ -88,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                     "config": dataclasses.asdict(cfg)}
     drawn = None
     if args.labels or args.splines:
-        _step(f"scoring against {args.labels or args.splines}")
+        step("contour", f"scoring against {args.labels or args.splines}")
         points = args.points.split(",") if args.points else None
         rows, summary = (ev.eval_labels(src, c, args.labels, points) if args.labels
                          else ev.eval_splines(src, c, args.splines))
@@ -98,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         if args.labels:
             drawn = ev.labels_on_frames(src, args.labels, points)
     if not args.no_video:
-        _step(f"writing {out / 'overlay.mp4'}")
+        step("contour", f"writing {out / 'overlay.mp4'}")
         cr.write_overlay(out / "overlay.mp4", src, c, drawn)
     atomic_write_text(out / "summary.json", json.dumps(result, indent=1) + "\n")
     print(json.dumps(result))
