@@ -294,7 +294,6 @@ def _end_of_epoch(run, bar, train_avg, val_avg, complete: bool, seconds: float) 
     row = rundir.metrics_row(epoch_no, state.step, complete, train_avg, val_avg, state.best_val,
                              seconds)
     rundir.append_metrics(run.dir, row)
-    # named by the run: the demo and experiments train several runs side by side
     bar.write(f"{run.dir.name}: {rundir.summary(row)}" + (" *" if improved else ""))
 
 
