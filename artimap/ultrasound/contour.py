@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 from scipy import ndimage
 from scipy.signal import savgol_filter
@@ -223,6 +222,8 @@ def extract_fan(
     points (x, y) in pixels of the input images, NaN for rejected rays. For predicted frames,
     pass the geometry (and mask) of the real ones, so both are searched identically.
     """
+    import cv2  # not at the top: `artimap contour`'s command module imports this one at start
+
     x, single = _stack(frames)
     if mask is None:
         mask = geometry.mask() if isinstance(geometry, FanImage) else fan_mask(x)
