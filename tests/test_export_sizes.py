@@ -5,14 +5,20 @@ a model that cannot be exported is refused in one line with nothing written."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
+from conftest import smoke_config
+from test_tasks_l2t import command
 
 from artimap.errors import ArtimapError
-from artimap.models import build_model, model_config
+from artimap.models import build_model, load_model, model_config
 from artimap.models.blocks import grid_pool
 from artimap.models.export import export_model
 from artimap.models.onnx_runtime import OnnxModel
+from artimap.tasks.export import run_onnx_model
+from artimap.tasks.lip2tongue.predict import choose_box, read_lips, stream_predict
+from artimap.tasks.registry import best_checkpoint, train_run
 
 SIZES = (16, 24, 32, 48, 64, 96)
 NARROW_CONVLSTM = {"n_frames": 3, "hidden": [2, 2], "fc_dims": [8, 4], "out_h": 8, "out_w": 16}
@@ -76,3 +82,24 @@ def test_a_part_that_fails_to_trace_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(ArtimapError, match="part 'flows' cannot be exported") as e:
         export_model(model, meta, tmp_path / "m.onnx")
     assert "\n" not in str(e.value) and not list(tmp_path.iterdir())
+
+
+def test_demo_shaped_convlstm_run_exports_and_predicts_through_onnx(l2t_prepared, talker_tiny,
+                                                                    tmp_path):
+    """The demo's failure: a ConvLSTM trained on 32 px lips with the default decoder grid of
+    24. `artimap export` writes it, and `predict --backend onnx` gives the torch outputs."""
+    run = tmp_path / "run"
+    module, cfg = smoke_config(l2t_prepared, "model=lip2tongue_convlstm", "tiny=false",
+                               "model_config.hidden=[2,2]", "model_config.fc_dims=[8,4]")
+    train_run(module, cfg, run)
+    assert command("export", [str(run)]) == 0 and (run / "model.onnx").is_file()
+    video = talker_tiny / "s01" / "s01_0004.mp4"
+    argv = [str(run), "--video", str(video), "--backend", "onnx", "--out", str(tmp_path / "p")]
+    assert command("predict", argv) == 0
+    model, meta = load_model(best_checkpoint(run))
+    assert model.config.in_size == 32 and model.config.decoder_grid == 24
+    frames, _ = read_lips(video, meta["data"]["fps"])
+    box = choose_box(None, meta["data"]["rois"], frames, meta["data"]["fps"])
+    want, has, _ = stream_predict(model, meta, frames, box)
+    got, _, _ = stream_predict(run_onnx_model(run), meta, frames, box)
+    assert has.any() and np.allclose(got[has], want[has], atol=1e-4)
