@@ -5,6 +5,8 @@ a model that cannot be exported is refused in one line with nothing written."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -103,3 +105,11 @@ def test_demo_shaped_convlstm_run_exports_and_predicts_through_onnx(l2t_prepared
     want, has, _ = stream_predict(model, meta, frames, box)
     got, _, _ = stream_predict(run_onnx_model(run), meta, frames, box)
     assert has.any() and np.allclose(got[has], want[has], atol=1e-4)
+
+
+def test_export_without_the_onnx_package_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` raises ImportError
+    model = build_model("lip2tongue_convlstm", {**NARROW_CONVLSTM, "in_size": 16})
+    with pytest.raises(ArtimapError, match="pip install onnx onnxruntime"):
+        export_model(model, {"model_name": "lip2tongue_convlstm"}, tmp_path / "m.onnx")
+    assert not list(tmp_path.iterdir())

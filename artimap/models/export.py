@@ -137,8 +137,11 @@ def export_model(model: nn.Module, meta: dict[str, Any], path: str | Path) -> li
     Every part is exported in memory before the first file is written, and each file is
     written to a temporary name and renamed: a failure leaves no part, new or half-written.
     """
-    import onnx  # optional dependency (export only)
-
+    try:
+        import onnx  # optional dependency (export only)
+    except ImportError:
+        raise ArtimapError("ONNX export needs the optional onnx and onnxruntime packages: "
+                           "pip install onnx onnxruntime") from None
     path = Path(path)
     if path.suffix != ".onnx":
         raise ArtimapError(f"{path}: an ONNX export needs a .onnx file name; pass --out X.onnx")
