@@ -1,6 +1,6 @@
-"""Test helper: a labelled fan set as a screen capture, the frames inside a scanner's UI
-(title bar with text and a running clock, grey-scale bar, depth ruler, image border, logo,
-capture noise), with the labels moved along."""
+"""Test helper: a labelled fan set as a screen capture, the frames (at their size or enlarged)
+inside a scanner's UI (title bar with text and a running clock, grey-scale bar, depth ruler,
+image border, logo, capture noise), with the labels moved along."""
 
 from __future__ import annotations
 
@@ -51,14 +51,21 @@ def screen_capture(frames: np.ndarray, grey: int = 38, seed: int = 0,
 
 
 def write_screen_capture(labelled: Path, out: Path, grey: int = 38,
-                         at: tuple[int, int] = (100, 60)) -> Path:
-    """A `labeled-data/<set>` folder as a screen capture in `out`: its images inside the UI
-    and its CollectedData CSV with the points moved by `at`."""
+                         at: tuple[int, int] = (100, 60), scale: float = 1.0) -> Path:
+    """A `labeled-data/<set>` folder as a screen capture in `out`: its images enlarged by
+    `scale` (bilinear) inside the UI, 120 pixels taller and 160 wider than them, and its
+    CollectedData CSV with the points moved along."""
     out.mkdir(parents=True, exist_ok=True)
-    frames = screen_capture(read_frame_folder(labelled), grey, at=at)
+    frames = read_frame_folder(labelled)
+    if scale != 1.0:
+        frames = np.stack([cv2.resize(f, None, fx=scale, fy=scale,
+                                      interpolation=cv2.INTER_LINEAR) for f in frames])
+    h, w = frames.shape[1:]
+    frames = screen_capture(frames, grey, canvas=(h + 120, w + 160), at=at)
     for path, frame in zip(list_frames(labelled), frames):
         cv2.imwrite(str(out / path.name), frame)
     dlc = read_dlc_csv(next(labelled.glob("CollectedData_*.csv")))
-    write_dlc_csv(out / "CollectedData_AW.csv", dlc.points + np.array(at, float), dlc.bodyparts,
+    points = (dlc.points + 0.5) * scale - 0.5 + np.array(at, float)  # pixel centres scale
+    write_dlc_csv(out / "CollectedData_AW.csv", points, dlc.bodyparts,
                   [Path(str(i)).name for i in dlc.index])
     return out

@@ -184,13 +184,19 @@ def scanline_spacing(geometry: ProbeGeometry) -> float:
     return (geometry.zero_offset + geometry.pix_per_vector / 2) * geometry.angle
 
 
+# Samples along a ray of an estimated fan at most: the settings (in samples) were chosen on fans
+# 155-185 pixels deep; a larger capture of a fan is sampled as coarsely, so they mean the same.
+MAX_RAY_STEPS = 200
+
+
 def _rays(geo: FanGeometry | FanImage, n_rays: int
           ) -> tuple[np.ndarray, np.ndarray, int, float]:
     """Search rays from the apex: start and step pixel vectors (n_rays, 2) each (x, y), the
     number of steps along a ray, and the distance between neighbouring rays in steps.
 
     A known `FanImage` is searched along its scanline directions at about one pixel per step
-    (pixels need not be square); an estimated `FanGeometry` at one pixel per step."""
+    (pixels need not be square); an estimated `FanGeometry` at one pixel per step, or at
+    MAX_RAY_STEPS steps along its depth when it is deeper (a larger screen capture)."""
     if isinstance(geo, FanImage):
         (t0, t1), (r0, r1) = geo.geometry.theta_span, geo.geometry.r_span_mm
         pad = 0.02 * (t1 - t0)
@@ -202,10 +208,11 @@ def _rays(geo: FanGeometry | FanImage, n_rays: int
     pad = 0.02 * (geo.angles[1] - geo.angles[0])
     phi = np.linspace(geo.angles[0] + pad, geo.angles[1] - pad, n_rays)
     up = -1.0 if geo.probe == "bottom" else 1.0
-    step = np.stack([np.sin(phi), up * np.cos(phi)], -1)  # one pixel
-    start = np.asarray(geo.origin) + geo.r_min * step
-    n = len(np.arange(geo.r_min, geo.r_max))
-    return start, step, n, 0.5 * (geo.r_min + geo.r_max) * (phi[1] - phi[0])
+    unit = np.stack([np.sin(phi), up * np.cos(phi)], -1)  # one pixel along each ray
+    start = np.asarray(geo.origin) + geo.r_min * unit
+    px = max(1.0, (geo.r_max - geo.r_min) / MAX_RAY_STEPS)  # pixels per step
+    n = len(np.arange(0.0, geo.r_max - geo.r_min, px))
+    return start, unit * px, n, 0.5 * (geo.r_min + geo.r_max) * (phi[1] - phi[0]) / px
 
 
 def extract_fan(
