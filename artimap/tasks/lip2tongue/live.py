@@ -42,7 +42,7 @@ from artimap.parallel import torch_threads
 from artimap.tasks.lip2tongue import predict as file_predict
 from artimap.tasks.lip2tongue.livefeed import DropOldest, Reader, camera_source, stdin_source
 
-DROP_WARN = 0.05  # the summary warns when more of the frames on the clock were dropped
+DROP_WARN = 0.05  # the summary warns above this fraction of dropped frames (of those sent)
 
 
 def add_predict_arguments(p: argparse.ArgumentParser) -> None:
@@ -244,8 +244,8 @@ def drop_warnings(info: dict) -> list[str]:
         return []
     return [f"{info['source']}: {dropped} of {sent} frames ({100 * dropped / sent:.0f} %) "
             f"dropped while running, more than {100 * DROP_WARN:.0f} %: the model is slower "
-            "than the stream; give it more --threads, a smaller model or a lower --fps "
-            "(a longer --queue only delays the drops)"]
+            "than the stream; give it more --threads or use a smaller model (a longer "
+            "--queue only delays the drops)"]
 
 
 def write_live(stem: Path, result: dict, meta: dict, info: dict) -> Path:
