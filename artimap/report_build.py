@@ -24,6 +24,7 @@ import yaml
 from artimap import plots
 from artimap.metrics.bootstrap import gap_interval, mean_interval
 from artimap.metrics.declare import Metric
+from artimap.progress import step
 from artimap.report import Report
 from artimap.rundir import first_with_references, read_metrics
 from artimap.runfind import Run, find_runs, group
@@ -37,7 +38,10 @@ def build_report(path: str | Path, title: str | None = None) -> Report:
     report = Report(title or f"artimap report: {path.resolve().name}")
     report.text(f"Runs found below {path.resolve()}; written "
                 f"{time.strftime('%Y-%m-%d %H:%M')}.", note=True)
-    add_runs(report, find_runs(path))
+    step("report", f"finding runs below {path}")
+    runs = find_runs(path)
+    step("report", f"{len(runs)} run(s) found")
+    add_runs(report, runs)
     return report
 
 
@@ -46,15 +50,18 @@ def add_runs(report: Report, runs: list[Run], level: int = 2) -> None:
     for task, experiment in group(runs).items():
         module = get_task_module(experiment["task"])
         mine = [r for r in runs if r.task == experiment["task"] and r.data == experiment["data"]]
+        step("report", f"{task}: results table of {len(mine)} run(s)")
         report.heading(f"{task}: results", level)
         head, rows = results_table(module, experiment, mine)
         report.table(head, rows, caption="; ".join(
             f"{m.header}: {m.description}" for m in _present(module.METRICS, mine)))
         curves = loss_curves(mine)
         if curves:
+            step("report", f"{task}: loss curves")
             report.heading(f"{task}: loss curves", level + 1)
             report.figure(plots.loss_curves(curves), "training (solid) and validation "
                                                     "(dashed) loss against steps, every run")
+        step("report", f"{task}: figures")
         figures = module.report_figures(experiment)
         if figures:
             report.heading(f"{task}: sample predictions", level + 1)

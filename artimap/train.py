@@ -292,7 +292,7 @@ def _end_of_epoch(run, bar, train_avg, val_avg, complete: bool, seconds: float) 
     row = rundir.metrics_row(epoch_no, state.step, complete, train_avg, val_avg, state.best_val,
                              seconds)
     rundir.append_metrics(run.dir, row)
-    bar.write(rundir.summary(row) + (" *" if improved else ""))
+    bar.write(f"{run.dir.name}: {rundir.summary(row)}" + (" *" if improved else ""))
 
 
 def _early_stopping(run: Run, score: float | None, epoch_no: int, complete: bool) -> bool:

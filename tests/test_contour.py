@@ -115,3 +115,32 @@ def test_known_fan_geometry_needs_no_estimate():
     for frame in pts:
         assert np.isfinite(frame).all(axis=1).mean() > 0.6
         assert msd(frame, true) < 2.0  # pixels, as on the estimated fan above
+
+
+def _speckle_fan_in_ui(n_frames: int, grey: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Frames (F, 120, 160) of a speckled fan sector (apex at the bottom) inside a static UI
+    panel of grey level `grey` with text and a ruler; and the sector's mask (120, 160)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:120, :160]
+    r, ang = np.hypot(xx - 80, 110 - yy), np.arctan2(xx - 80, 110 - yy)
+    sector = (r > 15) & (r < 90) & (np.abs(ang) < 0.7)
+    panel = np.full((120, 160), grey, np.uint8)
+    cv2.putText(panel, "MI 0.9 12cm", (2, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4, 240, 1)
+    panel[20:100:8, 150:156] = 220  # ruler ticks
+    frames = np.repeat(panel[None], n_frames, axis=0)
+    speckle = np.clip(80 + 25 * rng.standard_normal((n_frames, 120, 160)), 0, 255)
+    frames[:, sector] = speckle[:, sector].astype(np.uint8)
+    return frames, sector
+
+
+@pytest.mark.parametrize("grey", [0, 40])
+@pytest.mark.parametrize("n_frames", [1, 5])
+def test_fan_mask_leaves_a_screen_captures_ui_out(grey, n_frames):
+    frames, sector = _speckle_fan_in_ui(n_frames, grey)
+    m = C.fan_mask(frames)
+    assert (m & ~sector).sum() < 0.02 * sector.sum()  # the panel, text and ruler are not fan
+    assert (m & sector).sum() > 0.95 * sector.sum()
+    geo = C.estimate_fan(frames, mask=m)
+    assert np.hypot(geo.origin[0] - 80, geo.origin[1] - 110) < 4.0

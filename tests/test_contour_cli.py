@@ -21,7 +21,9 @@ HELD_OUT = "Ultrax_TD_003"
 
 def _run(capsys, *argv) -> dict:
     assert main(["contour", *map(str, argv)]) == 0
-    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    got = capsys.readouterr()
+    assert "contour: extracting the contours of" in got.err  # one line per step
+    return json.loads(got.out.strip().splitlines()[-1])
 
 
 def _results_row(name: str) -> tuple[float, float]:
@@ -40,6 +42,9 @@ def test_contour_reproduces_results_held_out_set(tmp_path, capsys):
     assert out["msd"]["n"] == 20
     assert out["msd"]["msd_px"] == pytest.approx(got, abs=0.006)
     assert out["msd"]["baseline_px"] == pytest.approx(ref, abs=0.006)
+    saved = json.loads((tmp_path / "summary.json").read_text())
+    assert saved["msd"] == out["msd"]  # every key is explained beside the numbers
+    assert {k.replace("_px", "_UNIT") for k in out["msd"]} == set(saved["msd_legend"])
     dlc = read_dlc_csv(tmp_path / "contours_dlc.csv")
     assert dlc.points.shape == (20, 160, 2) and dlc.index[0] == "img081.png"
     assert np.isfinite(dlc.points).any(axis=(1, 2)).all()

@@ -36,18 +36,20 @@ def lips(talker_tiny, l2t_run):
 
 
 def _predict_stdin(run: Path, out: Path, options: list[str], chunks: list[bytes],
-                   period: float = 0.0) -> dict:
-    """Pipe `chunks` into `python -m artimap predict RUN --video - ...`, one per `period` s."""
+                   period: float = 0.0, early: int = 0) -> dict:
+    """Pipe `chunks` into `python -m artimap predict RUN --video - ...`: the first (a y4m
+    header) and `early` more at once, before the model is ready; the rest once it is, one
+    per `period` s."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     argv = [sys.executable, "-m", "artimap", "predict", str(run), "--video", "-", "--out",
             str(out), *options]
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env)
-    proc.stdin.write(chunks[0])  # a y4m header is read before the stream starts
+    proc.stdin.write(b"".join(chunks[:1 + early]))  # a y4m header is read before the stream
     proc.stdin.flush()
     assert b"streaming at" in proc.stderr.readline()  # model loaded: send at the real rate
     start = time.perf_counter()
-    for k, chunk in enumerate(chunks[1:]):
+    for k, chunk in enumerate(chunks[1 + early:]):
         if period:  # the talker's real frame rate
             time.sleep(max(0.0, start + k * period - time.perf_counter()))
         proc.stdin.write(chunk)
@@ -67,6 +69,8 @@ def test_y4m_pipe_at_the_real_rate_accounts_for_every_frame(l2t_run, lips, tmp_p
                                 for k in range(len(frames))]
     info = _predict_stdin(l2t_run, tmp_path, [], chunks, period=1 / 60)
     assert info["n_sent"] == len(frames) and info["source_fps"] == pytest.approx(60.0)
+    assert info["n_skipped_startup"] == 0
+    assert bool(info["warnings"]) == (info["dropped_fraction"] > 0.05)
     got = np.load(tmp_path / "stdin.predictions.npz")
     assert len(got["frame"]) + info["n_dropped"] == len(frames) == info["n_sent"]
     assert info["n_processed"] == len(got["frame"]) and info["latency_ms"]["p99"] > 0
@@ -77,11 +81,38 @@ def test_y4m_pipe_at_the_real_rate_accounts_for_every_frame(l2t_run, lips, tmp_p
         np.testing.assert_allclose(got["outputs"], outs, atol=1e-4)
 
 
+def test_frames_before_the_model_is_ready_are_skipped_and_counted_apart(l2t_run, lips,
+                                                                        tmp_path):
+    frames = lips[0]
+    stream = y4m_bytes(frames, 60.0)
+    head = stream.index(b"FRAME")
+    size = len(b"FRAME\n") + frames[0].size
+    chunks = [stream[:head]] + [stream[head + k * size:head + (k + 1) * size]
+                                for k in range(len(frames))]
+    early = len(frames) // 2  # a backlog written while artimap starts
+    info = _predict_stdin(l2t_run, tmp_path, [], chunks, period=1 / 60, early=early)
+    assert info["n_skipped_startup"] == early
+    assert info["n_sent"] == len(frames) - early  # only the live frames reach the clock
+    assert info["dropped_fraction"] == info["n_dropped"] / info["n_sent"]
+    got = np.load(tmp_path / "stdin.predictions.npz")
+    assert len(got["frame"]) + info["n_dropped"] == info["n_sent"]
+
+
+def test_the_summary_warns_above_five_percent_dropped():
+    from artimap.tasks.lip2tongue.live import drop_warnings
+
+    info = {"source": "stdin", "n_sent": 200, "n_skipped_startup": 300}
+    assert drop_warnings({**info, "n_dropped": 10}) == []  # 5 %: not more than
+    (line,) = drop_warnings({**info, "n_dropped": 11})
+    assert "11 of 200 frames (6 %) dropped while running" in line
+    assert drop_warnings({**info, "n_sent": 0, "n_dropped": 0}) == []
+
+
 def test_raw_pipe_unthrottled_equals_the_file_path(l2t_run, lips, tmp_path):
     frames, outs, has = lips
     h, w = frames.shape[1:]
     opts = ["--size", f"{w}x{h}", "--fps", "60", "--pixel-format", "gray", "--queue", "100000"]
-    info = _predict_stdin(l2t_run, tmp_path, opts, [frames[0].tobytes(), frames[1:].tobytes()])
+    info = _predict_stdin(l2t_run, tmp_path, opts, [b"", frames.tobytes()])  # raw: no header
     got = np.load(tmp_path / "stdin.predictions.npz")
     assert info["n_dropped"] == 0 and len(got["frame"]) == len(frames)
     np.testing.assert_array_equal(got["frame"], np.arange(len(frames)))

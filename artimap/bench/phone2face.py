@@ -76,7 +76,7 @@ def inference_speed(quick: bool) -> dict[str, Any]:
     long_s, batch, utt_s = (10.0, 16, 2.5) if quick else (60.0, 64, 5.0)
     torch.manual_seed(0)
     model = build({"n_phones": 40, "n_out": 132}).eval()  # one set of weights for every path
-    graph = part_bytes(model_parts("phone2face_bigru", model)["model"])  # exported once
+    graph = part_bytes(model_parts(model)["model"])  # exported once
     for device in devices:
         on_device = model if device == "cpu" else copy.deepcopy(model).to(device)
         x = _speeds(on_device, device, 1 if quick else 3, long_s, batch, utt_s)

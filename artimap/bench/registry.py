@@ -39,6 +39,8 @@ BENCHES: dict[str, Bench] = {
                            "phone2face dominance model inference vs the BiGRU, an hour of phones"),
     "contour": Bench("artimap.bench.contour:bench_contour",
                      "contour extractor vs real tongue labels (needs ARTIMAP_DATA)"),
+    "gpu": Bench("artimap.bench.gpu:bench_gpu",
+                 "GPU: AMP vs fp32 training steps/s, batched inference, peak memory (<5 min)"),
 }
 
 Result = dict[str, Any] | list[dict[str, Any]]

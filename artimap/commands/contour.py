@@ -10,6 +10,8 @@ from pathlib import Path
 
 from artimap.config import load_config
 from artimap.errors import ArtimapError
+from artimap.fsutil import atomic_write_text
+from artimap.progress import step
 from artimap.ultrasound.contour import ContourConfig
 
 # One line per ContourConfig field, shown by --help (the README has the longer story).
@@ -69,9 +71,11 @@ def run(args: argparse.Namespace) -> int:
     cfg = contour_config(args)
     if args.labels and args.splines:
         raise ArtimapError("give --labels or --splines, not both")
+    step("contour", f"reading {args.input}")
     src = load_source(args.input, args.param, args.probe, args.fps)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    step("contour", f"extracting the contours of {len(src.frames)} frames")
     c = cr.extract_source(src, cfg, args.rays)
     cr.write_contour_csv(out / "contours.csv", src, c)
     cr.write_contour_dlc(out / "contours_dlc.csv", src, c)
@@ -79,15 +83,18 @@ def run(args: argparse.Namespace) -> int:
                     "config": dataclasses.asdict(cfg)}
     drawn = None
     if args.labels or args.splines:
+        step("contour", f"scoring against {args.labels or args.splines}")
         points = args.points.split(",") if args.points else None
         rows, summary = (ev.eval_labels(src, c, args.labels, points) if args.labels
                          else ev.eval_splines(src, c, args.splines))
         ev.write_rows(out / "msd_per_frame.csv", rows)
         result["msd"] = summary
+        result["msd_legend"] = ev.SUMMARY_LEGEND
         if args.labels:
             drawn = ev.labels_on_frames(src, args.labels, points)
     if not args.no_video:
+        step("contour", f"writing {out / 'overlay.mp4'}")
         cr.write_overlay(out / "overlay.mp4", src, c, drawn)
-    (out / "summary.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    atomic_write_text(out / "summary.json", json.dumps(result, indent=1) + "\n")
     print(json.dumps(result))
     return 0

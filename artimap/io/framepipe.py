@@ -33,6 +33,12 @@ class PipeFormat:
     fps: float  # frames per second
     pixels: str  # gray, bgr24, yuv420p or yuv444p
 
+    def blank(self) -> np.ndarray:
+        """A black frame as `to_frame` decodes this format: (H, W) grey or (H, W, 3) BGR."""
+        shape = (self.height, self.width) if self.pixels == "gray" else \
+            (self.height, self.width, 3)
+        return np.zeros(shape, np.uint8)
+
     @property
     def frame_bytes(self) -> int:
         n = self.width * self.height

@@ -28,6 +28,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from artimap.config import build_config
 from artimap.errors import ArtimapError
 from artimap.models.bases import AutoencoderBasis, LinearBasis
+from artimap.models.export import Part, phone_sequence_parts
 from artimap.models.latent_decoder import final_linear, in_float32, latent_decoder
 from artimap.models.phone_timing import N_TIMING, phone_timing
 
@@ -115,6 +116,10 @@ class Phone2FaceBiGRU(nn.Module):
         if self.config.decoder == "dense":
             return in_float32(self.head, self.features(phones, lengths))
         return in_float32(self.decoder, self.latent(phones, lengths))
+
+    def onnx_parts(self) -> dict[str, Part]:
+        """The ONNX export: one graph, phones (B, T) -> y (B, T, n_out)."""
+        return phone_sequence_parts(self)
 
 
 def build(config: dict | Phone2FaceConfig | None = None) -> Phone2FaceBiGRU:

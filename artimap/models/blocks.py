@@ -11,7 +11,9 @@ Shapes: B batch, S time steps, C channels, H, W image size, D features, K points
 
 from __future__ import annotations
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -30,6 +32,39 @@ def conv_block(cin: int, cout: int, downsample: str, slope: float, dropout: floa
     if downsample == "maxpool":
         layers.append(nn.MaxPool2d(2))
     return nn.Sequential(*layers, nn.Dropout(dropout))
+
+
+def _pool_matrix(n: int, grid: int) -> np.ndarray:
+    """(grid, n) averaging weights of adaptive average pooling along one axis: row i averages
+    the inputs floor(i n / grid) .. ceil((i + 1) n / grid) - 1, as torch's adaptive pooling."""
+    i = np.arange(grid)
+    start, end = (i * n) // grid, -((-(i + 1) * n) // grid)
+    cols = np.arange(n)
+    inside = (cols >= start[:, None]) & (cols < end[:, None])  # (grid, n)
+    return inside / (end - start)[:, None]
+
+
+def grid_pool(x: torch.Tensor, grid: int) -> torch.Tensor:
+    """Adaptive average pooling x (B, C, H, W) -> (B, C, grid, grid) that ONNX exports at every
+    size: a fixed-kernel average pool when grid divides H and W, else the same means as two
+    constant averaging matrices (torch's adaptive pooling exports only the divisible case)."""
+    h, w = int(x.shape[-2]), int(x.shape[-1])
+    if h % grid == 0 and w % grid == 0:
+        return F.avg_pool2d(x, (h // grid, w // grid))
+    rows = torch.as_tensor(_pool_matrix(h, grid), dtype=x.dtype, device=x.device)  # (g, H)
+    cols = torch.as_tensor(_pool_matrix(w, grid).T, dtype=x.dtype, device=x.device)  # (W, g)
+    return rows @ x @ cols  # (g, H) @ (B, C, H, W) @ (W, g) -> (B, C, g, g)
+
+
+class GridPool(nn.Module):
+    """`grid_pool` as a module (no parameters): (B, C, H, W) -> (B, C, grid, grid)."""
+
+    def __init__(self, grid: int) -> None:
+        super().__init__()
+        self.grid = grid
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return grid_pool(x, self.grid)
 
 
 NORMS = ("batch", "layer", "none")
@@ -56,8 +91,8 @@ class ConvTower(nn.Module):
     """Per-frame CNN encoder: (B, C, H, W) -> (B, D).
 
     One `conv_block` per entry of `channels` (each halves H and W), adaptive average
-    pooling to a `pool` x `pool` grid (keeps coarse layout: where the lips open matters), then
-    one `fc_block` to `feat_dim`. Works for any H, W >= 2 ** len(channels).
+    pooling (`grid_pool`) to a `pool` x `pool` grid (keeps coarse layout: where the lips open
+    matters), then one `fc_block` to `feat_dim`. Works for any H, W >= 2 ** len(channels).
     """
 
     def __init__(
@@ -77,7 +112,7 @@ class ConvTower(nn.Module):
             layers.append(conv_block(cin, cout, downsample, slope, conv_dropout))
             cin = cout
         self.convs = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(pool)
+        self.pool = GridPool(pool)  # exports to ONNX at every input size
         self.fc = fc_block(cin * pool * pool, feat_dim, slope, fc_dropout)
         self.feat_dim = feat_dim
 

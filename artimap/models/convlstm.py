@@ -26,7 +26,8 @@ from torch import nn
 
 from artimap.config import build_config
 from artimap.errors import ArtimapError
-from artimap.models.blocks import OutputHead, StepAttention
+from artimap.models.blocks import OutputHead, StepAttention, grid_pool
+from artimap.models.export import Call, Part
 
 
 @dataclass
@@ -143,10 +144,7 @@ class ConvLstm(nn.Module):
             size = (self.config.out_h, self.config.out_w)
             m = F.interpolate(m, size=size, mode="bilinear", align_corners=False)
             return m.squeeze(1)  # (B, 1, H_out, W_out) -> (B, H_out, W_out)
-        grid, size = self.config.decoder_grid, self.config.in_size
-        # a fixed kernel gives the same means as adaptive pooling and exports to ONNX
-        g = (F.avg_pool2d(m, size // grid) if size % grid == 0
-             else F.adaptive_avg_pool2d(m, grid))  # (B, 1, g, g)
+        g = grid_pool(m, self.config.decoder_grid)  # (B, 1, g, g); exports at every size
         return self.head(g.flatten(1))  # (B, 1, g, g) -> (B, g*g) -> output
 
     def forward(self, frames: torch.Tensor, flow: torch.Tensor | None = None) -> torch.Tensor:
@@ -169,6 +167,16 @@ class ConvLstm(nn.Module):
             return out.view(b, n, *out.shape[1:])  # (B, N, *out)
         summary = x.mean(dim=1) if self.attention is not None else x[:, -1]  # (B, C, H, W)
         return self.decode(summary)
+
+    def onnx_parts(self) -> dict[str, Part]:
+        """The ONNX export: one graph, frames (B, N, 1, H, W) -> y (B, *out) (B, N, *out for
+        target_position all); H = W = in_size and N are fixed."""
+        c = self.config
+        frames = torch.zeros(2, c.n_frames, 1, c.in_size, c.in_size)
+        out = list(c.out_shape())
+        y = ["B", c.n_frames, *out] if c.target_position == "all" else ["B", *out]
+        return {"model": Part(Call(self, "forward"), (frames,),
+                              {"frames": ["B", c.n_frames, 1, c.in_size, c.in_size]}, {"y": y})}
 
 
 def build_convlstm(cfg: dict[str, Any] | ConvLstmConfig | None = None) -> ConvLstm:

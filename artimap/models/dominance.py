@@ -33,6 +33,7 @@ from torch import nn
 
 from artimap.config import build_config
 from artimap.errors import ArtimapError
+from artimap.models.export import Part, phone_sequence_parts
 from artimap.models.latent_decoder import in_float32
 from artimap.models.phone_timing import run_index
 
@@ -119,6 +120,10 @@ class Phone2FaceDominance(nn.Module):
         if self.mlp is not None:
             y = y + in_float32(self.mlp, z)
         return y
+
+    def onnx_parts(self) -> dict[str, Part]:
+        """The ONNX export: one graph, phones (B, T) -> y (B, T, n_out)."""
+        return phone_sequence_parts(self)
 
 
 def build(config: dict | DominanceConfig | None = None) -> Phone2FaceDominance:

@@ -1,7 +1,10 @@
-"""ONNX export of every model family, one graph per part, with the run's metadata inside.
+"""ONNX export of a model, one graph per part, with the run's metadata inside.
 
-Parts (each a standalone ONNX graph; B batch axes and the phone2face T axis are dynamic):
-    phone2face_bigru, phone2face_window:
+Whether and how a model exports is the model family's own business: its class has an
+`onnx_parts()` method returning the parts (`Part`: module, example inputs, axis names),
+usually `Call`s of its own methods; a family without it is refused in one line. The parts
+(each a standalone ONNX graph; B batch axes and the phone2face T axis are dynamic):
+    phone2face_bigru, phone2face_window, phone2face_dominance (`phone_sequence_parts`):
         "model"     phones (B, T) int64 -> y (B, T, n_out), normalised target units
     lip2tongue_convlstm:
         "model"     frames (B, N, 1, H, W) -> y (B, *out) (or (B, N, *out) for target all)
@@ -33,6 +36,7 @@ import torch
 from torch import nn
 
 from artimap.errors import ArtimapError
+from artimap.fsutil import atomic_write_bytes
 
 OPSET = 17
 
@@ -47,67 +51,38 @@ class Part:
     outputs: dict[str, list[str | int]]  # output name -> shape
 
 
-class _Call(nn.Module):
-    """`module.<method>(*x)` as a forward, so a part of a model can be traced on its own."""
+class Call(nn.Module):
+    """`module.<method>(*x)` as a forward, so a part of a model can be traced on its own; None
+    entries of a tuple result are left out (ONNX outputs are tensors)."""
 
     def __init__(self, module: nn.Module, method: str) -> None:
         super().__init__()
         self.inner, self.method = module, method
 
     def forward(self, *x: torch.Tensor) -> Any:
-        return getattr(self.inner, self.method)(*x)
+        out = getattr(self.inner, self.method)(*x)
+        if isinstance(out, tuple):
+            out = tuple(y for y in out if y is not None)
+            return out[0] if len(out) == 1 else out
+        return out
 
 
-def model_parts(name: str, model: nn.Module) -> dict[str, Part]:
-    """The ONNX parts (module doc) of registry model `name`."""
-    c = model.config
-    if name in ("phone2face_bigru", "phone2face_window", "phone2face_dominance"):
-        # 64 frames: longer than any window model's reach, so no edge branch is traced
-        phones = torch.zeros(1, max(64, getattr(c, "in_window", 0) + 2), dtype=torch.int64)
-        return {"model": Part(_Call(model, "forward"), (phones,), {"phones": ["B", "T"]},
-                              {"y": ["B", "T", c.n_out]})}
-    out = list(c.out_shape())
-    if name == "lip2tongue_convlstm":
-        frames = torch.zeros(2, c.n_frames, 1, c.in_size, c.in_size)
-        y = ["B", c.n_frames, *out] if c.target_position == "all" else ["B", *out]
-        return {"model": Part(_Call(model, "forward"), (frames,),
-                              {"frames": ["B", c.n_frames, 1, c.in_size, c.in_size]}, {"y": y})}
-    if name == "lip2tongue_ts_cnn_lstm":
-        return _ts_parts(model)
-    raise ArtimapError(f"no ONNX export for model {name!r}")
+def phone_sequence_parts(model: nn.Module, reach: int = 0) -> dict[str, Part]:
+    """The one part of a phone2face model: phones (B, T) int64 -> y (B, T, n_out); traced on a
+    sequence longer than the model's `reach` in frames, so no edge-only branch is traced."""
+    phones = torch.zeros(1, max(64, reach + 2), dtype=torch.int64)
+    return {"model": Part(Call(model, "forward"), (phones,), {"phones": ["B", "T"]},
+                          {"y": ["B", "T", model.config.n_out]})}
 
 
-def _ts_parts(model: nn.Module) -> dict[str, Part]:
-    """TS-CNN-LSTM: the temporal head and the per-frame towers (module doc)."""
-    c = model.config
-    s, d = c.n_steps, c.feat_dim * (2 if c.use_flow else 1)
-    out = list(c.out_shape())
-    y = ["B", s, *out] if c.target_position == "all" else ["B", *out]
-    outputs = {"y": y, "attention": ["B", s]} if c.use_attention else {"y": y}
-    head = _TemporalHead(model)
-    parts = {"model": Part(head, (torch.zeros(2, s, d),), {"steps": ["B", s, d]}, outputs),
-             "frames": Part(_Call(model, "encode_frames"), (torch.zeros(2, 1, c.in_size,
-                                                                        c.in_size),),
-                            {"frame": ["B", 1, c.in_size, c.in_size]},
-                            {"features": ["B", c.feat_dim]})}
-    if c.use_flow:
-        parts["flows"] = Part(_Call(model, "encode_flows"),
-                              (torch.zeros(2, 2, c.in_size, c.in_size),),
-                              {"flow": ["B", 2, c.in_size, c.in_size]},
-                              {"features": ["B", c.feat_dim]})
-    return parts
-
-
-class _TemporalHead(nn.Module):
-    """model.temporal without its None weights (ONNX outputs are tensors)."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.inner = model
-
-    def forward(self, steps: torch.Tensor) -> Any:
-        y, weights = self.inner.temporal(steps)
-        return y if weights is None else (y, weights)
+def model_parts(model: nn.Module) -> dict[str, Part]:
+    """The ONNX parts of a model (module doc), as the model family declares them in its
+    `onnx_parts()`; a family without one is refused in one line."""
+    parts = getattr(model, "onnx_parts", None)
+    if parts is None:
+        raise ArtimapError(f"{type(model).__name__}: this model family has no ONNX export; "
+                           "use --backend torch")
+    return parts()
 
 
 def to_json(value: Any) -> Any:
@@ -145,21 +120,37 @@ def part_bytes(part: Part) -> bytes:
     return buf.getvalue()
 
 
+def _traced(name: str, key: str, part: Part) -> bytes:
+    """`part_bytes`, with a tracer or exporter failure turned into one line."""
+    try:
+        return part_bytes(part)
+    except Exception as e:  # torch.onnx raises many types, each with pages of graph dump
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise ArtimapError(f"{name}: part {key!r} cannot be exported to ONNX ({first}); "
+                           "nothing was written; use --backend torch") from None
+
+
 def export_model(model: nn.Module, meta: dict[str, Any], path: str | Path) -> list[Path]:
     """Write every part of `model` (meta as `artimap.models.load_model` returns it: holds
-    model_name and model_config) with its metadata; returns the files written."""
-    import onnx
+    model_name and model_config) with its metadata; returns the files written.
 
+    Every part is exported in memory before the first file is written, and each file is
+    written to a temporary name and renamed: a failure leaves no part, new or half-written.
+    """
+    try:
+        import onnx  # optional dependency (export only)
+    except ImportError:
+        raise ArtimapError("ONNX export needs the optional onnx and onnxruntime packages: "
+                           "pip install onnx onnxruntime") from None
     path = Path(path)
     if path.suffix != ".onnx":
         raise ArtimapError(f"{path}: an ONNX export needs a .onnx file name; pass --out X.onnx")
     name = meta["model_name"]
-    model = model.cpu().eval()
-    parts = model_parts(name, model)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    written = []
+    parts = model_parts(model.cpu().eval())
+    graphs = {key: _traced(name, key, part) for key, part in parts.items()}
+    files = {}
     for key, part in parts.items():
-        graph = onnx.load_from_string(part_bytes(part))
+        graph = onnx.load_from_string(graphs[key])
         props = {"artimap.model_name": name, "artimap.part": key,
                  "artimap.parts": json.dumps(list(parts)),
                  "artimap.model_config": json.dumps(to_json(meta.get("model_config", {}))),
@@ -167,9 +158,7 @@ def export_model(model: nn.Module, meta: dict[str, Any], path: str | Path) -> li
                  "artimap.outputs": json.dumps(part.outputs),
                  "artimap.meta": json.dumps(to_json(meta))}
         onnx.helper.set_model_props(graph, props)
-        target = part_path(path, key)
-        tmp = target.with_name(target.name + ".tmp")
-        onnx.save(graph, tmp)
-        tmp.replace(target)  # never a half-written file under the final name
-        written.append(target)
-    return written
+        files[part_path(path, key)] = graph.SerializeToString()
+    for target, data in files.items():
+        atomic_write_bytes(target, data)
+    return list(files)

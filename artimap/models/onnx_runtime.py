@@ -86,7 +86,7 @@ class OnnxModel(nn.Module):
     @classmethod
     def from_torch(cls, name: str, model: nn.Module, threads: int = 1) -> OnnxModel:
         """Export registry model `name` in memory and load its parts."""
-        parts = model_parts(name, model.cpu().eval())
+        parts = model_parts(model.cpu().eval())
         sessions = {k: session(part_bytes(p), threads) for k, p in parts.items()}
         return _class(sessions)(name, model.config, sessions)
 

@@ -32,6 +32,7 @@ from torch import nn
 from artimap.config import build_config
 from artimap.errors import ArtimapError
 from artimap.models.blocks import ConvTower, OutputHead, StepAttention
+from artimap.models.export import Call, Part
 from artimap.models.lip_quadratic import LipQuadratic
 
 
@@ -212,6 +213,25 @@ class TSCnnLstm(nn.Module):
     ) -> torch.Tensor | None:
         """Per-step attention weights (B, S), or None without attention."""
         return self.temporal(self.combine_steps(*self.features(frames, flow)))[1]
+
+    def onnx_parts(self) -> dict[str, Part]:
+        """The ONNX export, split as the streaming predictor runs the model: "model" the
+        temporal head, steps (B, S, D_step) -> y (and attention (B, S)); "frames" the frame
+        tower, frame (B, 1, H, W) -> (B, D); "flows" the flow tower, flow (B, 2, H, W) -> (B, D)
+        (with flow only). H = W = in_size, S and D are fixed."""
+        c, size = self.config, self.config.in_size
+        s, d = c.n_steps, c.feat_dim * (2 if c.use_flow else 1)
+        out = list(c.out_shape())
+        y = ["B", s, *out] if c.target_position == "all" else ["B", *out]
+        outputs = {"y": y, "attention": ["B", s]} if c.use_attention else {"y": y}
+        parts = {"model": Part(Call(self, "temporal"), (torch.zeros(2, s, d),),
+                               {"steps": ["B", s, d]}, outputs),
+                 "frames": Part(Call(self, "encode_frames"), (torch.zeros(2, 1, size, size),),
+                                {"frame": ["B", 1, size, size]}, {"features": ["B", c.feat_dim]})}
+        if c.use_flow:
+            parts["flows"] = Part(Call(self, "encode_flows"), (torch.zeros(2, 2, size, size),),
+                                  {"flow": ["B", 2, size, size]}, {"features": ["B", c.feat_dim]})
+        return parts
 
     def _check(self, frames: torch.Tensor, flow: torch.Tensor | None) -> None:
         n, size = self.config.n_frames, self.config.in_size

@@ -22,6 +22,7 @@ from torch import nn
 from artimap.config import build_config
 from artimap.errors import ArtimapError
 from artimap.models.bigru import sequence_mask
+from artimap.models.export import Part, phone_sequence_parts
 from artimap.models.latent_decoder import in_float32
 
 
@@ -65,6 +66,10 @@ class Phone2FaceWindow(nn.Module):
             h = self.drop(torch.tanh(conv(h)))  # (B, hidden, T)
         y = in_float32(self.out, h).view(B, c.out_window, c.n_out, T)  # slot j: frame t+j-W//2
         return _overlap_average(y, valid.to(y.dtype)).transpose(1, 2)  # (B, T, n_out)
+
+    def onnx_parts(self) -> dict[str, Part]:
+        """The ONNX export: one graph, phones (B, T) -> y (B, T, n_out)."""
+        return phone_sequence_parts(self, self.config.in_window)
 
 
 def _overlap_average(y: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:

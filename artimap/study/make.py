@@ -16,6 +16,7 @@ import numpy as np
 
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_text
+from artimap.progress import step
 from artimap.runfind import Run, find_runs, group
 from artimap.study.design import STUDY_FILE, image_path
 from artimap.tasks.lip2tongue.evaluate import predict_random_frames
@@ -49,7 +50,11 @@ def make_study(experiment: str | Path, out: str | Path, frames: int = 40, seed: 
     if frames < 1:
         raise ArtimapError(f"--frames must be at least 1, got {frames}")
     runs = _methods(experiment)
-    preds = {r.name: predict_random_frames(r.dir, frames, seed) for r in runs}
+    preds = {}
+    for k, r in enumerate(runs):
+        step("study make", f"predicting {frames} test frames with row {r.name} "
+                           f"({k + 1}/{len(runs)})")
+        preds[r.name] = predict_random_frames(r.dir, frames, seed)
     first = next(iter(preds.values()))
     if first["real"].ndim != 3 or first["real"].shape[-1] == 2:
         raise ArtimapError(f"{runs[0].dir}: predicts tongue points, not images; a rating "
@@ -61,6 +66,7 @@ def make_study(experiment: str | Path, out: str | Path, frames: int = 40, seed: 
                                f"{runs[0].name!r} (other data or clip length); a study "
                                "compares methods on the same frames")
     images = {name: got["pred"] for name, got in preds.items()}
+    step("study make", f"writing {frames * (len(images) + 1)} images to {out / 'images'}")
     (out / "images").mkdir(parents=True, exist_ok=True)
     for i in range(frames):
         _png(first["real"][i], image_path(out, i, None))

@@ -30,7 +30,11 @@ import numpy as np
 from scipy import ndimage
 from scipy.signal import savgol_filter
 
+from artimap.ultrasound.contour_fan import FanGeometry, disk, estimate_fan, fan_mask
 from artimap.ultrasound.geometry import FanImage, ProbeGeometry
+
+__all__ = ["ContourConfig", "FanGeometry", "contour_depths", "estimate_fan", "extract_fan",
+           "extract_raw", "fan_mask", "scanline_spacing"]
 
 
 @dataclass(frozen=True)
@@ -87,13 +91,6 @@ def best_path(score: np.ndarray, max_jump: int) -> np.ndarray:
     return path
 
 
-def _disk(radius: int, ndim: int) -> np.ndarray:
-    """Disk structuring element over the last two axes, (1,)*(ndim-2) + (2r+1, 2r+1)."""
-    g = np.arange(-radius, radius + 1)
-    disk = g[:, None] ** 2 + g[None, :] ** 2 <= radius**2
-    return disk.reshape((1,) * (ndim - 2) + disk.shape)
-
-
 def _smooth(depth: np.ndarray, median: int, savgol: int) -> np.ndarray:
     """Median then Savitzky-Golay along lines, within runs of finite values: (F, L) -> (F, L)."""
     out = depth.copy()
@@ -108,6 +105,16 @@ def _smooth(depth: np.ndarray, median: int, savgol: int) -> np.ndarray:
             if savgol > 1 and len(v) >= savgol:
                 v = savgol_filter(v, savgol, 2, mode="interp")
             row[seg] = v
+    return out
+
+
+def _strong(picked: np.ndarray) -> np.ndarray:
+    """The 90th percentile of each frame's finite picked scores (F, L) -> (F,), 0 for a frame
+    with none (no all-NaN warning)."""
+    out = np.zeros(len(picked))
+    for f, row in enumerate(picked):
+        row = row[np.isfinite(row)]
+        out[f] = np.percentile(row, 90) if len(row) else 0.0
     return out
 
 
@@ -135,12 +142,11 @@ def contour_depths(
     if valid is not None:
         # keep the detector and the smoothing kernel off the border of the data
         r = cfg.width + int(np.ceil(3 * cfg.sigma)) + 1
-        ok = ndimage.binary_erosion(valid, _disk(r, valid.ndim))
+        ok = ndimage.binary_erosion(valid, disk(r, valid.ndim))
         score = np.where(ok, score, np.nan)
     path = best_path(score, max(1, round(cfg.max_slope * spacing)))  # (F, L)
     picked = np.take_along_axis(score, path[..., None], axis=-1)[..., 0]  # (F, L)
-    strong = np.nanpercentile(np.where(np.isfinite(picked), picked, np.nan), 90, axis=1)
-    floor = np.maximum(cfg.min_contrast, cfg.rel_contrast * np.nan_to_num(strong))[:, None]
+    floor = np.maximum(cfg.min_contrast, cfg.rel_contrast * _strong(picked))[:, None]
     keep = np.isfinite(picked) & (picked >= floor)
     depth = np.where(keep, path, np.nan)
     return _smooth(depth.astype(np.float64), cfg.median, cfg.savgol)
@@ -169,93 +175,7 @@ def extract_raw(frames: np.ndarray, cfg: ContourConfig | None = None, spacing: f
     return pts[0] if single else pts
 
 
-def fan_mask(frames: np.ndarray, threshold: float = 8.0) -> np.ndarray:
-    """(F, H, W) or (H, W) -> (H, W) bool: pixels that hold image data.
-
-    A pixel holds data if it exceeds `threshold` in some frame; uniformly saturated rows and
-    columns (letterbox bands burnt into some videos) are not data. Small specks are removed,
-    the largest region is kept and its holes filled.
-    """
-    x = np.asarray(frames)
-    x = x[None] if x.ndim == 2 else x
-    m = x.max(axis=0) > threshold  # (H, W)
-    lo = x.min(axis=0)
-    m[(lo >= 240).all(axis=1)] = False
-    m[:, (lo >= 240).all(axis=0)] = False
-    m = ndimage.binary_opening(m, _disk(2, 2))
-    labels, n = ndimage.label(m)
-    if n > 1:
-        m = labels == (np.argmax(np.bincount(labels.ravel())[1:]) + 1)
-    return ndimage.binary_fill_holes(m)
-
-
 # ------------------------------------------------------------------ fan images, ray by ray
-
-
-@dataclass(frozen=True)
-class FanGeometry:
-    """Where the fan of a scan-converted image lies, in pixels of that image."""
-
-    origin: tuple[float, float]  # the fan's apex (probe's virtual origin), (x, y)
-    r_min: float  # inner radius searched (pixels from the apex)
-    r_max: float  # outer radius searched
-    angles: tuple[float, float]  # ray angles from the fan axis (radians, negative = left)
-    probe: str = "bottom"  # "bottom": fan opens upward (AAA screen view); "top": downward
-
-
-def _ransac_line(pts: np.ndarray, tol: float = 1.0, tries: int = 200) -> np.ndarray:
-    """Robust line through points (K, 2): returns (point, unit direction) as (2, 2)."""
-    rng = np.random.default_rng(0)
-    best = np.zeros(len(pts), bool)
-    for _ in range(tries):
-        a, b = pts[rng.choice(len(pts), 2, replace=False)]
-        n = np.array([a[1] - b[1], b[0] - a[0]])
-        if not n.any():
-            continue
-        inl = np.abs((pts - a) @ n) / np.linalg.norm(n) < tol
-        if inl.sum() > best.sum():
-            best = inl
-    sel = pts[best]
-    centre = sel.mean(axis=0)
-    return np.stack([centre, np.linalg.svd(sel - centre)[2][0]])
-
-
-def estimate_fan(frames: np.ndarray, probe: str = "bottom", mask: np.ndarray | None = None
-                 ) -> FanGeometry:
-    """Fan geometry of scan-converted images (F, H, W) or (H, W) of unknown origin.
-
-    The two straight sides of the fan's data mask (see `fan_mask`) are fitted by robust lines;
-    their crossing is the apex; radii span the mask's pixels. Only for fans of unknown origin
-    (e.g. screen-captured videos): when the images were scan-converted from raw data here,
-    pass their exact `FanImage` to `extract_fan` instead.
-    """
-    m = fan_mask(frames) if mask is None else np.asarray(mask, bool)
-    m = m[::-1] if probe == "top" else m  # work in the probe-at-the-bottom view
-    h, w = m.shape
-    cols = np.flatnonzero(m.any(axis=0))
-    low = h - 1 - np.argmax(m[::-1, cols], axis=0)  # lowest data row per column
-    mid = float(np.mean(np.nonzero(m)[1]))
-    side = 0.05 * w
-    halves = [np.stack([cols[s], low[s]], 1).astype(float)
-              for s in (cols < mid - side, cols > mid + side)]
-    if min(len(h_) for h_ in halves) < 10:
-        raise ValueError("estimate_fan: no fan-shaped data found; pass a FanGeometry")
-    (p, u), (q, v) = (_ransac_line(h_) for h_ in halves)
-    cross = np.stack([u, -v], 1)
-    if abs(np.linalg.det(cross)) < 1e-3:
-        raise ValueError("estimate_fan: the fan's sides are parallel; pass a FanGeometry")
-    t = np.linalg.solve(cross, q - p)[0]
-    ox, oy = p + t * u
-    ys, xs = np.nonzero(m)
-    r = np.hypot(xs - ox, ys - oy)
-    ups = [d if d[1] < 0 else -d for d in (u, v)]  # side directions pointing away from the probe
-    ang = sorted(float(np.arctan2(d[0], -d[1])) for d in ups)  # from the fan axis, + = right
-    if not (ang[0] < -0.05 and ang[1] > 0.05 and max(map(abs, ang)) < 1.45):
-        raise ValueError(f"estimate_fan: implausible fan sides {ang} rad; pass a FanGeometry")
-    if probe == "top":
-        oy = h - 1 - oy
-    return FanGeometry((float(ox), float(oy)), float(np.percentile(r, 0.5)), float(r.max()),
-                       (min(ang), max(ang)), probe)
 
 
 def scanline_spacing(geometry: ProbeGeometry) -> float:
@@ -264,13 +184,19 @@ def scanline_spacing(geometry: ProbeGeometry) -> float:
     return (geometry.zero_offset + geometry.pix_per_vector / 2) * geometry.angle
 
 
+# Samples along a ray of an estimated fan at most: the settings (in samples) were chosen on fans
+# 155-185 pixels deep; a larger capture of a fan is sampled as coarsely, so they mean the same.
+MAX_RAY_STEPS = 200
+
+
 def _rays(geo: FanGeometry | FanImage, n_rays: int
           ) -> tuple[np.ndarray, np.ndarray, int, float]:
     """Search rays from the apex: start and step pixel vectors (n_rays, 2) each (x, y), the
     number of steps along a ray, and the distance between neighbouring rays in steps.
 
     A known `FanImage` is searched along its scanline directions at about one pixel per step
-    (pixels need not be square); an estimated `FanGeometry` at one pixel per step."""
+    (pixels need not be square); an estimated `FanGeometry` at one pixel per step, or at
+    MAX_RAY_STEPS steps along its depth when it is deeper (a larger screen capture)."""
     if isinstance(geo, FanImage):
         (t0, t1), (r0, r1) = geo.geometry.theta_span, geo.geometry.r_span_mm
         pad = 0.02 * (t1 - t0)
@@ -282,10 +208,11 @@ def _rays(geo: FanGeometry | FanImage, n_rays: int
     pad = 0.02 * (geo.angles[1] - geo.angles[0])
     phi = np.linspace(geo.angles[0] + pad, geo.angles[1] - pad, n_rays)
     up = -1.0 if geo.probe == "bottom" else 1.0
-    step = np.stack([np.sin(phi), up * np.cos(phi)], -1)  # one pixel
-    start = np.asarray(geo.origin) + geo.r_min * step
-    n = len(np.arange(geo.r_min, geo.r_max))
-    return start, step, n, 0.5 * (geo.r_min + geo.r_max) * (phi[1] - phi[0])
+    unit = np.stack([np.sin(phi), up * np.cos(phi)], -1)  # one pixel along each ray
+    start = np.asarray(geo.origin) + geo.r_min * unit
+    px = max(1.0, (geo.r_max - geo.r_min) / MAX_RAY_STEPS)  # pixels per step
+    n = len(np.arange(0.0, geo.r_max - geo.r_min, px))
+    return start, unit * px, n, 0.5 * (geo.r_min + geo.r_max) * (phi[1] - phi[0]) / px
 
 
 def extract_fan(
@@ -302,7 +229,7 @@ def extract_fan(
     points (x, y) in pixels of the input images, NaN for rejected rays. For predicted frames,
     pass the geometry (and mask) of the real ones, so both are searched identically.
     """
-    import cv2
+    import cv2  # not at the top: `artimap contour`'s command module imports this one at start
 
     x, single = _stack(frames)
     if mask is None:

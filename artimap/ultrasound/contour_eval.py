@@ -35,6 +35,24 @@ TONGUE_POINTS = ("vallecula", "tongueRoot1", "tongueRoot2", "tongueBody1", "tong
                  "tongueTip1", "tongueTip2")
 AAA_IGNORE_FRONT = 11  # spline_config.yaml: ignore_points [11, 0]
 
+# What each key of a summary means (UNIT is px or mm); written beside the numbers.
+SUMMARY_LEGEND = {
+    "n": "reference frames scored",
+    "msd_UNIT": "extracted contour vs the reference (hand labels or AAA spline), mean over "
+                "frames of the MSD: the mean distance from every point of either contour to "
+                "the nearest point of the other, both resampled every 1 px (0.25 mm)",
+    "baseline_UNIT": "the naive reference scored the same way: per frame, the mean reference "
+                     "contour of the recording's other frames (leave-one-out); the extractor "
+                     "is useful where msd < baseline",
+    "msd_r_UNIT": "msd restricted to the extracted points within the angular span of the "
+                  "reference contour seen from the fan apex: ignores where the extractor goes "
+                  "on past the labelled ends",
+    "baseline_r_UNIT": "baseline restricted the same way",
+    "msd_median_UNIT": "median over frames of msd",
+    "baseline_median_UNIT": "median over frames of baseline",
+    "missed": "frames in which no contour point was found (left out of the means)",
+}
+
 
 def default_data_root() -> Path:
     """$ARTIMAP_DATA, else the `shared/data` folder beside the repository."""
@@ -75,6 +93,18 @@ def within_span(points: np.ndarray, ref: np.ndarray, origin, up: float = -1.0) -
     return points[(a >= b.min()) & (a <= b.max())]
 
 
+def nan_mean(x: np.ndarray, axis: int | None = None) -> np.ndarray | float:
+    """Mean of the finite values along `axis`; NaN where there are none, without numpy's
+    "Mean of empty slice" warning (a label point no other frame has, a set with no scores)."""
+    x = np.asarray(x, dtype=np.float64)
+    ok = np.isfinite(x)
+    n = ok.sum(axis=axis)
+    total = np.where(ok, x, 0.0).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+    return float(mean) if mean.ndim == 0 else mean
+
+
 def _scores(got, refs, origin, up, step) -> dict[str, list[float]]:
     """Per-frame MSDs of extracted contours got[i] vs refs[i] and of the mean of all other refs.
 
@@ -83,7 +113,7 @@ def _scores(got, refs, origin, up, step) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"msd": [], "baseline": [], "msd_r": [], "baseline_r": []}
     for i in range(len(got)):
         dense_ref = densify(refs[i], step)
-        mean_other = densify(np.nanmean(np.delete(refs, i, axis=0), axis=0), step)
+        mean_other = densify(nan_mean(np.delete(refs, i, axis=0), axis=0), step)
         dense_got = densify(got[i], step)
         for key, pts in (("msd", dense_got), ("baseline", mean_other)):
             out[key].append(msd(pts, dense_ref) if len(pts) else np.nan)
@@ -92,10 +122,16 @@ def _scores(got, refs, origin, up, step) -> dict[str, list[float]]:
     return out
 
 
+def _nan_median(v: list[float]) -> float:
+    finite = np.asarray(v, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    return float(np.median(finite)) if len(finite) else float("nan")
+
+
 def _summary(scores: dict[str, list[float]], unit: str) -> dict[str, float]:
-    s = {f"{k}_{unit}": round(float(np.nanmean(v)), 3) for k, v in scores.items()}
+    s = {f"{k}_{unit}": round(nan_mean(v), 3) for k, v in scores.items()}
     for k in ("msd", "baseline"):
-        s[f"{k}_median_{unit}"] = round(float(np.nanmedian(scores[k])), 3)
+        s[f"{k}_median_{unit}"] = round(_nan_median(scores[k]), 3)
     s["missed"] = int(np.isnan(scores["msd"]).sum())
     return s
 

@@ -10,11 +10,15 @@ from the frames (`estimate_fan`).
 from __future__ import annotations
 
 import csv
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
+from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_path
 from artimap.ultrasound.contour import (
     ContourConfig,
@@ -37,23 +41,44 @@ class Contours:
     up: float  # -1: the fan opens towards smaller y (probe at the bottom), +1 otherwise
 
 
+CHUNK = 128  # frames extracted at a time (one progress step; frames are independent)
+
+
+def _chunked(extract: Callable[[np.ndarray], np.ndarray], frames: np.ndarray) -> np.ndarray:
+    """extract(frames[i:i + CHUNK]) over the whole recording, concatenated, with a progress
+    bar on stderr (on a terminal)."""
+    parts = []
+    with tqdm(total=len(frames), unit="frame", desc="contours", file=sys.stderr,
+              disable=None, leave=False) as bar:
+        for i in range(0, len(frames), CHUNK):
+            parts.append(extract(frames[i:i + CHUNK]))
+            bar.update(len(parts[-1]))
+    return np.concatenate(parts)
+
+
 def extract_source(src: ContourSource, cfg: ContourConfig | None = None, n_rays: int = 160
                    ) -> Contours:
     """Extract the contour of every frame of `src` (see the module docstring)."""
     up = -1.0 if src.probe == "bottom" else 1.0
     if src.kind == "ult":
         geo, fan = src.geometry, src.fan
-        raw = extract_raw(src.frames, cfg, scanline_spacing(geo))  # (F, NV, 2) scanline, sample
-        mm = np.stack(geo.raw_to_mm(raw[..., 0], raw[..., 1]), -1)
+        raw = _chunked(lambda f: extract_raw(f, cfg, scanline_spacing(geo)), src.frames)
+        mm = np.stack(geo.raw_to_mm(raw[..., 0], raw[..., 1]), -1)  # raw: (F, NV, 2)
         px = np.stack(fan.mm_to_pixel(mm[..., 0], mm[..., 1]), -1)
         return Contours(px, mm, tuple(float(v) for v in fan.mm_to_pixel(0.0, 0.0)), up)
     if src.fan is not None:
-        px = extract_fan(src.frames, src.fan, cfg, n_rays)
+        px = _chunked(lambda f: extract_fan(f, src.fan, cfg, n_rays), src.frames)
         mm = np.stack(src.fan.pixel_to_mm(px[..., 0], px[..., 1]), -1)
         return Contours(px, mm, tuple(float(v) for v in src.fan.mm_to_pixel(0.0, 0.0)), up)
     mask = fan_mask(src.frames)  # one fan for the whole recording, as the evaluation uses
-    geo = estimate_fan(src.frames, src.probe, mask)
-    return Contours(extract_fan(src.frames, geo, cfg, n_rays, mask), None, geo.origin, up)
+    try:
+        geo = estimate_fan(src.frames, src.probe, mask)
+    except ValueError as e:
+        why = str(e).split(";")[0].removeprefix("estimate_fan: ")
+        raise ArtimapError(f"{src.path}: no ultrasound fan found in the frames ({why}); check "
+                           "--probe, or give --param when artimap scan-converted them") from None
+    return Contours(_chunked(lambda f: extract_fan(f, geo, cfg, n_rays, mask), src.frames),
+                    None, geo.origin, up)
 
 
 def display_frames(src: ContourSource) -> np.ndarray:

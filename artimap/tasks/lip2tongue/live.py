@@ -8,7 +8,9 @@ A reader thread takes frames from the source, puts them on the training clock an
 bounded queue (`livefeed`); the predictor (this thread) takes the freshest frame, runs the same
 per-frame step as the file path (`stepper.FramePredictor`) and, with --show, draws lips |
 prediction in a window (q quits). When the model falls behind, the queue drops its oldest
-frame and counts it. The stream ends with its source, after --max-frames, or on Ctrl-C.
+frame and counts it. Frames on standard input that arrive before the model is loaded and
+warmed up (the backlog a pipe's writer builds while artimap starts) are skipped and counted
+apart. The stream ends with its source, after --max-frames, or on Ctrl-C.
 
 Mouth box: --roi X,Y,W,H, else the run's training box for --speaker, else the run's box when it
 used a single one (no automatic box: it needs the whole video first).
@@ -18,8 +20,11 @@ Writes, for STEM = camera<INDEX> or stdin, when the stream ends:
                           outputs (P, *out) float32 in target units (NaN before the first clip)
                           for the P frames predicted (sent = P + dropped)
     STEM.side.mp4, STEM.contour.csv, STEM.ultrasound.mp4 (image targets), as `predict` writes
-    STEM.live.json        source, rates, box, frames sent / predicted / dropped, per-frame
-                          latency (arrival -> output) p50 / p99 / max in ms, wall time
+    STEM.live.json        source, rates, box, frames skipped at start-up (n_skipped_startup),
+                          sent onto the clock / predicted / dropped while running
+                          (dropped_fraction of those sent), per-frame latency (arrival ->
+                          output) p50 / p99 / max in ms, wall time, and `warnings` (also on
+                          stderr): more than 5 % of the frames sent were dropped
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from artimap.fsutil import atomic_write_json
 from artimap.parallel import torch_threads
 from artimap.tasks.lip2tongue import predict as file_predict
 from artimap.tasks.lip2tongue.livefeed import DropOldest, Reader, camera_source, stdin_source
+
+DROP_WARN = 0.05  # the summary warns above this fraction of dropped frames (of those sent)
 
 
 def add_predict_arguments(p: argparse.ArgumentParser) -> None:
@@ -111,27 +118,34 @@ def predict_live(run_dir: Path, args: argparse.Namespace) -> Path:
     from artimap.models import load_model
     from artimap.tasks.registry import best_checkpoint
 
-    model, meta = load_model(best_checkpoint(run_dir))
-    fps = float(meta["data"]["fps"])
-    cap = None
+    cap = blank = None
     if args.camera is not None:
         frames, source_fps, cap = camera_source(args.camera, args.fps)
         name = f"camera{args.camera}"
     else:
-        frames, source_fps = stdin_source(_parse_size(args.size), args.fps, args.pixel_format)
+        frames, source_fps, blank = stdin_source(_parse_size(args.size), args.fps,
+                                                 args.pixel_format)
         name = "stdin"
     queue = DropOldest(args.queue)
-    reader = Reader(frames, source_fps, fps, queue, args.max_frames)
+    reader = Reader(frames, source_fps, queue, args.max_frames)
+    if cap is None:
+        reader.start()  # reads and skips the pipe's start-up backlog while the model loads
     t0 = time.perf_counter()
-    got = Collected(model.config.out_shape())
     try:
         with torch_threads(args.threads):
-            reader.start()
+            model, meta = load_model(best_checkpoint(run_dir))
+            fps = float(meta["data"]["fps"])
+            got = Collected(model.config.out_shape())
+            step = None if blank is None else ready_step(model, meta, args, blank, got)
+            reader.begin(fps)
+            if cap is not None:
+                reader.start()
             print(f"{name}: streaming at {source_fps:g} fps onto the model's {fps:g} fps clock "
                   "(Ctrl-C ends it)", file=sys.stderr, flush=True)
-            consume(model, meta, queue, args, got)
+            consume(model, meta, queue, args, got, step)
     except KeyboardInterrupt:  # Ctrl-C ends a camera stream: keep what was predicted
-        pass
+        if not reader.ready.is_set():
+            raise
     finally:
         reader.stop.set()
         if cap is not None:
@@ -145,9 +159,24 @@ def predict_live(run_dir: Path, args: argparse.Namespace) -> Path:
         raise ArtimapError(f"{name}: {n} frames predicted at {fps:g} fps, fewer than the "
                            f"{model.config.n_frames} of one clip; stream longer")
     info = {"run": str(run_dir), "source": name, "source_fps": source_fps, "fps": fps,
-            "n_sent": reader.sent, "n_dropped": queue.dropped, "wall_s": time.perf_counter() - t0,
+            "n_skipped_startup": reader.skipped, "n_sent": reader.sent,
+            "n_dropped": queue.dropped, "wall_s": time.perf_counter() - t0,
             "queue": args.queue, "target": meta["data"]["target"]}
     return write_live(Path(args.out) / name, result, meta, info)
+
+
+def ready_step(model, meta: dict, args: argparse.Namespace, blank: np.ndarray,
+               got: Collected):
+    """The per-frame predictor for frames shaped as `blank`, warmed up (a first clip of black
+    frames through a throwaway copy: the first forward passes are the slow ones), so the
+    stream starts on a model that keeps pace."""
+    from artimap.tasks.lip2tongue.stepper import FramePredictor
+
+    got.box = live_box(args.roi, args.speaker, meta["data"]["rois"], blank.shape[:2])
+    warm = FramePredictor(model, meta, got.box)
+    for _ in range(model.config.n_frames + 1):
+        warm.push(blank)
+    return FramePredictor(model, meta, got.box)
 
 
 class Collected:
@@ -174,11 +203,11 @@ class Collected:
 
 
 def consume(model, meta: dict, queue: DropOldest, args: argparse.Namespace,
-            got: Collected) -> None:
-    """Predict every frame the queue gives until it closes (or q in the window), into `got`."""
+            got: Collected, step=None) -> None:
+    """Predict every frame the queue gives until it closes (or q in the window), into `got`,
+    with `step` (a `FramePredictor`; made from the first frame when None)."""
     from artimap.tasks.lip2tongue.stepper import FramePredictor
 
-    step = None
     while (item := queue.get()) is not None:
         if step is None:
             got.box = live_box(args.roi, args.speaker, meta["data"]["rois"],
@@ -207,6 +236,18 @@ def _show(crop: np.ndarray, y: np.ndarray | None, meta: dict) -> int:
     return cv2.waitKey(1) & 0xFF
 
 
+def drop_warnings(info: dict) -> list[str]:
+    """The summary's warnings: more than DROP_WARN of the frames put on the clock dropped
+    while running (the model fell behind); frames skipped at start-up are reported apart."""
+    sent, dropped = info["n_sent"], info["n_dropped"]
+    if not sent or dropped / sent <= DROP_WARN:
+        return []
+    return [f"{info['source']}: {dropped} of {sent} frames ({100 * dropped / sent:.0f} %) "
+            f"dropped while running, more than {100 * DROP_WARN:.0f} %: the model is slower "
+            "than the stream; give it more --threads or use a smaller model (a longer "
+            "--queue only delays the drops)"]
+
+
 def write_live(stem: Path, result: dict, meta: dict, info: dict) -> Path:
     """STEM.predictions.npz, the file path's videos and CSV, and STEM.live.json."""
     data, fps = meta["data"], info["fps"]
@@ -219,10 +260,15 @@ def write_live(stem: Path, result: dict, meta: dict, info: dict) -> Path:
     ms = result["latency"] * 1e3
     info.update(roi=list(result["box"]), n_predicted=int(result["has"].sum()),
                 n_processed=len(ms), contour_units=units,
+                dropped_fraction=info["n_dropped"] / max(info["n_sent"], 1),
                 latency_ms={"p50": float(np.percentile(ms, 50)),
                             "p99": float(np.percentile(ms, 99)), "max": float(ms.max())})
+    info["warnings"] = drop_warnings(info)
     atomic_write_json(f"{stem}.live.json", info)
-    print(f"{info['source']}: {info['n_sent']} frames, {len(ms)} predicted, "
-          f"{info['n_dropped']} dropped; latency p50 {info['latency_ms']['p50']:.1f} ms, "
+    print(f"{info['source']}: {info['n_skipped_startup']} frames skipped before the model was "
+          f"ready; {info['n_sent']} frames, {len(ms)} predicted, {info['n_dropped']} dropped; "
+          f"latency p50 {info['latency_ms']['p50']:.1f} ms, "
           f"p99 {info['latency_ms']['p99']:.1f} ms")
+    for line in info["warnings"]:
+        print(f"warning: {line}", file=sys.stderr)
     return stem.parent

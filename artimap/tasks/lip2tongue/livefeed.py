@@ -4,6 +4,9 @@ thread, into a bounded queue that drops its oldest frame when the model falls be
     source (camera / stdin y4m / stdin raw) --reader thread--> TrainingClock --> DropOldest
         --> the predictor (main thread, `live`)
 
+The reader of a pipe starts before the model is loaded and skips (and counts) what arrives
+until the model is ready, so the backlog of start-up never reaches the queue.
+
 Every queued item carries the time the reader got the frame, so the predictor can measure
 the latency of each prediction from the frame's arrival (queue wait included).
 """
@@ -115,34 +118,50 @@ def camera_source(index: int, fps: float | None) -> tuple[Iterator[np.ndarray], 
 
 
 def stdin_source(size: tuple[int, int] | None, fps: float | None, pixels: str,
-                 stream=None) -> tuple[Iterator[np.ndarray], float]:
-    """(frames, rate) of frames on standard input: y4m, or raw when --size is given."""
+                 stream=None) -> tuple[Iterator[np.ndarray], float, np.ndarray]:
+    """(frames, rate, a black frame of the stream's shape) of frames on standard input: y4m,
+    or raw when --size is given."""
     from artimap.io.framepipe import PipeFormat, raw_frames, read_y4m_header, y4m_frames
 
     stream = stream if stream is not None else sys.stdin.buffer
     if size is None:
         fmt = read_y4m_header(stream)
-        return y4m_frames(stream, fmt), fps or fmt.fps
+        return y4m_frames(stream, fmt), fps or fmt.fps, fmt.blank()
     if not fps:
         raise ArtimapError("--video - with --size: raw frames carry no rate; give --fps R")
-    return raw_frames(stream, PipeFormat(size[0], size[1], fps, pixels)), fps
+    fmt = PipeFormat(size[0], size[1], fps, pixels)
+    return raw_frames(stream, fmt), fps, fmt.blank()
 
 
 class Reader(threading.Thread):
-    """Reads `frames` (source rate `source_fps`), puts them on the training clock and into
-    `queue` until the source ends, `max_frames` are queued or `stop` is set."""
+    """Reads `frames` (source rate `source_fps`) until the source ends, `max_frames` are
+    queued or `stop` is set. Until `begin(fps)` says the model is ready, frames are read and
+    skipped (counted in `skipped`): a pipe's writer keeps producing while artimap starts, and
+    that backlog, seconds old, would otherwise arrive in one burst and be dropped as if the
+    model had fallen behind. From `begin` on, frames go on the training clock into `queue`
+    (counted in `sent`)."""
 
-    def __init__(self, frames: Iterator[np.ndarray], source_fps: float, fps: float,
-                 queue: DropOldest, max_frames: int = 0) -> None:
+    def __init__(self, frames: Iterator[np.ndarray], source_fps: float, queue: DropOldest,
+                 max_frames: int = 0) -> None:
         super().__init__(daemon=True)  # a blocked read of stdin must not keep the process up
-        self.frames, self.queue, self.max_frames = frames, queue, max_frames
-        self.clock = TrainingClock(source_fps, fps)
-        self.stop, self.sent, self.error = threading.Event(), 0, None
+        self.frames, self.source_fps, self.queue = frames, source_fps, queue
+        self.max_frames = max_frames
+        self.clock: TrainingClock | None = None
+        self.ready, self.stop = threading.Event(), threading.Event()
+        self.sent, self.skipped, self.error = 0, 0, None
+
+    def begin(self, fps: float) -> None:
+        """The model is ready: put frames from now on onto a clock at `fps`."""
+        self.clock = TrainingClock(self.source_fps, fps)
+        self.ready.set()
 
     def run(self) -> None:
         try:
             for frame in self.frames:
                 arrived = time.perf_counter()
+                if not self.ready.is_set():
+                    self.skipped += 1
+                    continue
                 for f in self.clock.push(frame):
                     if 0 < self.max_frames <= self.sent:
                         break
