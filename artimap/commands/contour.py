@@ -12,7 +12,7 @@ from artimap.config import load_config
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_text
 from artimap.progress import step
-from artimap.ultrasound.contour import ContourConfig
+from artimap.ultrasound.contour_config import ContourConfig
 
 # One line per ContourConfig field, shown by --help (the README has the longer story).
 SETTING_HELP = {

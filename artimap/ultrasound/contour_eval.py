@@ -25,7 +25,7 @@ import numpy as np
 
 from artimap.errors import ArtimapError
 from artimap.metrics.contour import msd
-from artimap.ultrasound.contour import ContourConfig
+from artimap.ultrasound.contour_config import ContourConfig
 from artimap.ultrasound.contour_run import Contours, extract_source
 from artimap.ultrasound.contour_source import ContourSource, load_source
 from artimap.ultrasound.geometry import ProbeGeometry
