@@ -166,8 +166,8 @@ def test_stale_temporaries_of_a_killed_run_are_cleaned_live_ones_kept(tmp_path):
 
 def test_disk_full_during_train_is_one_message_and_nothing_half_written(tmp_path, monkeypatch):
     monkeypatch.setattr(torch, "save", _enospc)
-    with pytest.raises(ArtimapError, match=r"(best|last)\.pt: no space left on the device while "
-                       r"writing it \(nothing half-written was left\); free some space"):
+    with pytest.raises(ArtimapError, match=r"(best|last)\.pt: disk full while writing it \(no "
+                       r"space left on the device; nothing half-written was left\); free some"):
         train(ToyTask(), quiet(epochs=1), tmp_path / "run")
     assert not any(p.name.endswith(".pt") for p in (tmp_path / "run").iterdir())
 
@@ -175,7 +175,7 @@ def test_disk_full_during_train_is_one_message_and_nothing_half_written(tmp_path
 def test_disk_full_during_prepare_leaves_no_folder(tmp_path, monkeypatch):
     write_fake_corpus(tmp_path / "c", n_utterances=2, seconds=0.6, t0=0.1)
     monkeypatch.setattr(np, "save", _enospc)
-    with pytest.raises(ArtimapError, match=r"out: no space left on the device"):
+    with pytest.raises(ArtimapError, match=r"out: disk full while writing it"):
         prepare(tmp_path / "c", tmp_path / "out", Settings())
     assert sorted(os.listdir(tmp_path)) == ["c"]
 
@@ -184,7 +184,7 @@ def test_disk_full_during_synth_leaves_no_folder(tmp_path, monkeypatch):
     from artimap.synth import corpus
 
     monkeypatch.setattr(corpus, "atomic_write_json", _enospc)
-    with pytest.raises(ArtimapError, match=r"talker: no space left on the device"):
+    with pytest.raises(ArtimapError, match=r"talker: disk full while writing it"):
         corpus.generate_corpus(tmp_path / "talker", utterances=1, speakers=1, progress=False)
     assert os.listdir(tmp_path) == []
 
