@@ -126,6 +126,25 @@ def test_damaged_checkpoint_is_refused_not_loaded(tmp_path: Path) -> None:
         read_checkpoint(run / "best.pt")
 
 
+@pytest.mark.parametrize(("field", "value", "said"), [
+    (10, 99, "compression method"),  # the record's compression method
+    (8, 1, "encrypted"),  # its general-purpose flags: 'encrypted'
+    (6, 71, "version"),  # the zip version needed to extract it
+])
+def test_one_byte_in_the_zip_directory_is_refused_in_one_line(tmp_path: Path, field: int,
+                                                               value: int, said: str) -> None:
+    run = tmp_path / "run"
+    train(ToyTask(), quiet(epochs=1), run)
+    raw = bytearray((run / "last.pt").read_bytes())
+    at = raw.rfind(b"PK\x01\x02")  # the last record's central directory entry
+    raw[at + field] = value
+    (run / "last.pt").write_bytes(raw)
+    with pytest.raises(ArtimapError, match=rf"last\.pt: damaged or not a checkpoint \(.*{said}"
+                       ) as err:
+        read_checkpoint(run / "last.pt")
+    assert "\n" not in str(err.value)
+
+
 def test_half_written_metrics_line_is_dropped_at_resume(tmp_path: Path) -> None:
     run = tmp_path / "run"
     train(ToyTask(), quiet(epochs=1), run)

@@ -70,6 +70,23 @@ def test_non_numeric_textgrid_times_name_the_file(tmp_path):
         read_textgrid(tmp_path / "a.TextGrid")
 
 
+@pytest.mark.parametrize("form", ["long_textgrid", "short_textgrid"])
+def test_damaged_textgrid_time_names_the_file_and_line(tmp_path, form):
+    from praatio import textgrid
+
+    write_textgrid(tmp_path / "a.TextGrid", {"phones": from_tuples(
+        [(0, 0.3, "a"), (0.3, 0.55, "b")])}, 0.55)
+    tg = textgrid.openTextgrid(str(tmp_path / "a.TextGrid"), includeEmptyIntervals=True)
+    tg.save(str(tmp_path / "a.TextGrid"), format=form, includeBlankSpaces=True)
+    lines = (tmp_path / "a.TextGrid").read_text().splitlines()
+    bad = max(i for i, line in enumerate(lines) if line.strip().endswith("0.3"))
+    lines[bad] = lines[bad].replace("0.3", "1.2.3")
+    (tmp_path / "a.TextGrid").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ArtimapError, match=rf"a\.TextGrid: line {bad + 1}: time '1\.2\.3' is "
+                       r"not a number\. Fix the value"):
+        read_textgrid(tmp_path / "a.TextGrid")
+
+
 def test_xrmb_txy_is_not_supported_rather_than_a_column_count(tmp_path):
     path = tmp_path / "tp001.txy"
     path.write_text("\n".join(" ".join(["1000000"] * 16) for _ in range(5)))
