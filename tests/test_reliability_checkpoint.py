@@ -59,6 +59,23 @@ def test_ctrl_c_mid_step_finishes_the_step_and_resumes_bit_identically(tmp_path:
     assert [r["epoch"] for r in read_metrics(run)] == [1, 2, 3]
 
 
+def test_second_ctrl_c_mid_step_writes_no_resumable_checkpoint(tmp_path: Path,
+                                                               capsys) -> None:
+    """Two Ctrl-C inside step 7, after its forward pass (dropout has drawn its masks): the
+    run stops at once and last.pt stays the one of the last boundary (step 4, epoch 1)."""
+    run = tmp_path / "run"
+    task = ToyTask(dropout=0.2)
+    task.loss = _sigint_during_step(_sigint_during_step(task.loss, at=7), at=7)
+    with pytest.raises(KeyboardInterrupt):
+        train(task, quiet(epochs=3, progress=True), run)
+    assert "interrupted mid-step" in capsys.readouterr().out
+    state = read_checkpoint(run / "last.pt")["state"]
+    assert (state["step"], state["epoch"], state["batch_in_epoch"]) == (4, 1, 0)
+    train(ToyTask(dropout=0.2), quiet(epochs=3), run, resume=True)
+    train(ToyTask(dropout=0.2), quiet(epochs=3), tmp_path / "straight")
+    assert_same_weights(weights(run), weights(tmp_path / "straight"))
+
+
 def test_ctrl_c_in_the_last_step_of_an_epoch_closes_the_epoch(tmp_path: Path) -> None:
     run = tmp_path / "run"
     task = ToyTask()
