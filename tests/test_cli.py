@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -54,3 +55,40 @@ def test_bench_stdout_is_only_json(monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert json.loads(out) == {"bench": "noisy", "value": 1}
     assert "epoch 1" in err
+
+
+# a Ctrl-C while the CLI imports its subcommands (seconds: scipy, torch), raised there on cue
+_CTRL_C_AT_IMPORT = """
+import importlib.abc, runpy, sys
+
+AT = sys.argv.pop(1)
+
+class CtrlC(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == AT:
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+runpy.run_module("artimap", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("module", ["artimap.cli", "artimap.commands.contour"])
+def test_ctrl_c_while_starting_is_one_line(module):
+    done = subprocess.run([sys.executable, "-c", _CTRL_C_AT_IMPORT, module, "contour", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (130, "artimap: interrupted\n")
+
+
+def test_artimap_warnings_print_as_one_line(tmp_path, capsys):
+    from test_data_p2f_helpers import make_files_corpus
+
+    make_files_corpus(tmp_path / "c", n_utts=4, frames=180)
+    with warnings.catch_warnings():  # main installs its format; leave the suite's in place
+        assert main(["prepare", "phone2face", "--corpus", str(tmp_path / "c"), "--out",
+                     str(tmp_path / "p"), "--phone-fallback", "sil", "--workers", "1"]) == 0
+    err = capsys.readouterr().err
+    said = [line for line in err.splitlines() if "head motion is NOT removed" in line]
+    assert len(said) == 1 and said[0].startswith("artimap: warning: "), err
+    assert "UserWarning" not in err and "prepare_phone2face(" not in err
