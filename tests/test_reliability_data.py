@@ -124,3 +124,24 @@ def test_plain_corpus_without_head_markers_says_what_it_assumes(tmp_path):
         prepare_phone2face(tmp_path / "c", tmp_path / "p", PrepareConfig(fallback="sil"))
     prepare_phone2face(tmp_path / "c", tmp_path / "q",  # stated: no warning
                        PrepareConfig(head_markers="none", fallback="sil"))
+
+
+def test_tier_without_any_interval_is_refused(tmp_path):
+    (tmp_path / "e.TextGrid").write_text(
+        'File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = 1.5\n'
+        'tiers? <exists>\nsize = 1\nitem []:\n    item [1]:\n        class = "IntervalTier"\n'
+        '        name = "phones"\n        xmin = 0\n        xmax = 1.5\n'
+        '        intervals: size = 0\n')
+    with pytest.raises(ArtimapError, match=r"e\.TextGrid: tier 'phones' holds no interval\. "
+                       r"Check the alignment, or name the phone tier with --tier"):
+        read_alignment(tmp_path / "e.TextGrid")
+
+
+@pytest.mark.parametrize("markers", [None, "F00,F01"])
+def test_missing_head_markers_are_named_as_head_markers(tmp_path, markers):
+    make_files_corpus(tmp_path / "c", n_utts=2, frames=60)
+    cfg = PrepareConfig(head_markers="NOSE1,NOSE2,NOSE3", markers=markers, fallback="sil")
+    with pytest.raises(ArtimapError, match=r"utt00\.c3d: head markers \['NOSE1', 'NOSE2', "
+                       r"'NOSE3'\] are missing \(the file has \['HEAD1'.*\)\. Pass "
+                       r"--head-markers with labels present in every file"):
+        prepare_phone2face(tmp_path / "c", tmp_path / "p", cfg)
