@@ -151,7 +151,10 @@ def test_phone2face_predict_offers_a_fallback_it_has(tmp_path):
     with pytest.raises(ArtimapError, match=r"\['zz'\] are not in the inventory.*pass "
                        r"--phone-fallback PHONE"):
         p2f_predict.phone_frames(meta, tmp_path / "a.lab", None)
-    ids, labels = p2f_predict.phone_frames(meta, tmp_path / "a.lab", None, fallback="sil")
+    (tmp_path / "a.lab").write_text("0.0 0.2 a\n0.2 0.4 zz\n0.4 0.5 a\n0.5 0.6 zz\n0.6 0.7 q\n")
+    with pytest.warns(UserWarning, match=r"a\.lab: 3 interval\(s\) of phones not in the model's "
+                      r"inventory \('q' x1, 'zz' x2\) are predicted as the fallback 'sil'"):
+        ids, labels = p2f_predict.phone_frames(meta, tmp_path / "a.lab", None, fallback="sil")
     assert labels[30] == "sil" and labels[10] == "a"
 
 
