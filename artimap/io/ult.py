@@ -157,18 +157,21 @@ def read_ult(path: str | Path, params: UltParams | None = None, mmap: bool = Tru
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "ultrasound file not found", "Check the path")
+    source = "the parameter file"
     if params is None:
-        params = read_param(find_param(path))
+        param_path = find_param(path)
+        params, source = read_param(param_path), param_path.name
     _check_params(path, params)
     size = path.stat().st_size
     n_frames, left = divmod(size, params.frame_size)
     if left:
         raise file_error(
             path,
-            f"truncated or mismatched file: {size} bytes is {n_frames} whole frames of "
-            f"{params.num_vectors}x{params.pix_per_vector} plus {left} bytes left over",
-            "Check NumVectors/PixPerVector in the parameter file, or cut the file to "
-            f"{n_frames * params.frame_size} bytes",
+            f"file size {size} bytes does not match NumVectors x PixPerVector = "
+            f"{params.num_vectors} x {params.pix_per_vector} = {params.frame_size} bytes per "
+            f"frame ({n_frames} whole frames and {left} bytes left over)",
+            f"Check NumVectors and PixPerVector in {source} against the recording; if they "
+            f"are right, the file was cut short: cut it to {n_frames * params.frame_size} bytes",
         )
     shape = (n_frames, params.num_vectors, params.pix_per_vector)
     if n_frames == 0:
