@@ -147,17 +147,17 @@ def test_missing_head_markers_are_named_as_head_markers(tmp_path, markers):
         prepare_phone2face(tmp_path / "c", tmp_path / "p", cfg)
 
 
-def test_doubled_num_vectors_names_the_frame_size(tmp_path):
+def test_too_large_num_vectors_names_the_frame_size(tmp_path):
     spk = _l2t_corpus(tmp_path)
     param = spk / "spk1_000.param"
-    param.write_text(param.read_text().replace(f"NumVectors={NV}", f"NumVectors={2 * NV}"))
-    msg = _l2t_fails(tmp_path, r"spk1_000\.ult: ultrasound far shorter")  # 20 frames of 32
-    assert f"NumVectors x PixPerVector ({2 * NV} x {PPV}: fewer, larger frames)" in msg
+    param.write_text(param.read_text().replace(f"NumVectors={NV}", f"NumVectors={4 * NV}"))
+    msg = _l2t_fails(tmp_path, r"spk1_000\.ult: ultrasound far shorter")  # 10 frames of 64
+    assert f"NumVectors x PixPerVector ({4 * NV} x {PPV}: fewer, larger frames)" in msg
     assert "spk1_000.param" in msg
     ult = spk / "spk1_000.ult"
-    ult.write_bytes(ult.read_bytes()[:39 * NV * PPV])  # an odd number of frames: 19.5 of 32
+    ult.write_bytes(ult.read_bytes()[:39 * NV * PPV])  # 9.75 frames of 64 scanlines
     with pytest.raises(ArtimapError, match=rf"spk1_000\.ult: file size {39 * NV * PPV} bytes "
-                       rf"does not match NumVectors x PixPerVector = {2 * NV} x {PPV} = "
-                       rf"{2 * NV * PPV} bytes per frame \(19 whole frames and {NV * PPV} bytes "
-                       r"left over\)\. Check NumVectors and PixPerVector in spk1_000\.param"):
+                       rf"does not match NumVectors x PixPerVector = {4 * NV} x {PPV} = "
+                       rf"{4 * NV * PPV} bytes per frame \(9 whole frames and {3 * NV * PPV} "
+                       r"bytes left over\)\. Check NumVectors and PixPerVector in spk1_000\.param"):
         read_ult(ult)
