@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 
 import numpy as np
 import pytest
 from test_data_p2f_helpers import HEAD, make_files_corpus
 
+from artimap.data.common import split_ids
 from artimap.data.lip2tongue.prepare import prepare
 from artimap.data.lip2tongue.utterance import Settings
 from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
@@ -161,3 +163,35 @@ def test_too_large_num_vectors_names_the_frame_size(tmp_path):
                        rf"{4 * NV * PPV} bytes per frame \(9 whole frames and {3 * NV * PPV} "
                        r"bytes left over\)\. Check NumVectors and PixPerVector in spk1_000\.param"):
         read_ult(ult)
+
+
+def test_ultrasound_without_lip_video_is_named(tmp_path):
+    from artimap.data.lip2tongue.sources import discover
+
+    spk = _l2t_corpus(tmp_path)
+    (spk / "spk1_001.mp4").unlink()
+    with pytest.warns(UserWarning, match=r"ignoring 1 \.ult files with no lip video beside them "
+                      r"\(.*spk1_001\.ult\); put <id>\.mp4 or <id>\.avi next to each <id>\.ult"):
+        _, utts = discover(tmp_path / "c", "auto", "image")
+    assert [u.id for u in utts] == ["spk1/spk1_000"]
+
+
+def test_too_few_utterances_to_split_are_warned_about():
+    with pytest.warns(UserWarning, match=r"1 utterance\(s\) are too few to split \(train 1, val 0, "
+                      r"test 0\): no validation .*; no test score"):
+        assert split_ids(["a"], (60, 20, 20)) == {"train": ["a"], "val": [], "test": []}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # asked for: no warning
+        split_ids(["a"], (100, 0, 0))
+        split_ids(["a", "b", "c"], (60, 20, 20))
+
+
+def test_utterances_in_no_split_list_are_named_and_left_out(tmp_path):
+    write_fake_corpus(tmp_path / "c", n_utterances=3, seconds=SECONDS, t0=T0)
+    (tmp_path / "train.txt").write_text("spk1/spk1_000\n")
+    (tmp_path / "val.txt").write_text("spk1/spk1_001\n")
+    lists = (str(tmp_path / "train.txt"), str(tmp_path / "val.txt"))
+    with pytest.warns(UserWarning, match=r"1 of 3 utterances are in no --split-lists file and are "
+                      r"left out \(spk1/spk1_002\)"):
+        manifest = prepare(tmp_path / "c", tmp_path / "out", Settings(), split_lists=lists)
+    assert [u["id"] for u in manifest["utterances"]] == ["spk1/spk1_000", "spk1/spk1_001"]
