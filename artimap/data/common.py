@@ -142,3 +142,41 @@ def open_array(folder: str | Path, name: str) -> np.ndarray:
         raise file_error(path, "prepared array missing", fix) from None
     except (ValueError, OSError, EOFError) as e:  # mmap longer than the file, bad header
         raise file_error(path, f"prepared array truncated or damaged ({e})", fix) from None
+
+
+def check_finite(folder: str | Path, task: str, allow_nan: dict[str, bool],
+                 splits: Sequence[str] = ("train", "val"), chunk: int = 1024) -> None:
+    """Refuse NaN / infinite values in prepared float arrays before training, naming the
+    utterances: in a target or an input they only show later as a diverged loss.
+
+    `allow_nan` maps array name -> whether NaN is allowed (targets whose NaN the loss leaves
+    out: then only infinities are refused); arrays the dataset lacks are skipped."""
+    folder = Path(folder)
+    manifest, split = read_manifest(folder, task)
+    wanted = {uid for name in splits for uid in split.get(name, [])}
+    for name, nan_ok in allow_nan.items():
+        if name not in manifest.get("arrays", {}):
+            continue
+        array = open_array(folder, name)
+        if array.dtype.kind != "f":
+            continue
+        counts = [(u["id"], _count_bad(array, u["offset"], u["n_frames"], nan_ok, chunk))
+                  for u in manifest["utterances"] if u["id"] in wanted]
+        bad = [(uid, n) for uid, n in counts if n]
+        if bad:
+            shown = ", ".join(f"{uid}: {n}" for uid, n in bad[:5]) + (", ..." if len(bad) > 5
+                                                                       else "")
+            kind = "infinite" if nan_ok else "NaN or infinite"
+            raise file_error(folder / f"{name}.npy", f"{kind} values in {len(bad)} utterance(s) "
+                             f"({shown}); training on them would diverge",
+                             "Fix those utterances' source files and prepare again, or leave "
+                             "them out of the split")
+
+
+def _count_bad(array: np.ndarray, start: int, n: int, nan_ok: bool, chunk: int) -> int:
+    """Non-finite values (only infinities when `nan_ok`) in array[start:start + n]."""
+    count = 0
+    for lo in range(start, start + n, chunk):
+        part = np.asarray(array[lo:min(lo + chunk, start + n)])
+        count += int(np.isinf(part).sum() if nan_ok else (~np.isfinite(part)).sum())
+    return count

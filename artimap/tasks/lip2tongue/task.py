@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from artimap.data.common import check_finite
 from artimap.tasks.lip2tongue.config import TASK, ExperimentConfig, data_meta, resolve_model_config
 from artimap.tasks.lip2tongue.normalise import Normaliser
 from artimap.tasks.lip2tongue.references import mean_image_stats
@@ -109,6 +110,8 @@ class Lip2TongueTask:
         """(train clips, val clips or None); a random training subset if max_train_clips."""
         from torch.utils.data import Subset
 
+        # NaN points are left out by the loss; flow and infinities nothing can train on
+        check_finite(self.cfg.data, "lip2tongue", {"targets": True, "flow": False})
         train, val = self._dataset("train"), self._dataset("val")
         keep = np.arange(len(train))
         if 0 < self.cfg.max_train_clips < len(train):

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from artimap.config import build_config, to_dict
-from artimap.data.common import read_manifest
+from artimap.data.common import check_finite, read_manifest
 from artimap.data.phone2face.dataset import Phone2FaceDataset, collate_padded
 from artimap.data.phone2face.phones import load_phone_set
 from artimap.data.phone2face.sampler import BucketBatchSampler
@@ -101,6 +101,7 @@ class Phone2FaceTask:
 
     def datasets(self) -> tuple[Phone2FaceDataset, Phone2FaceDataset | None]:
         """Whole utterances of the train and val splits (mm; normalised in `loss`)."""
+        check_finite(self.data, "phone2face", {"markers": False})  # missing ones are masked
         val = Phone2FaceDataset(self.data, "val") if self.splits.get("val") else None
         return Phone2FaceDataset(self.data, "train"), val
 
