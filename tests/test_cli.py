@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
 from artimap.bench.registry import BENCHES, Bench
-from artimap.cli import COMMANDS, main
+from artimap.cli import COMMANDS, build_parser, main
 from artimap.commands.prepare import TASKS
 
 
@@ -92,3 +94,15 @@ def test_artimap_warnings_print_as_one_line(tmp_path, capsys):
     said = [line for line in err.splitlines() if "head motion is NOT removed" in line]
     assert len(said) == 1 and said[0].startswith("artimap: warning: "), err
     assert "UserWarning" not in err and "prepare_phone2face(" not in err
+
+
+def test_study_serve_says_who_can_open_it():
+    from artimap.commands.study import serve_banner
+
+    args = build_parser().parse_args(["study", "serve", "s1"])
+    assert (args.host, args.port) == ("127.0.0.1", 8000)  # safe default: this machine only
+    assert "this machine only; pass --host 0.0.0.0" in serve_banner("s1", args.host, args.port)
+    lab = serve_banner("s1", "0.0.0.0", 8000)
+    assert lab.startswith(f"serving s1: raters open http://{socket.gethostname()}:8000/")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "artimap study serve study1 --host 0.0.0.0 --port 8000" in readme
