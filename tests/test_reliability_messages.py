@@ -87,6 +87,16 @@ def test_damaged_textgrid_time_names_the_file_and_line(tmp_path, form):
         read_textgrid(tmp_path / "a.TextGrid")
 
 
+@pytest.mark.parametrize("text", ['{"xmin": 0, "xmax": 1, "tiers": ["phones"]}',
+                                  '{"tiers": [{"name": "phones", "class": "IntervalTier", '
+                                  '"entries": [[0, 0.5]]}]}'])
+def test_damaged_json_textgrid_is_one_line(tmp_path, text):
+    (tmp_path / "j.TextGrid").write_text(text)
+    with pytest.raises(ArtimapError, match=r"j\.TextGrid: (not a Praat TextGrid|tier 'phones' "
+                       r"holds entries that are not)"):
+        read_textgrid(tmp_path / "j.TextGrid")
+
+
 def test_xrmb_txy_is_not_supported_rather_than_a_column_count(tmp_path):
     path = tmp_path / "tp001.txy"
     path.write_text("\n".join(" ".join(["1000000"] * 16) for _ in range(5)))

@@ -39,9 +39,21 @@ def _parse(path: Path) -> tuple[dict, str]:
     except Exception as e:  # praatio raises many kinds on malformed text
         raise file_error(path, f"not a readable Praat TextGrid ({type(e).__name__}: {e})",
                          "Open and re-save it in Praat") from e
-    if not isinstance(tg, dict) or "tiers" not in tg:
-        raise file_error(path, "not a Praat TextGrid", "Open and re-save it in Praat")
+    if not _well_formed(tg):  # e.g. a damaged JSON TextGrid parses into other shapes
+        raise file_error(path, "not a Praat TextGrid (no tiers of named entries)",
+                         "Open and re-save it in Praat")
     return tg, text
+
+
+def _well_formed(tg: object) -> bool:
+    """praatio's dict form: tiers, each with a str name and class and a list of entries (each
+    a sequence of 2 or 3 values)."""
+    tiers = tg.get("tiers") if isinstance(tg, dict) else None
+    return isinstance(tiers, list) and all(
+        isinstance(t, dict) and isinstance(t.get("name"), str) and isinstance(t.get("class"), str)
+        and isinstance(t.get("entries"), list)
+        and all(isinstance(e, (list, tuple)) and len(e) in (2, 3) for e in t["entries"])
+        for t in tiers)
 
 
 def _line_of(text: str, value: str) -> str:
@@ -103,6 +115,9 @@ def read_textgrid(path: str | Path, tier: str | None = None) -> Alignment:
     if t["class"] != "IntervalTier":
         raise file_error(path, f"tier {t['name']!r} is a point tier, not an interval tier",
                          "Choose an interval tier")
+    if any(len(e) != 3 for e in t["entries"]):
+        raise file_error(path, f"tier {t['name']!r} holds entries that are not (start, end, "
+                         "label) intervals", "Open and re-save it in Praat")
     ivs = [Interval(_time(path, text, e[0]), _time(path, text, e[1]), str(e[2]).strip())
            for e in t["entries"]]
     return validate(Alignment(ivs, source=str(path), tier=t["name"]))
