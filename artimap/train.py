@@ -130,8 +130,7 @@ class Run:
     meta: dict[str, Any]  # task meta, checkpoint-ready
     model_config: dict[str, Any]  # model.config as a plain dict
     stop: StopFlag = dataclasses.field(default_factory=StopFlag)  # set by a deferred Ctrl-C
-    stepping: bool = False  # True from a step's forward pass (BatchNorm buffers, dropout's
-    # random numbers) to its step counter
+    stepping: bool = False  # True from a step's forward pass (BatchNorm, dropout) to its counter
     total_steps: int = 0  # optimiser steps of the whole run (`_total_steps`), set once
 
 
