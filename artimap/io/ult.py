@@ -157,21 +157,22 @@ def read_ult(path: str | Path, params: UltParams | None = None, mmap: bool = Tru
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "ultrasound file not found", "Check the path")
-    source = "the parameter file"
     if params is None:
-        param_path = find_param(path)
-        params, source = read_param(param_path), param_path.name
+        params = read_param(find_param(path))
     _check_params(path, params)
     size = path.stat().st_size
     n_frames, left = divmod(size, params.frame_size)
     if left:
+        source = next((c.name for c in param_candidates(path) if c.is_file()),
+                      "the parameter file")
         raise file_error(
             path,
             f"file size {size} bytes does not match NumVectors x PixPerVector = "
             f"{params.num_vectors} x {params.pix_per_vector} = {params.frame_size} bytes per "
             f"frame ({n_frames} whole frames and {left} bytes left over)",
             f"Check NumVectors and PixPerVector in {source} against the recording; if they "
-            f"are right, the file was cut short: cut it to {n_frames * params.frame_size} bytes",
+            f"are right, the file is truncated: cut the file to {n_frames * params.frame_size} "
+            "bytes",
         )
     shape = (n_frames, params.num_vectors, params.pix_per_vector)
     if n_frames == 0:
