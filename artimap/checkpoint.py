@@ -167,7 +167,10 @@ def check_integrity(path: Path, raw: bytes | None = None) -> None:
     try:
         with zipfile.ZipFile(path if raw is None else io.BytesIO(raw)) as zf:
             bad = zf.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error,
+            NotImplementedError, RuntimeError) as e:
+        # a damaged zip directory reads as an unsupported compression method or version
+        # (NotImplementedError) or an encrypted record (RuntimeError)
         raise file_error(path, f"damaged or not a checkpoint ({e})",
                          "Use another checkpoint (best.pt / last.pt) or retrain") from e
     if bad is not None:

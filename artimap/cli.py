@@ -12,7 +12,7 @@ import importlib
 import sys
 
 from artimap import __version__
-from artimap.errors import ArtimapError
+from artimap.errors import ArtimapError, one_line_warnings
 
 # Subcommand modules, in the order `artimap --help` lists them. Only working ones are listed.
 COMMANDS: tuple[str, ...] = (
@@ -46,10 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; user errors print one line and return 2."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run the CLI; user errors print one line and return 2, warnings one line each, Ctrl-C
+    (also while the subcommands are imported, which takes seconds) one line and 130."""
+    one_line_warnings()
     try:
+        args = build_parser().parse_args(argv)
         result = args.func(args)
     except ArtimapError as e:
         print(f"artimap: error: {e}", file=sys.stderr)

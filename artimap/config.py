@@ -210,13 +210,34 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
+class OverrideError(ArtimapError):
+    """A `--set key=value` the config cannot take: the message names the flag, not the file."""
+
+
 def build_config(
     cls: type[T], data: dict[str, Any] | None = None, overrides: list[str] | tuple[str, ...] = ()
 ) -> T:
-    """Defaults of `cls`, updated by `data` (a partial dict), then by dotted overrides."""
+    """Defaults of `cls`, updated by `data` (a partial dict), then by dotted overrides; an
+    error an override brings in is an OverrideError naming `--set key=value`."""
     merged = _merge(to_dict(cls()), data or {})
-    merged = apply_overrides(merged, overrides)
-    return from_dict(cls, _normalise(cls, merged))
+    try:
+        return from_dict(cls, _normalise(cls, apply_overrides(merged, overrides)))
+    except ArtimapError as e:
+        culprit = _first_bad_override(cls, merged, list(overrides))
+        if culprit is None:
+            raise
+        raise OverrideError(f"--set {culprit}: {e}") from None
+
+
+def _first_bad_override(cls: type, merged: dict[str, Any], overrides: list[str]) -> str | None:
+    """The first override whose addition makes the config invalid; None when the config is
+    invalid without any (the file's own error)."""
+    for n in range(len(overrides) + 1):
+        try:
+            from_dict(cls, _normalise(cls, apply_overrides(merged, overrides[:n])))
+        except ArtimapError:
+            return overrides[n - 1] if n else None
+    return None
 
 
 def load_config(
@@ -226,6 +247,8 @@ def load_config(
     data = read_yaml(path) if path is not None else {}
     try:
         return build_config(cls, data, overrides)
+    except OverrideError:
+        raise
     except ArtimapError as e:
         where = f"{path}: " if path is not None else ""
         raise ArtimapError(f"{where}{e}") from None

@@ -2,12 +2,17 @@
 
 An `ArtimapError` carries a message meant for the person at the keyboard: it names the file (or
 setting), says what is wrong and how to fix it. The CLI prints it on one line and exits with 2;
-any other exception is a bug and keeps its traceback.
+any other exception is a bug and keeps its traceback. Warnings (something the user should
+know, nothing stopped) print as one line too under the CLI (`one_line_warnings`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import warnings
 from pathlib import Path
+from typing import TextIO
 
 
 class ArtimapError(Exception):
@@ -20,3 +25,23 @@ def file_error(path: str | Path, problem: str, fix: str = "") -> ArtimapError:
     if fix:
         msg += f". {fix}"
     return ArtimapError(msg)
+
+
+_PACKAGE = Path(__file__).resolve().parent
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    """artimap's own warnings as one line `artimap: warning: ...` (no source line: the
+    message names the file and the fix); other libraries' as Python prints them."""
+    if issubclass(category, UserWarning) and Path(filename).resolve().is_relative_to(_PACKAGE):
+        with contextlib.suppress(OSError):  # stderr closed: a warning is not worth a crash
+            print(f"artimap: warning: {message}", file=file or sys.stderr)
+        return
+    _python_showwarning(message, category, filename, lineno, file, line)
+
+
+def one_line_warnings() -> None:
+    """Print artimap's warnings as one line each (installed by the CLI and its workers)."""
+    warnings.showwarning = _show_warning

@@ -12,6 +12,7 @@ import glob
 import json
 import os
 import re
+import resource
 import shutil
 import tempfile
 import time
@@ -43,28 +44,63 @@ def _check_parent_writable(path: Path) -> None:
         raise ArtimapError(f"{parent}: output folder is not writable; choose another --out")
 
 
-def is_disk_full(e: BaseException, folder: Path | None = None) -> bool:
-    """True for the errors a full disk or exhausted quota raises: OSError ENOSPC/EDQUOT, or a
-    writer's own "write failed" (torch.save's zip writer) while `folder`'s disk is full."""
+DISK_FULL = "disk full"
+SIZE_LIMIT = "file size limit"
+# what writers say on a short write, without an errno: numpy's tofile / np.save ("N requested
+# and M written"), torch.save's zip writer ("file write failed", "unexpected pos N vs M")
+_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written|write failed|unexpected pos \d+")
+
+
+def _short_write_cause(folder: Path | None) -> str | None:
+    """Why a write came up short when the writer did not say: the disk of `folder` is full,
+    or this process has a file size limit (ulimit -f); None when neither holds."""
+    try:
+        if folder is not None and shutil.disk_usage(folder).free < 1 << 20:
+            return DISK_FULL
+    except OSError:
+        pass
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    return SIZE_LIMIT if soft != resource.RLIM_INFINITY else None
+
+
+def write_failure(e: BaseException, folder: Path | None = None) -> str | None:
+    """DISK_FULL, SIZE_LIMIT or None: what a write error means for the user. OSError
+    ENOSPC/EDQUOT is a full disk or quota, EFBIG the file size limit; a writer's short-write
+    message without an errno (numpy, torch.save) is judged from `folder`'s free space and
+    the process's limit."""
     if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
+        return DISK_FULL
+    if isinstance(e, OSError) and e.errno == errno.EFBIG:
+        return SIZE_LIMIT
     if not isinstance(e, (OSError, RuntimeError)):
-        return False
-    if "No space left on device" in str(e):
-        return True
-    if folder is not None and "write failed" in str(e):
-        try:
-            return shutil.disk_usage(folder).free < 1 << 20
-        except OSError:
-            return False
-    return False
+        return None
+    text = str(e)
+    if "No space left on device" in text or "Disk quota exceeded" in text:
+        return DISK_FULL
+    if "File too large" in text:
+        return SIZE_LIMIT
+    return _short_write_cause(folder) if _SHORT_WRITE.search(text) else None
+
+
+def is_disk_full(e: BaseException, folder: Path | None = None) -> bool:
+    """True for the errors of a full disk, an exhausted quota or the file size limit (see
+    `write_failure`); `disk_full_error` words the message."""
+    return write_failure(e, folder) is not None
 
 
 def disk_full_error(final: Path, e: BaseException) -> ArtimapError:
-    """The one message for a full disk: where, and that nothing half-written was left."""
-    return ArtimapError(f"{final}: no space left on the device while writing it (nothing "
-                        "half-written was left); free some space or choose another output "
-                        "folder, then run the command again")
+    """The one message for a write stopped by a full disk or the file size limit: where, and
+    that nothing half-written was left."""
+    if write_failure(e, final.parent) == SIZE_LIMIT:
+        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+        limit = f"{soft} bytes" if soft != resource.RLIM_INFINITY else "EFBIG"
+        return ArtimapError(f"{final}: file size limit ({limit}, ulimit -f) reached while "
+                            "writing it (nothing half-written was left); raise the limit or "
+                            "write to a file system that allows larger files, then run the "
+                            "command again")
+    return ArtimapError(f"{final}: disk full while writing it (no space left on the device; "
+                        "nothing half-written was left); free some space or choose another "
+                        "output folder, then run the command again")
 
 
 def _pid_alive(pid: int) -> bool:

@@ -3,7 +3,8 @@
 A KeyboardInterrupt raised wherever Python happens to be (inside `backward`, between the
 optimiser update and the step counter) would let a "resumable" checkpoint hold half a step.
 While `deferred_sigint()` is active the first Ctrl-C is remembered and the loop stops after the
-step in progress; a second Ctrl-C restores the default behaviour (stop now, no checkpoint).
+step in progress; a second Ctrl-C stops at once (`StopFlag.forced`): the loop then writes no
+checkpoint, as the state may be anywhere inside a step, and the last saved one stays.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from types import FrameType
 
 
 class StopFlag:
-    """Set by the first Ctrl-C while `deferred_sigint` is active."""
+    """Set by the first Ctrl-C while `deferred_sigint` is active (`requested`); `forced` when a
+    second one stopped the process mid-way (nothing may be saved then)."""
 
     def __init__(self) -> None:
         self.requested = False
+        self.forced = False
 
 
 @contextmanager
@@ -38,6 +41,7 @@ def deferred_sigint(enabled: bool = True) -> Iterator[StopFlag]:
     def handler(signum: int, frame: FrameType | None) -> None:
         if flag.requested:  # second Ctrl-C: the user wants out now
             signal.signal(signal.SIGINT, previous)
+            flag.forced = True
             raise KeyboardInterrupt
         flag.requested = True
 

@@ -13,6 +13,8 @@ from typing import TypeVar
 import torch
 from tqdm import tqdm
 
+from artimap.errors import one_line_warnings
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -30,7 +32,9 @@ def torch_threads(n: int) -> Iterator[None]:
 
 
 def _init_worker() -> None:
-    """Each worker is one of several processes: keep OpenCV from starting a thread pool each."""
+    """Each worker is one of several processes: keep OpenCV from starting a thread pool each;
+    its warnings print as one line like the CLI's."""
+    one_line_warnings()
     try:
         import cv2
 

@@ -110,7 +110,7 @@ class Run:
     meta: dict[str, Any]  # task meta, checkpoint-ready
     model_config: dict[str, Any]  # model.config as a plain dict
     stop: StopFlag = dataclasses.field(default_factory=StopFlag)  # set by a deferred Ctrl-C
-    stepping: bool = False  # True between the optimiser update and the step counter
+    stepping: bool = False  # True from a step's forward pass (BatchNorm, dropout) to its counter
     total_steps: int = 0  # optimiser steps of the whole run (`_total_steps`), set once
 
 
@@ -212,7 +212,7 @@ def _save_interrupted(run: Run, bar: tqdm) -> None:
     """Save last.pt after Ctrl-C, unless the interrupt cut an optimiser update in half."""
     if not run.dist.is_main:
         return
-    if run.stepping:  # weights updated, counters not: last.pt keeps the previous boundary
+    if run.stop.forced or run.stepping:  # inside a step: last.pt keeps the previous boundary
         bar.write(f"interrupted mid-step: {run.dir / 'last.pt'} keeps the last saved step")
         return
     save_checkpoint(run.dir / "last.pt", _checkpoint(run, resumable=True))
@@ -243,6 +243,7 @@ def _train_epoch(run: Run, bar: tqdm) -> tuple[dict[str, float], bool]:
 def _step(run: Run, batch: Any) -> tuple[torch.Tensor, dict[str, Any]]:
     """One optimiser step on one batch; returns the detached loss and the task's extras."""
     batch = to_device(batch, run.device)
+    run.stepping = True
     with autocast(run.device, run.amp_dtype):
         loss, extras = run.task.loss(run.net, batch)
     run.opt.zero_grad(set_to_none=True)
@@ -255,7 +256,6 @@ def _step(run: Run, batch: Any) -> tuple[torch.Tensor, dict[str, Any]]:
     if run.cfg.grad_clip > 0:
         run.scaler.unscale_(run.opt)  # clip the true gradients, not the scaled ones
         torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.cfg.grad_clip)
-    run.stepping = True
     run.scaler.step(run.opt)
     run.scaler.update()
     return loss.detach(), extras

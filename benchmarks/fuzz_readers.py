@@ -32,7 +32,8 @@ def edits_for(seed: int, index: int) -> list[tuple[int, float, int, int]]:
     rng = random.Random(seed * 1_000_003 + index)
     out = []
     for _ in range(rng.randrange(1, 5)):
-        where = rng.random() * (0.02 if rng.random() < 0.5 else 1.0)
+        # a third each: the first 2 % (headers), the last 3 % (a zip's directory), anywhere
+        where = [0.02 * rng.random(), 1.0 - 0.03 * rng.random(), rng.random()][rng.randrange(3)]
         out.append((rng.randrange(6), where, rng.randrange(1, 65), rng.randrange(256)))
     return out
 

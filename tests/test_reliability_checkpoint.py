@@ -59,6 +59,23 @@ def test_ctrl_c_mid_step_finishes_the_step_and_resumes_bit_identically(tmp_path:
     assert [r["epoch"] for r in read_metrics(run)] == [1, 2, 3]
 
 
+def test_second_ctrl_c_mid_step_writes_no_resumable_checkpoint(tmp_path: Path,
+                                                               capsys) -> None:
+    """Two Ctrl-C inside step 7, after its forward pass (dropout has drawn its masks): the
+    run stops at once and last.pt stays the one of the last boundary (step 4, epoch 1)."""
+    run = tmp_path / "run"
+    task = ToyTask(dropout=0.2)
+    task.loss = _sigint_during_step(_sigint_during_step(task.loss, at=7), at=7)
+    with pytest.raises(KeyboardInterrupt):
+        train(task, quiet(epochs=3, progress=True), run)
+    assert "interrupted mid-step" in capsys.readouterr().out
+    state = read_checkpoint(run / "last.pt")["state"]
+    assert (state["step"], state["epoch"], state["batch_in_epoch"]) == (4, 1, 0)
+    train(ToyTask(dropout=0.2), quiet(epochs=3), run, resume=True)
+    train(ToyTask(dropout=0.2), quiet(epochs=3), tmp_path / "straight")
+    assert_same_weights(weights(run), weights(tmp_path / "straight"))
+
+
 def test_ctrl_c_in_the_last_step_of_an_epoch_closes_the_epoch(tmp_path: Path) -> None:
     run = tmp_path / "run"
     task = ToyTask()
@@ -124,6 +141,25 @@ def test_damaged_checkpoint_is_refused_not_loaded(tmp_path: Path) -> None:
         zf.writestr("notes.txt", "hello")
     with pytest.raises(ArtimapError, match=r"best\.pt: cannot read as a checkpoint"):
         read_checkpoint(run / "best.pt")
+
+
+@pytest.mark.parametrize(("field", "value", "said"), [
+    (10, 99, "compression method"),  # the record's compression method
+    (8, 1, "encrypted"),  # its general-purpose flags: 'encrypted'
+    (6, 71, "version"),  # the zip version needed to extract it
+])
+def test_one_byte_in_the_zip_directory_is_refused_in_one_line(tmp_path: Path, field: int,
+                                                               value: int, said: str) -> None:
+    run = tmp_path / "run"
+    train(ToyTask(), quiet(epochs=1), run)
+    raw = bytearray((run / "last.pt").read_bytes())
+    at = raw.rfind(b"PK\x01\x02")  # the last record's central directory entry
+    raw[at + field] = value
+    (run / "last.pt").write_bytes(raw)
+    with pytest.raises(ArtimapError, match=rf"last\.pt: damaged or not a checkpoint \(.*{said}"
+                       ) as err:
+        read_checkpoint(run / "last.pt")
+    assert "\n" not in str(err.value)
 
 
 def test_half_written_metrics_line_is_dropped_at_resume(tmp_path: Path) -> None:

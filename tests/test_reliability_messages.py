@@ -71,6 +71,33 @@ def test_non_numeric_textgrid_times_name_the_file(tmp_path):
         read_textgrid(tmp_path / "a.TextGrid")
 
 
+@pytest.mark.parametrize("form", ["long_textgrid", "short_textgrid"])
+def test_damaged_textgrid_time_names_the_file_and_line(tmp_path, form):
+    from praatio import textgrid
+
+    write_textgrid(tmp_path / "a.TextGrid", {"phones": from_tuples(
+        [(0, 0.3, "a"), (0.3, 0.55, "b")])}, 0.55)
+    tg = textgrid.openTextgrid(str(tmp_path / "a.TextGrid"), includeEmptyIntervals=True)
+    tg.save(str(tmp_path / "a.TextGrid"), format=form, includeBlankSpaces=True)
+    lines = (tmp_path / "a.TextGrid").read_text().splitlines()
+    bad = max(i for i, line in enumerate(lines) if line.strip().endswith("0.3"))
+    lines[bad] = lines[bad].replace("0.3", "1.2.3")
+    (tmp_path / "a.TextGrid").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ArtimapError, match=rf"a\.TextGrid: line {bad + 1}: time '1\.2\.3' is "
+                       r"not a number\. Fix the value"):
+        read_textgrid(tmp_path / "a.TextGrid")
+
+
+@pytest.mark.parametrize("text", ['{"xmin": 0, "xmax": 1, "tiers": ["phones"]}',
+                                  '{"tiers": [{"name": "phones", "class": "IntervalTier", '
+                                  '"entries": [[0, 0.5]]}]}'])
+def test_damaged_json_textgrid_is_one_line(tmp_path, text):
+    (tmp_path / "j.TextGrid").write_text(text)
+    with pytest.raises(ArtimapError, match=r"j\.TextGrid: (not a Praat TextGrid|tier 'phones' "
+                       r"holds entries that are not)"):
+        read_textgrid(tmp_path / "j.TextGrid")
+
+
 def test_xrmb_txy_is_not_supported_rather_than_a_column_count(tmp_path):
     path = tmp_path / "tp001.txy"
     path.write_text("\n".join(" ".join(["1000000"] * 16) for _ in range(5)))
@@ -135,7 +162,10 @@ def test_phone2face_predict_offers_a_fallback_it_has(tmp_path):
     with pytest.raises(ArtimapError, match=r"\['zz'\] are not in the inventory.*pass "
                        r"--phone-fallback PHONE"):
         p2f_predict.phone_frames(meta, tmp_path / "a.lab", None)
-    ids, labels = p2f_predict.phone_frames(meta, tmp_path / "a.lab", None, fallback="sil")
+    (tmp_path / "a.lab").write_text("0.0 0.2 a\n0.2 0.4 zz\n0.4 0.5 a\n0.5 0.6 zz\n0.6 0.7 q\n")
+    with pytest.warns(UserWarning, match=r"a\.lab: 3 interval\(s\) of phones not in the model's "
+                      r"inventory \('q' x1, 'zz' x2\) are predicted as the fallback 'sil'"):
+        ids, labels = p2f_predict.phone_frames(meta, tmp_path / "a.lab", None, fallback="sil")
     assert labels[30] == "sil" and labels[10] == "a"
 
 
@@ -167,8 +197,8 @@ def test_stale_temporaries_of_a_killed_run_are_cleaned_live_ones_kept(tmp_path):
 
 def test_disk_full_during_train_is_one_message_and_nothing_half_written(tmp_path, monkeypatch):
     monkeypatch.setattr(torch, "save", _enospc)
-    with pytest.raises(ArtimapError, match=r"(best|last)\.pt: no space left on the device while "
-                       r"writing it \(nothing half-written was left\); free some space"):
+    with pytest.raises(ArtimapError, match=r"(best|last)\.pt: disk full while writing it \(no "
+                       r"space left on the device; nothing half-written was left\); free some"):
         train(ToyTask(), quiet(epochs=1), tmp_path / "run")
     assert not any(p.name.endswith(".pt") for p in (tmp_path / "run").iterdir())
 
@@ -176,7 +206,7 @@ def test_disk_full_during_train_is_one_message_and_nothing_half_written(tmp_path
 def test_disk_full_during_prepare_leaves_no_folder(tmp_path, monkeypatch):
     write_fake_corpus(tmp_path / "c", n_utterances=2, seconds=0.6, t0=0.1)
     monkeypatch.setattr(np, "save", _enospc)
-    with pytest.raises(ArtimapError, match=r"out: no space left on the device"):
+    with pytest.raises(ArtimapError, match=r"out: disk full while writing it"):
         prepare(tmp_path / "c", tmp_path / "out", Settings())
     assert sorted(os.listdir(tmp_path)) == ["c"]
 
@@ -185,7 +215,7 @@ def test_disk_full_during_synth_leaves_no_folder(tmp_path, monkeypatch):
     from artimap.synth import corpus
 
     monkeypatch.setattr(corpus, "atomic_write_json", _enospc)
-    with pytest.raises(ArtimapError, match=r"talker: no space left on the device"):
+    with pytest.raises(ArtimapError, match=r"talker: disk full while writing it"):
         corpus.generate_corpus(tmp_path / "talker", utterances=1, speakers=1, progress=False)
     assert os.listdir(tmp_path) == []
 

@@ -1,13 +1,15 @@
 """`artimap study`: a subjective rating study of predicted ultrasound frames.
 
     artimap study make EXPERIMENT --frames 40 --out STUDY   frames and every method's prediction
-    artimap study serve STUDY [--port 8000]                 the rating web app
+    artimap study serve STUDY [--host 0.0.0.0] [--port 8000] the rating web app (127.0.0.1:
+                                                            this machine only)
     artimap study analyse STUDY                             mean ± std, tests, agreement (HTML)
 """
 
 from __future__ import annotations
 
 import argparse
+import socket
 
 from artimap.argtypes import non_negative_int, positive_int
 
@@ -26,7 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     make.set_defaults(func=run_make)
     serve = steps.add_parser("serve", help="serve the rating web app")
     serve.add_argument("study", help="a folder made by `artimap study make`")
-    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only; "
+                       "0.0.0.0 lets raters on the lab network in)")
     serve.add_argument("--port", type=positive_int, default=8000, help="port (default 8000)")
     serve.set_defaults(func=run_serve)
     analyse = steps.add_parser("analyse", help="results: mean ± std, tests, agreement")
@@ -45,9 +49,19 @@ def run_make(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     from artimap.study.app import serve
 
-    print(f"serving {args.study} on http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
+    print(serve_banner(args.study, args.host, args.port), flush=True)
     serve(args.study, args.host, args.port)
     return 0
+
+
+def serve_banner(study: str, host: str, port: int) -> str:
+    """Where raters open the study: this machine only on a loopback address (and how to let
+    others in), else this machine's network name."""
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return (f"serving {study} on http://{host}:{port}/ for this machine only; pass --host "
+                "0.0.0.0 to let raters on the lab network in (Ctrl-C stops)")
+    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
+    return f"serving {study}: raters open http://{shown}:{port}/ (Ctrl-C stops)"
 
 
 def run_analyse(args: argparse.Namespace) -> int:

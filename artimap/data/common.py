@@ -11,6 +11,7 @@ owner of a prepared folder). A prepared dataset is a folder:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,23 @@ def split_ids(
             counts[i] = 1
     bounds = np.cumsum(counts)[:-1]
     chosen = np.split(order, bounds)
+    _warn_empty(counts, frac)
     return {name: [ids[j] for j in sorted(part)] for name, part in zip(SPLITS, chosen)}
+
+
+_EMPTY_MEANS = {"train": "nothing to train on", "val": "no validation (early stopping falls back "
+               "to the training loss)", "test": "no test score"}
+
+
+def _warn_empty(counts: np.ndarray, frac: np.ndarray) -> None:
+    """Warn when a split asked for (fraction > 0) got no utterance: too few to split."""
+    empty = [name for name, n, f in zip(SPLITS, counts, frac) if f > 0 and n == 0]
+    if empty:
+        sizes = ", ".join(f"{name} {n}" for name, n in zip(SPLITS, counts))
+        means = "; ".join(_EMPTY_MEANS[name] for name in empty)
+        warnings.warn(f"{int(counts.sum())} utterance(s) are too few to split ({sizes}): "
+                      f"{means}. Prepare more utterances, or give the split lists yourself",
+                      stacklevel=3)
 
 
 def read_split_lists(paths: dict[str, str | Path], ids: Sequence[str]) -> dict[str, list[str]]:

@@ -227,6 +227,40 @@ def check_same_data(prepared: Prepared, trained_on: str | None, run_dir: str | P
             "trained_on": trained_on, "other_data": other}
 
 
+def check_finite(prepared: Prepared, allow_nan: dict[str, bool],
+                 splits: Sequence[str] = ("train", "val"), chunk: int = 1024) -> None:
+    """Refuse NaN / infinite values in prepared float arrays before training, naming the
+    utterances: in a target or an input they only show later as a diverged loss.
+
+    `allow_nan` maps array name -> whether NaN is allowed (targets whose NaN the loss leaves
+    out: then only infinities are refused); arrays the dataset lacks are skipped."""
+    entries = [e for name in splits for e in prepared.entries_in(name)]
+    for name, nan_ok in allow_nan.items():
+        if name not in prepared.manifest.get("arrays", {}):
+            continue
+        array = prepared.array(name)
+        if array.dtype.kind != "f":
+            continue
+        bad = [(e.id, n) for e in entries if (n := _count_bad(array, e.rows, nan_ok, chunk))]
+        if bad:
+            shown = ", ".join(f"{uid}: {n}" for uid, n in bad[:5]) + (", ..." if len(bad) > 5
+                                                                       else "")
+            kind = "infinite" if nan_ok else "NaN or infinite"
+            raise file_error(prepared.folder / f"{name}.npy", f"{kind} values in {len(bad)} "
+                             f"utterance(s) ({shown}); training on them would diverge",
+                             "Fix those utterances' source files and prepare again, or leave "
+                             "them out of the split")
+
+
+def _count_bad(array: np.ndarray, rows: slice, nan_ok: bool, chunk: int) -> int:
+    """Non-finite values (only infinities when `nan_ok`) in array[rows]."""
+    count = 0
+    for lo in range(rows.start, rows.stop, chunk):
+        part = np.asarray(array[lo:min(lo + chunk, rows.stop)])
+        count += int(np.isinf(part).sum() if nan_ok else (~np.isfinite(part)).sum())
+    return count
+
+
 def _entry(folder: Path, task: str, i: int, u: Any) -> Entry:
     try:
         return Entry(str(u["id"]), str(u.get("speaker", "")), i, int(u["offset"]),

@@ -59,11 +59,11 @@ def alignment_format(path: str | Path) -> str:
 
 def check_plausible(path: Path, ali: Alignment) -> None:
     """Refuse alignments that would prepare as silence or in the wrong time unit: no labelled
-    interval at all (an empty tier), or phones lasting microseconds (milliseconds read as
-    HTK 100 ns units) or many seconds (milliseconds read as seconds)."""
-    if len(ali) and all(is_silence(iv.label) for iv in ali):
-        raise file_error(path, f"tier {ali.tier or '(the only one)'!r} holds no labelled "
-                         f"interval ({len(ali)} empty or silence)",
+    interval at all (an empty tier, or one of silences only), or phones lasting microseconds
+    (milliseconds read as HTK 100 ns units) or many seconds (milliseconds read as seconds)."""
+    if all(is_silence(iv.label) for iv in ali):  # also a tier without any interval
+        what = f"labelled interval ({len(ali)} empty or silence)" if len(ali) else "interval"
+        raise file_error(path, f"tier {ali.tier or '(the only one)'!r} holds no {what}",
                          "Check the alignment, or name the phone tier with --tier")
     spans = sorted(iv.end - iv.start for iv in ali if iv.end > iv.start)
     if len(spans) < 3:

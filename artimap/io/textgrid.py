@@ -18,7 +18,12 @@ DEFAULT_TIERS = ("phones", "phone", "segments", "segment", "phonemes", "phoneme"
 
 
 def _open(path: Path) -> dict:
-    """Parse a TextGrid (long, short or praatio JSON) into praatio's plain dict form.
+    """Parse a TextGrid (long, short or praatio JSON) into praatio's plain dict form."""
+    return _parse(path)[0]
+
+
+def _parse(path: Path) -> tuple[dict, str]:
+    """Parse a TextGrid (long, short or praatio JSON) -> (praatio's plain dict, the text).
 
     praatio's parser is used without its Textgrid object, whose validation rejects the
     sub-microsecond overlaps real files carry (e.g. 2.43 followed by 2.4299999);
@@ -28,14 +33,46 @@ def _open(path: Path) -> dict:
 
     if not path.is_file():
         raise file_error(path, "no such TextGrid file", "Check the path")
+    text = read_text(path, "TextGrid")
     try:
-        tg = textgrid_io.parseTextgridStr(read_text(path, "TextGrid"), includeEmptyIntervals=True)
+        tg = textgrid_io.parseTextgridStr(text, includeEmptyIntervals=True)
     except Exception as e:  # praatio raises many kinds on malformed text
         raise file_error(path, f"not a readable Praat TextGrid ({type(e).__name__}: {e})",
                          "Open and re-save it in Praat") from e
-    if not isinstance(tg, dict) or "tiers" not in tg:
-        raise file_error(path, "not a Praat TextGrid", "Open and re-save it in Praat")
-    return tg
+    if not _well_formed(tg):  # e.g. a damaged JSON TextGrid parses into other shapes
+        raise file_error(path, "not a Praat TextGrid (no tiers of named entries)",
+                         "Open and re-save it in Praat")
+    return tg, text
+
+
+def _well_formed(tg: object) -> bool:
+    """praatio's dict form: tiers, each with a str name and class and a list of entries (each
+    a sequence of 2 or 3 values)."""
+    tiers = tg.get("tiers") if isinstance(tg, dict) else None
+    return isinstance(tiers, list) and all(
+        isinstance(t, dict) and isinstance(t.get("name"), str) and isinstance(t.get("class"), str)
+        and isinstance(t.get("entries"), list)
+        and all(isinstance(e, (list, tuple)) and len(e) in (2, 3) for e in t["entries"])
+        for t in tiers)
+
+
+def _line_of(text: str, value: str) -> str:
+    """'line N: ' for the first line holding `value` alone or after '=' (long and short
+    TextGrids), '' when it cannot be found (a JSON TextGrid)."""
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped == value or stripped.partition("=")[2].strip() == value:
+            return f"line {lineno}: "
+    return ""
+
+
+def _time(path: Path, text: str, value: object) -> float:
+    """An interval time as a float; a damaged one is an error naming the file and line."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise file_error(path, f"{_line_of(text, str(value).strip())}time {str(value)!r} is "
+                         "not a number", "Fix the value or re-save the TextGrid in Praat") from None
 
 
 def textgrid_tiers(path: str | Path) -> list[str]:
@@ -73,11 +110,16 @@ def read_textgrid(path: str | Path, tier: str | None = None) -> Alignment:
     ArtimapError listing the tiers present; unsorted or overlapping intervals raise too.
     """
     path = Path(path)
-    t = _choose_tier(path, _open(path)["tiers"], tier)
+    tg, text = _parse(path)
+    t = _choose_tier(path, tg["tiers"], tier)
     if t["class"] != "IntervalTier":
         raise file_error(path, f"tier {t['name']!r} is a point tier, not an interval tier",
                          "Choose an interval tier")
-    ivs = [Interval(float(e[0]), float(e[1]), str(e[2]).strip()) for e in t["entries"]]
+    if any(len(e) != 3 for e in t["entries"]):
+        raise file_error(path, f"tier {t['name']!r} holds entries that are not (start, end, "
+                         "label) intervals", "Open and re-save it in Praat")
+    ivs = [Interval(_time(path, text, e[0]), _time(path, text, e[1]), str(e[2]).strip())
+           for e in t["entries"]]
     return validate(Alignment(ivs, source=str(path), tier=t["name"]))
 
 

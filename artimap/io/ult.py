@@ -163,12 +163,16 @@ def read_ult(path: str | Path, params: UltParams | None = None, mmap: bool = Tru
     size = path.stat().st_size
     n_frames, left = divmod(size, params.frame_size)
     if left:
+        source = next((c.name for c in param_candidates(path) if c.is_file()),
+                      "the parameter file")
         raise file_error(
             path,
-            f"truncated or mismatched file: {size} bytes is {n_frames} whole frames of "
-            f"{params.num_vectors}x{params.pix_per_vector} plus {left} bytes left over",
-            "Check NumVectors/PixPerVector in the parameter file, or cut the file to "
-            f"{n_frames * params.frame_size} bytes",
+            f"file size {size} bytes does not match NumVectors x PixPerVector = "
+            f"{params.num_vectors} x {params.pix_per_vector} = {params.frame_size} bytes per "
+            f"frame ({n_frames} whole frames and {left} bytes left over)",
+            f"Check NumVectors and PixPerVector in {source} against the recording; if they "
+            f"are right, the file is truncated: cut the file to {n_frames * params.frame_size} "
+            "bytes",
         )
     shape = (n_frames, params.num_vectors, params.pix_per_vector)
     if n_frames == 0:

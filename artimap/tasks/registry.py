@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from artimap.config import apply_overrides, build_config, read_yaml, to_dict
+from artimap.config import OverrideError, apply_overrides, build_config, read_yaml, to_dict
 from artimap.errors import ArtimapError
 from artimap.tasks.protocol import TaskModule
 
@@ -45,6 +45,8 @@ def resolve_config(
     module = get_task_module(str(task))
     try:
         return module, build_config(module.ExperimentConfig, data, overrides)
+    except OverrideError:  # names the --set flag, not the file
+        raise
     except ArtimapError as e:
         raise ArtimapError(f"{where}{e}") from None
 

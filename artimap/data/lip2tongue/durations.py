@@ -66,8 +66,10 @@ def check_ult_duration(ult: Path, param: Path | None, params: UltParams, n_frame
         return
     if ult_s < MIN_COVER * expected:
         raise file_error(ult, f"ultrasound far shorter than the recording ({numbers})",
-                         f"The .ult looks truncated, or FramesPerSec in {param_name} is wrong; "
-                         "re-export it, or pass --skip-bad")
+                         f"The .ult looks truncated, or NumVectors x PixPerVector "
+                         f"({params.num_vectors} x {params.pix_per_vector}: fewer, larger frames) "
+                         f"or FramesPerSec in {param_name} is wrong; check them, re-export it, "
+                         "or pass --skip-bad")
     if ult_s < WARN_COVER * expected:
         warnings.warn(f"{ult}: ultrasound covers only {ult_s / expected:.0%} of the recording "
                       f"({numbers})", stacklevel=2)

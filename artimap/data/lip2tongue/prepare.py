@@ -66,6 +66,8 @@ def prepare(corpus: str | Path, out: str | Path, settings=None, *, fmt: str = "a
     if Path(out).exists() and not overwrite:  # before the slow part; atomic_dir checks again
         raise ArtimapError(f"{out}: already exists; remove it or pass --overwrite")
     fmt, utts = discover(corpus, fmt, settings.target)
+    if split_lists is not None:
+        utts = _listed_only(utts, split_lists)
     spec = parse_roi_spec(roi)
     boxes, skipped = speaker_boxes(utts, spec, settings.fps, workers, skip_bad)
     for u in utts:
@@ -145,6 +147,21 @@ def _write(tmp: Path, parts: Path, entries: list[dict], skipped: dict[str, str],
     write_manifest(tmp, manifest, split)
     write_stats(tmp, fit_normalisation(Prepared.open(tmp, "lip2tongue")))
     return manifest
+
+
+def _listed_only(utts: list, lists) -> list:
+    """The utterances some --split-lists file names; the others are left out, with a warning."""
+    from artimap.data.common import SPLITS, read_split_lists
+
+    given = read_split_lists(dict(zip(SPLITS, lists)), [u.id for u in utts])
+    listed = {uid for ids in given.values() for uid in ids}
+    left = [u.id for u in utts if u.id not in listed]
+    if left:
+        shown = ", ".join(left[:5]) + (", ..." if len(left) > 5 else "")
+        warnings.warn(f"{len(left)} of {len(utts)} utterances are in no --split-lists file and "
+                      f"are left out ({shown}); add them to a list to prepare them",
+                      stacklevel=3)
+    return [u for u in utts if u.id in listed]
 
 
 def _split(kept: list[str], all_ids: list[str], fractions, seed: int, lists) -> dict:

@@ -98,6 +98,12 @@ def discover(corpus: str | Path, fmt: str = "auto", target: str = "image"
     if unpaired:
         warnings.warn(f"{corpus}: ignoring {len(unpaired)} lip videos with no {target} "
                       f"target file (e.g. {unpaired[0]})", stacklevel=2)
+    lone = _lone_ultrasound(corpus, utts) if fmt == "aaa" and target == "image" else []
+    if lone:
+        shown = ", ".join(str(p) for p in lone[:3]) + (", ..." if len(lone) > 3 else "")
+        warnings.warn(f"{corpus}: ignoring {len(lone)} .ult files with no lip video beside them "
+                      f"({shown}); put <id>.mp4 or <id>.avi next to each <id>.ult",
+                      stacklevel=2)
     if fmt == "frames" and target == "points":
         raise ArtimapError("--target points needs tongue points (talker contours or DeepLabCut "
                            "CSVs); frame-folder corpora only have images: use --target image")
@@ -107,6 +113,12 @@ def discover(corpus: str | Path, fmt: str = "auto", target: str = "image"
 def _unpaired_videos(corpus: Path, utts: list[Utterance]) -> list[Path]:
     used = {u.lips for u in utts}
     return sorted(p for p in _videos(corpus) if p not in used)
+
+
+def _lone_ultrasound(corpus: Path, utts: list[Utterance]) -> list[Path]:
+    """.ult files of an AAA corpus that no utterance uses (no lip video beside them)."""
+    used = {u.target for u in utts}
+    return sorted(p for p in corpus.rglob("*.ult") if p not in used and p.is_file())
 
 
 def _videos(corpus: Path) -> list[Path]:

@@ -65,8 +65,10 @@ def _short(label: str) -> str:
     return label.rsplit(":", 1)[-1].strip().lower()
 
 
-def marker_indices(labels: Sequence[str], wanted: Sequence[str], source: str = "") -> list[int]:
-    """Columns of `wanted` markers among a file's `labels` (exact, else ':'-suffix, any case)."""
+def marker_indices(labels: Sequence[str], wanted: Sequence[str], source: str = "",
+                   head: bool = False) -> list[int]:
+    """Columns of `wanted` markers among a file's `labels` (exact, else ':'-suffix, any case);
+    `head`: they are the head markers (the error names them and --head-markers)."""
     exact = {lab: i for i, lab in enumerate(labels)}
     short: dict[str, list[int]] = {}
     for i, lab in enumerate(labels):
@@ -80,9 +82,10 @@ def marker_indices(labels: Sequence[str], wanted: Sequence[str], source: str = "
         else:
             missing.append(name)
     if missing:
+        what, option = ("head markers", "--head-markers") if head else ("markers", "--markers")
         raise file_error(
-            source or "<motion>", f"markers {missing} are missing (the file has {list(labels)})",
-            "Pass --markers/--head-markers with labels present in every file, or --skip-bad",
+            source or "<motion>", f"{what} {missing} are missing (the file has {list(labels)})",
+            f"Pass {option} with labels present in every file, or --skip-bad",
         )
     return out
 

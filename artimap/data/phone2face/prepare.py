@@ -93,13 +93,18 @@ def _marker_names(
 
 def _corpus_reference(utts: list[Utterance], head: list[str]) -> list[list[float]]:
     """Head pose (K, 3) of the first utterance that has a frame seeing every head marker."""
+    missing: ArtimapError | None = None  # the first file without the head markers' labels
     for u in utts:
         try:
             motion = read_motion(u.motion)
-            idx = marker_indices(motion.labels, head, str(u.motion))
+            idx = marker_indices(motion.labels, head, str(u.motion), head=True)
             return reference_pose(motion.points[:, idx], "first").tolist()
-        except (ArtimapError, ValueError):
+        except ArtimapError as e:
+            missing = missing or (e if "head markers" in str(e) else None)
+        except ValueError:
             continue
+    if missing is not None:  # no file has them: say so, not that they are never seen together
+        raise missing
     raise ArtimapError(f"no utterance sees all head markers {head} in one frame; "
                        "check --head-markers or use --head-reference first")
 
@@ -267,11 +272,14 @@ def _warn_unstabilised(markers: list[str], utts: list[Utterance]) -> None:
 
 def _first_labels(utts: list[Utterance], head: list[str]) -> list[str]:
     """Marker labels of the first readable motion file minus the head markers (no --markers)."""
+    first: ArtimapError | None = None
     for u in utts:
         try:
             labels = read_motion(u.motion).labels
-            skip = set(marker_indices(labels, head, str(u.motion)))
+            skip = set(marker_indices(labels, head, str(u.motion), head=True))
             return [lab for i, lab in enumerate(labels) if i not in skip]
-        except ArtimapError:
-            continue
+        except ArtimapError as e:
+            first = first or e
+    if first is not None:  # e.g. the head markers are in no file: that is what to fix
+        raise first
     raise ArtimapError("no readable motion file to take the marker list from; pass --markers")

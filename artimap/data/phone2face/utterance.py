@@ -60,7 +60,7 @@ def check_alignment(ali: Alignment, n_frames: int, rate: float, motion_source: s
 
 
 def _select(motion, s: UtteranceSettings) -> tuple[list[str], list[int], list[int]]:
-    head_idx = marker_indices(motion.labels, s.head_markers, motion.source)
+    head_idx = marker_indices(motion.labels, s.head_markers, motion.source, head=True)
     names = s.markers if s.markers is not None else [
         lab for i, lab in enumerate(motion.labels) if i not in set(head_idx)]
     if not names:

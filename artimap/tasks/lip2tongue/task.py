@@ -16,6 +16,7 @@ import numpy as np
 
 from artimap.data.lip2tongue.dataset import Lip2TongueDataset, open_prepared
 from artimap.data.lip2tongue.normalise import training_mean_target
+from artimap.data.prepared import check_finite
 from artimap.errors import ArtimapError
 from artimap.tasks.lip2tongue.config import TASK, ExperimentConfig, data_meta, resolve_model_config
 from artimap.tasks.lip2tongue.normalise import Normaliser
@@ -101,6 +102,8 @@ class Lip2TongueTask:
         """(train clips, val clips or None); a random training subset if max_train_clips."""
         from torch.utils.data import Subset
 
+        # NaN points are left out by the loss; flow and infinities nothing can train on
+        check_finite(self.prepared, {"targets": True, "flow": False})
         train, val = self._dataset("train"), self._dataset("val")
         keep = np.arange(len(train))
         if 0 < self.cfg.max_train_clips < len(train):

@@ -7,7 +7,8 @@ the model's rate -> markers (T, M, 3) mm, written as
     OUT/<name>.mp4   front and side views with the current phone (--no-video skips it),
                      with the --audio track when an ffmpeg is at hand, else OUT/<name>.wav
 <name> is the alignment's file name without its extension. Phones outside the model's
-inventory are an error naming them (unless the dataset declared a fallback phone).
+inventory are an error naming them (unless a fallback phone is declared: then a warning names
+them and their count).
 --chunk-s S runs a long utterance in overlapping windows of S seconds with --context-s
 seconds of context each side, all windows as one batch (`p2f_chunks`): several times faster
 on a CPU, not exact (the far context is cut); off by default. The dominance model needs none:
@@ -20,6 +21,8 @@ import argparse
 import math
 import shutil
 import sys
+import warnings
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +79,20 @@ def phone_frames(meta: dict, alignment_path: Path, tier: str | None,
     rate = float(meta["rate"])
     n = max(1, math.ceil(ali.end * rate - 1e-6))
     ids = phones.frame_ids(ali, rate, n).astype(np.int64)  # unknown phones: ArtimapError
+    _warn_unknown(phones, ali, alignment_path)
     return ids, [phones.phones[i] for i in ids]
+
+
+def _warn_unknown(phones, ali, path: Path) -> None:
+    """Say which labels outside the inventory were read as the fallback phone, and how often."""
+    known = set(phones.phones)
+    unknown = Counter(iv.label for iv in phones.normalise(ali) if iv.label not in known)
+    if unknown:
+        listed = ", ".join(f"{label!r} x{n}" for label, n in sorted(unknown.items()))
+        warnings.warn(f"{path}: {sum(unknown.values())} interval(s) of phones not in the model's "
+                      f"inventory ({listed}) are predicted as the fallback {phones.fallback!r}; "
+                      "train with these phones or map them to known ones for a faithful "
+                      "prediction", stacklevel=3)
 
 
 def predict(run_dir: Path, args: argparse.Namespace) -> Path:

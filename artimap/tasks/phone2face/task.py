@@ -28,6 +28,7 @@ from artimap.data.phone2face.dataset import (
     phone_set,
 )
 from artimap.data.phone2face.sampler import BucketBatchSampler
+from artimap.data.prepared import check_finite
 from artimap.errors import ArtimapError
 from artimap.models import build_model
 from artimap.models.bigru import Phone2FaceConfig, make_model
@@ -105,6 +106,7 @@ class Phone2FaceTask:
 
     def datasets(self) -> tuple[Phone2FaceDataset, Phone2FaceDataset | None]:
         """Whole utterances of the train and val splits (mm; normalised in `loss`)."""
+        check_finite(self.prepared, {"markers": False})  # missing ones are masked
         val = Phone2FaceDataset(self.data, "val") if self.splits.get("val") else None
         return Phone2FaceDataset(self.data, "train"), val
 
