@@ -21,7 +21,7 @@ def test_injected_eigentongue_decoder_is_the_pca_reconstruction(l2t_prepared):
     model = task.build_model().eval()
     assert task.model_config["fc_dims"][-1] == 3
     rows = task.train_rows()
-    basis = fit_target_pca(str(l2t_prepared), rows, task.norm, 3)
+    basis = fit_target_pca(task.prepared, rows, task.norm, 3)
     # independent PCA of the same standardised targets
     y = np.load(l2t_prepared / "targets.npy")[np.sort(rows)].astype(np.float32) / 255.0
     z = task.norm.target(torch.from_numpy(y)).reshape(len(y), -1).double().numpy()
