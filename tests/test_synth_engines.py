@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import artimap
 import artimap.synth.engines as engines
 from artimap.cli import main
 from artimap.errors import ArtimapError
+from artimap.tasks.phone2face.oracle import talker_info
 
 GPL_MODULES = ("vocaltractlab_cython", "vocaltractlab", "artimap_vtl")
 
@@ -78,3 +80,13 @@ def test_bad_shard(text):
 def test_cache_options_need_an_engine(tmp_path, capsys):
     assert main(["synth", "--out", str(tmp_path / "c"), "--shard", "1/2"]) == 2
     assert "--engine vtl" in capsys.readouterr().err
+
+
+def test_phone2face_oracle_skips_an_engine_corpus(tmp_path):
+    manifest = {"corpus": str(tmp_path), "settings": {"head_reference_pose": "first"},
+                "head_markers": ["head_front"]}
+    info = {"format": "artimap-talker", "seed": 0}
+    (tmp_path / "corpus.json").write_text(json.dumps(info))
+    assert talker_info(manifest) == info  # the built-in talker: its oracle regenerates it
+    (tmp_path / "corpus.json").write_text(json.dumps({**info, "engine": "vtl"}))
+    assert talker_info(manifest) is None  # talker B's articulation is not artimap's to redo
