@@ -40,8 +40,9 @@ def _spectrogram(ax, wav: Path, phones) -> None:
     samples, rate = read_wav(wav)
     x = samples.astype(np.float64)
     x = x[:, 0] if x.ndim == 2 else x
-    ax.specgram(x, NFFT=512, Fs=rate, noverlap=448, cmap="magma", vmin=-40 + 20 * np.log10(
-        max(np.abs(x).max(), 1.0)) - 60)  # fmt: skip
+    x = x + np.random.default_rng(0).normal(0.0, 1.0, len(x))  # 1 LSB of noise: no log(0)
+    top = 20 * np.log10(max(np.abs(x).max(), 1.0))
+    ax.specgram(x, NFFT=512, Fs=rate, noverlap=448, cmap="magma", vmin=top - 100)
     ax.set_ylim(0, 5000)
     for iv in phones:
         if iv.label not in ("sil", "sp", ""):
