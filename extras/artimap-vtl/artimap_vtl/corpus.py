@@ -57,13 +57,16 @@ def make_one(job: Job) -> dict:
     """The corpus.json entry of one utterance, made into the cache unless already there."""
     speaker, index, seed, preset, key_dir, audio, jitter = job
     folder = Path(key_dir) / utterance_id(speaker, index)
+    made_by = {"generator": f"artimap-vtl {__version__}", "vocaltractlab": vtl.get_version()}
     if (folder / "entry.json").is_file():
-        return json.loads((folder / "entry.json").read_text())
+        cached = json.loads((folder / "entry.json").read_text())
+        if cached.pop("made_by", None) == made_by:
+            return cached  # else another version made it: make it again
     v = synthesize_vtl(speaker, index, seed, preset, audio=audio, jitter=jitter)
     with atomic_dir(folder, overwrite=True, marker="entry.json") as tmp:
         entry = write_utterance(v.utt, tmp)
         entry["files"].update(_write_extra(v, tmp))
-        atomic_write_json(tmp / "entry.json", entry)
+        atomic_write_json(tmp / "entry.json", {**entry, "made_by": made_by})
     return entry
 
 
