@@ -29,11 +29,14 @@ from artimap.ultrasound.scanconv import ScanConverter  # noqa: E402
 VOWELS = ("a", "A", "i", "e", "E", "o", "O", "u", "y")
 
 
-def _vowel_time(phones) -> float:
-    """Centre of the longest oral vowel (the middle of the utterance if there is none)."""
-    best = max((iv for iv in phones if iv.label in VOWELS), key=lambda iv: iv.end - iv.start,
-               default=None)  # fmt: skip
-    return 0.5 * (best.start + best.end) if best else 0.5 * phones.intervals[-1].end
+def _vowel_time(phones, prefer: str = "a") -> float:
+    """Centre of the longest `prefer` vowel, else of the longest oral vowel, else the middle."""
+    for labels in ((prefer,), VOWELS):
+        found = [iv for iv in phones if iv.label in labels]
+        if found:
+            best = max(found, key=lambda iv: iv.end - iv.start)
+            return 0.5 * (best.start + best.end)
+    return 0.5 * phones.intervals[-1].end
 
 
 def _spectrogram(ax, wav: Path, phones) -> None:
@@ -81,11 +84,11 @@ def draw(corpus: Path, out: Path, utt: int = 0) -> None:
     ax.plot(face[:, 0], face[:, 1], "k.", ms=5)
     ax.set(title="44 face markers (x, y mm)", aspect="equal")
     _spectrogram(fig.add_subplot(grid[1, :]), files["audio"], phones)
-    fig.suptitle(f"{corpus.name}: {meta.get('engine', 'talker')} talker, "
+    fig.suptitle(f"{corpus.name}: {meta.get('engine', 'built-in')} talker, "
                  f"{meta['utterances'][utt]['id']} ({meta['utterances'][utt]['prompt']})")
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=85)
     plt.close(fig)
 
 
