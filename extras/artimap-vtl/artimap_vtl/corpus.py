@@ -53,20 +53,32 @@ def _write_extra(v: VtlUtterance, root: Path) -> dict[str, str]:
     return files
 
 
+def _made_by() -> dict:
+    return {"generator": f"artimap-vtl {__version__}", "vocaltractlab": vtl.get_version()}
+
+
+def cached_entry(job: Job) -> dict | None:
+    """The corpus.json entry of a job's utterance if the cache holds it, made by this version
+    of artimap-vtl and VocalTractLab (another version's is made again); else None."""
+    speaker, index, *_ = job
+    path = Path(job[4]) / utterance_id(speaker, index) / "entry.json"
+    if not path.is_file():
+        return None
+    entry = json.loads(path.read_text())
+    return entry if entry.pop("made_by", None) == _made_by() else None
+
+
 def make_one(job: Job) -> dict:
     """The corpus.json entry of one utterance, made into the cache unless already there."""
+    cached = cached_entry(job)
+    if cached is not None:
+        return cached
     speaker, index, seed, preset, key_dir, audio, jitter = job
-    folder = Path(key_dir) / utterance_id(speaker, index)
-    made_by = {"generator": f"artimap-vtl {__version__}", "vocaltractlab": vtl.get_version()}
-    if (folder / "entry.json").is_file():
-        cached = json.loads((folder / "entry.json").read_text())
-        if cached.pop("made_by", None) == made_by:
-            return cached  # else another version made it: make it again
     v = synthesize_vtl(speaker, index, seed, preset, audio=audio, jitter=jitter)
-    with atomic_dir(folder, overwrite=True, marker="entry.json") as tmp:
+    with atomic_dir(Path(key_dir) / v.utt.id, overwrite=True, marker="entry.json") as tmp:
         entry = write_utterance(v.utt, tmp)
         entry["files"].update(_write_extra(v, tmp))
-        atomic_write_json(tmp / "entry.json", {**entry, "made_by": made_by})
+        atomic_write_json(tmp / "entry.json", {**entry, "made_by": _made_by()})
     return entry
 
 
@@ -136,9 +148,11 @@ def generate(out: str | Path, *, preset: str = "tiny", seed: int = 0, speakers: 
     if shard is not None:
         jobs = jobs[shard[0] - 1 :: shard[1]]
     desc = f"synth vtl {cfg.name}" + (f" shard {shard[0]}/{shard[1]}" if shard else "")
-    entries = parallel_map(make_one, jobs, workers, desc=desc)
+    todo = [job for job in jobs if cached_entry(job) is None]  # no workers for cached ones
+    parallel_map(make_one, todo, workers, desc=desc)
     if shard is not None:
         return None
+    entries = [make_one(job) for job in jobs]  # all cached now
     meta = corpus_meta(cfg, int(seed), entries)
     meta.update(engine=ENGINE, generator=f"artimap-vtl {__version__}",
                 vtl=engine_meta(audio, jitter))
