@@ -30,11 +30,13 @@ from artimap.synth.writer import corpus_meta, write_utterance
 from artimap_vtl import __version__
 from artimap_vtl.phonemap import APPROXIMATED, PHONE_MAP, check_coverage
 from artimap_vtl.score import JITTER_SD, JITTERED, STATE_RATE, TRACT_PARAMS
+from artimap_vtl.tongue import EMA_SENSORS
 from artimap_vtl.utterance import VtlUtterance, synthesize_vtl
 
 ENGINE = "vtl"
 # extra truth files of an utterance: kind -> suffix
-EXTRA_SUFFIXES = {"tract": ".tract.npy", "tract_oracle": ".tract_oracle.npy", "gestures": ".ges"}
+EXTRA_SUFFIXES = {"tract": ".tract.npy", "tract_oracle": ".tract_oracle.npy", "gestures": ".ges",
+                  "ema": ".ema.npy"}
 Job = tuple[int, int, int, Preset, str, bool, bool]  # speaker, index, seed, preset, key dir,
 #                                                       audio, jitter
 
@@ -50,6 +52,7 @@ def _write_extra(v: VtlUtterance, root: Path) -> dict[str, str]:
     _save_npy(root / files["tract"], v.tract.astype(np.float32))
     _save_npy(root / files["tract_oracle"], v.score.tract.astype(np.float32))
     atomic_write_text(root / files["gestures"], v.score.gestures)
+    _save_npy(root / files["ema"], v.ema)
     return files
 
 
@@ -118,8 +121,11 @@ def engine_meta(audio: bool, jitter: bool) -> dict:
         "jitter": {"params": list(JITTERED), "sd_of_range": JITTER_SD if jitter else 0.0},
         "audio": "VocalTractLab synthesis, 44.1 kHz resampled" if audio else "silence",
         "truth": "<utt>.tract.npy (T, 19) float32 as rendered; <utt>.tract_oracle.npy without "
-                 "jitter; <utt>.ges VTL's gestural score; artic.npy = artimap's 8 parameters "
-                 "read off the tract (artimap_vtl.articulators)",
+                 "jitter; <utt>.ges VTL's gestural score; <utt>.ema.npy (U, 4, 2) float32 mm "
+                 "EMA-like tongue sensors at the ultrasound frames; artic.npy = artimap's 8 "
+                 "parameters read off the tract (artimap_vtl.articulators)",
+        "ema_sensors": list(EMA_SENSORS),
+        "ema_axes": "mm from the probe origin, x forward (towards the lips), y up",
     }  # fmt: skip
 
 

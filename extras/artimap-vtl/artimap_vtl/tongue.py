@@ -11,6 +11,8 @@ first-hit depth, so the rendered echo and the truth come from one function.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import vocaltractlab_cython as vtl
 
@@ -19,6 +21,19 @@ from artimap.synth.ultrasound import ROOT_PHI
 from artimap.ultrasound.geometry import ProbeGeometry
 
 PROBE_ORIGIN_CM = (1.0, -6.5)  # under the chin: the dorsum ~65 mm away, the tip ~0.6 rad
+# EMA-like tongue sensors: name -> fraction of the outline's length from the root
+EMA_SENSORS: dict[str, float] = {"tongue_back": 0.35, "tongue_dorsum": 0.6,
+                                 "tongue_blade": 0.85, "tongue_tip": 1.0}
+
+
+class TongueFrames(NamedTuple):
+    """The tongue of U ultrasound frames, NV scanlines, K contour points, S EMA sensors."""
+
+    radius: np.ndarray  # (U, NV) mm, surface depth along each scanline
+    visible: np.ndarray  # (U, NV) bool, scanlines that see the surface echo
+    contour_phi: np.ndarray  # (U, K) rad, scanline angles of the true contour
+    contour_r: np.ndarray  # (U, K) mm
+    ema: np.ndarray  # (U, S, 2) mm, EMA_SENSORS in VTL's frame (x forward, y up) from the probe
 
 
 def tongue_outlines(tract: np.ndarray) -> list[np.ndarray]:
@@ -55,15 +70,22 @@ def _fill(radius: np.ndarray) -> np.ndarray:
     return np.interp(idx, idx[ok], radius[ok])
 
 
-def scanline_surface(
-    tract: np.ndarray, tilt: float, prm: UltParams, k: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per ultrasound frame of tract states (U, 19): radius (U, NV) mm and visible (U, NV) of
-    every scanline, and the true contour's scanline angles (U, K) rad and radii (U, K) mm."""
+def ema_points(outline: np.ndarray) -> np.ndarray:
+    """(S, 2) mm: the EMA_SENSORS along an outline (n, 2) cm, relative to the probe origin."""
+    step = np.hypot(*np.diff(outline, axis=0).T)  # (n - 1,) cm
+    arc = np.concatenate([[0.0], np.cumsum(step)]) / max(step.sum(), 1e-9)
+    frac = np.array(list(EMA_SENSORS.values()))
+    xy = np.stack([np.interp(frac, arc, outline[:, j]) for j in (0, 1)], -1)  # (S, 2) cm
+    return 10.0 * (xy - np.array(PROBE_ORIGIN_CM))
+
+
+def scanline_surface(tract: np.ndarray, tilt: float, prm: UltParams, k: int) -> TongueFrames:
+    """The tongue (see TongueFrames) at each ultrasound frame's tract state, tract (U, 19)."""
     phi = ProbeGeometry.from_params(prm).theta(np.arange(prm.num_vectors))  # (NV,)
     frac = np.linspace(0.0, 1.0, k)
-    radius, visible, c_phi, c_r = [], [], [], []
+    radius, visible, c_phi, c_r, ema = [], [], [], [], []
     for outline in tongue_outlines(tract):
+        ema.append(ema_points(outline))
         psi, r = head_polar(outline)
         tip = psi[-1] + tilt  # scanline angle of the tip
         hit = first_hit(psi, r, phi - tilt)
@@ -72,4 +94,5 @@ def scanline_surface(
         angles = ROOT_PHI + (tip - ROOT_PHI) * frac  # (K,)
         c_phi.append(angles)
         c_r.append(_fill(first_hit(psi, r, angles - tilt)))
-    return np.array(radius), np.array(visible), np.array(c_phi), np.array(c_r)
+    return TongueFrames(np.array(radius), np.array(visible), np.array(c_phi), np.array(c_r),
+                        np.array(ema, dtype=np.float32).reshape(len(tract), len(EMA_SENSORS), 2))

@@ -40,6 +40,7 @@ class VtlUtterance:
     utt: Utterance  # every stream in artimap's layout (artic = mapped state at ARTIC_FPS)
     score: Score  # gestural score, oracle tract (T, 19) and glottis (T, 11) at STATE_RATE
     tract: np.ndarray  # (T, 19) float64: the trajectory actually rendered (with jitter)
+    ema: np.ndarray  # (U, 4, 2) float32 mm: EMA-like tongue sensors at the ultrasound frames
 
 
 def synthesize_vtl(speaker: int, index: int, seed: int, preset: Preset,
@@ -64,8 +65,9 @@ def synthesize_vtl(speaker: int, index: int, seed: int, preset: Preset,
     v_t = sample_times(script.duration, VIDEO_FPS)
     u_t = sample_times(script.duration, prm.frames_per_sec, prm.time_first_frame)
     m_t = sample_times(script.duration, MARKERS_FPS)
-    radius, visible, c_phi, c_r = scanline_surface(
-        resample_states(tract, STATE_RATE, u_t), sp.probe_tilt, prm, preset.contour_points)
+    tongue = scanline_surface(resample_states(tract, STATE_RATE, u_t), sp.probe_tilt, prm,
+                              preset.contour_points)  # fmt: skip
+    c_phi, c_r = tongue.contour_phi, tongue.contour_r
     geo = ProbeGeometry.from_params(prm)
     u_state = state_at(artic, u_t)
     phones, words = _alignments(script)
@@ -77,7 +79,8 @@ def synthesize_vtl(speaker: int, index: int, seed: int, preset: Preset,
         id=uid, speaker=sp, script=script, phones=phones, words=words,
         date=_date(speaker, index), artic=artic,
         video=render_lips(state_at(artic, v_t), v_t, sp, rng("video")),
-        ult=render_scanlines(radius, visible, u_state[:, _JAW], u_t, prm, rng("ultrasound")),
+        ult=render_scanlines(tongue.radius, tongue.visible, u_state[:, _JAW], u_t, prm,
+                             rng("ultrasound")),
         ult_params=prm,
         contour_raw=np.stack(geo.polar_to_raw(c_r, c_phi), -1).astype(np.float32),
         contour_mm=np.stack(geo.polar_to_mm(c_r, c_phi), -1).astype(np.float32),
@@ -85,4 +88,4 @@ def synthesize_vtl(speaker: int, index: int, seed: int, preset: Preset,
                        list(MARKERS)),
         audio=wave,
     )  # fmt: skip
-    return VtlUtterance(utt, score, tract)
+    return VtlUtterance(utt, score, tract, tongue.ema)

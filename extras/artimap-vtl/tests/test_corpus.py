@@ -50,6 +50,9 @@ def test_every_reader_reads_every_file(tiny):
         assert tract.shape == oracle.shape and tract.shape[1] == 19
         assert 0 < np.abs(tract - oracle).max() < 1.0  # jittered, but only a little
         assert "<gestural_score>" in f["gestures"].read_text()
+        ema = np.load(f["ema"])  # (U, 4, 2): back, dorsum, blade, tip
+        assert ema.shape == (len(ult), 4, 2) and np.isfinite(ema).all()
+        assert (ema[:, 3, 0] > ema[:, 0, 0] + 20).all()  # the tip is well ahead of the back
 
 
 def test_prepare_both_tasks(tiny, tmp_path):
