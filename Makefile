@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup setup-vtl demo test test-vtl lint bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,12 +17,24 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
+# Talker B (VocalTractLab, GPL-3): a separate package that artimap finds but never imports
+VTL_STAMP := $(VENV)/.installed-vtl
+$(VTL_STAMP): $(STAMP) extras/artimap-vtl/pyproject.toml
+	$(BIN)/pip install --quiet -e extras/artimap-vtl
+	touch $(VTL_STAMP)
+
+setup-vtl: $(VTL_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/artimap demo --out demo_out
 
 test: $(STAMP)
 	$(BIN)/ruff check artimap tests
 	$(BIN)/pytest
+
+test-vtl: $(VTL_STAMP)
+	$(BIN)/ruff check extras/artimap-vtl
+	$(BIN)/pytest extras/artimap-vtl/tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from artimap.argtypes import non_negative_int, positive_int
+from artimap.errors import ArtimapError
 from artimap.synth.presets import COARTICULATIONS, PRESETS
 
 
@@ -33,12 +34,40 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=positive_int, default=1, help="parallel processes")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--engine", default="talker",
+                   help="talker (built in, default) or an installed engine such as vtl "
+                        "(VocalTractLab talker: `make setup-vtl`)")  # fmt: skip
+    p.add_argument("--shard", default=None, metavar="K/N",
+                   help="engine only: make shard K of N into the cache, not the corpus; run "
+                        "again without --shard to merge")  # fmt: skip
+    p.add_argument("--cache", default=None,
+                   help="engine only: per-utterance cache (default OUT.cache); an interrupted "
+                        "run resumes from it")  # fmt: skip
     p.set_defaults(func=run)
+
+
+def _run_engine(args: argparse.Namespace) -> int:
+    from artimap.synth.engines import find_engine, parse_shard
+
+    generate = find_engine(args.engine)
+    meta = generate(args.out, preset=args.preset, seed=args.seed, speakers=args.speakers,
+                    utterances=args.utterances, workers=args.workers, overwrite=args.overwrite,
+                    progress=not args.quiet, shard=parse_shard(args.shard), cache=args.cache)
+    if meta is None:
+        print(f"shard {args.shard} done; run again without --shard to write {args.out}")
+        return 0
+    total = sum(u["duration"] for u in meta["utterances"])
+    print(f"wrote {len(meta['utterances'])} utterances ({total:.1f} s) to {args.out}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
     from artimap.synth.corpus import generate_corpus
 
+    if args.engine != "talker":
+        return _run_engine(args)
+    if args.shard is not None or args.cache is not None:
+        raise ArtimapError("--shard and --cache need an engine with a cache (--engine vtl)")
     meta = generate_corpus(args.out, preset=args.preset, seed=args.seed, speakers=args.speakers,
                            utterances=args.utterances, workers=args.workers,
                            overwrite=args.overwrite, progress=not args.quiet,

@@ -102,18 +102,19 @@ def _speckle(rng: np.random.Generator, n: int, nv: int, ppv: int, ppm: float) ->
     return amp / np.sqrt((amp**2).mean())
 
 
-def _echo_level(state: np.ndarray, phi: np.ndarray, sp: Speaker, radius: np.ndarray):
-    """(F, NV) int surface-echo strength: strong where the surface faces the beam, none past
-    the tip."""
+def _echo_level(phi: np.ndarray, radius: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    """(F, NV) int surface-echo strength: strong where the surface faces the beam, none on the
+    scanlines where `visible` (F, NV) is False (past the tip)."""
     slope = np.gradient(radius, phi, axis=1) / radius  # tan(incidence)
     strength = 1.0 / (1.0 + (2.0 * slope) ** 2)
-    strength = np.where(phi[None] > tip_angle(state)[:, None] + sp.probe_tilt, 0.0, strength)
+    strength = np.where(visible, strength, 0.0)
     return np.clip(np.round(strength * (LEVELS - 1)), 0, LEVELS - 1).astype(np.intp)
 
 
-def _shadows(state, times, phi, prm: UltParams, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Edge shadows and dropouts: strength (F, NV) and the depth gate (PPV,) of the bones."""
-    jaw = state[:, _JAW].astype(np.float64)
+def _shadows(jaw, times, phi, prm: UltParams, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Edge shadows and dropouts for jaw opening (F,) in [0, 1]: strength (F, NV) and the depth
+    gate (PPV,) of the bones."""
+    jaw = np.asarray(jaw, dtype=np.float64)
     wobble = 0.02 * smooth_noise(times, rng, 2, 0.1, 1.0)  # (F, 2)
     hyoid = -0.68 + wobble[:, :1]  # edge angles (F, 1)
     mandible = 0.62 - 0.08 * jaw[:, None] + wobble[:, 1:]
@@ -132,18 +133,35 @@ def render_ultrasound(
     state: np.ndarray, times: np.ndarray, sp: Speaker, prm: UltParams, rng: np.random.Generator
 ) -> np.ndarray:
     """Raw frames (F, NV, PPV) uint8 for articulatory states (F, N) at frame times (F,) s."""
+    phi = ProbeGeometry.from_params(prm).theta(np.arange(prm.num_vectors))  # (NV,) directions
+    radius = tongue_radius(state, phi, sp)  # (F, NV) mm
+    visible = phi[None] <= tip_angle(state)[:, None] + sp.probe_tilt  # (F, NV) echo up to the tip
+    return render_scanlines(radius, visible, state[:, _JAW], times, prm, rng)
+
+
+def render_scanlines(
+    radius: np.ndarray, visible: np.ndarray, jaw: np.ndarray, times: np.ndarray, prm: UltParams,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Raw frames (F, NV, PPV) uint8 from the tongue surface's depth along each scanline.
+
+    radius (F, NV): distance in mm from the probe's virtual origin to the surface along each
+    scanline (finite everywhere; past the tip it only sets where the tissue ends); visible
+    (F, NV) bool: scanlines that see the surface echo; jaw (F,): jaw opening in [0, 1] (moves
+    the mandible's shadow); times (F,) s. Any talker whose tongue gives a radius per scanline
+    renders through here.
+    """
     nv, ppv, ppm = prm.num_vectors, prm.pix_per_vector, prm.pixels_per_mm
     n = len(times)
     phi = ProbeGeometry.from_params(prm).theta(np.arange(nv))  # (NV,) scanline directions
-    radius = tongue_radius(state, phi, sp)  # (F, NV) mm
     surface = np.round(radius * ppm - prm.zero_offset).astype(np.intp)  # (F, NV) samples
-    level = _echo_level(state, phi, sp, radius)
+    level = _echo_level(phi, radius, visible)
     windows = sliding_window_view(_templates(ppv, ppm), ppv, axis=1)  # (LEVELS, PPV + 1, PPV)
     image = windows[level, ppv - np.clip(surface, 0, ppv)]  # (F, NV, PPV) float32
     depth_mm = (prm.zero_offset + np.arange(ppv)) / ppm
     speckle = _speckle(rng, 6, nv, ppv, ppm) * _depth_gain(depth_mm - depth_mm[0])  # (6, NV, PPV)
     bank = rng.integers(0, len(speckle), n)
-    strength, gate = _shadows(state, times, phi, prm, rng)  # (F, NV), (PPV,)
+    strength, gate = _shadows(jaw, times, phi, prm, rng)  # (F, NV), (PPV,)
     for k in range(n):
         image[k] *= speckle[bank[k]]
         dark = np.flatnonzero(strength[k] > 0.005)  # shadowed scanlines of this frame

@@ -103,6 +103,8 @@ def talker_info(manifest: dict[str, Any]) -> dict[str, Any] | None:
     info = json.loads(path.read_text(encoding="utf-8"))
     if info.get("format") != "artimap-talker" or "seed" not in info:
         return None
+    if info.get("engine") is not None:  # another engine's talker (e.g. vtl): not regenerable here
+        return None
     corpus_coarticulation(info, str(path))  # an unknown rule is an error, not a wrong oracle
     ref = manifest.get("settings", {}).get("head_reference_pose")
     return info if ref is not None and manifest.get("head_markers") else None
