@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from artimap.config import build_config
+from artimap.config import build_config, check_ranges
 from artimap.errors import ArtimapError
 from artimap.models.bases import AutoencoderBasis, LinearBasis
 from artimap.models.latent_decoder import final_linear, in_float32, latent_decoder
@@ -52,6 +52,11 @@ class Phone2FaceConfig:
     # adjacent tokens of one phone merge into one run
     timing: bool = False
     fps: float = 30.0  # frame rate of the phone ids: timing durations in seconds (task: data's)
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "model_config", {
+            "n_phones": ">= 1", "n_out": ">= 1", "hidden": ">= 1", "layers": ">= 1",
+            "dropout": "in [0, 1)", "latent_dim": ">= 1", "decoder_hidden": ">= 1", "fps": "> 0"})
 
 
 class Phone2FaceBiGRU(nn.Module):
