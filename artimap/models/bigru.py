@@ -27,7 +27,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from artimap.config import build_config, check_ranges
 from artimap.errors import ArtimapError
-from artimap.models.bases import AutoencoderBasis, LinearBasis
+from artimap.models.bases import AutoencoderBasis, LinearBasis, fill_linear
 from artimap.models.latent_decoder import final_linear, in_float32, latent_decoder
 from artimap.models.phone_timing import N_TIMING, phone_timing
 
@@ -148,10 +148,7 @@ def inject_decoder(
     if isinstance(basis, LinearBasis):
         if c.decoder_hidden:
             raise ArtimapError("inject_decoder: a linear basis needs decoder_hidden: []")
-        layer = final_linear(model.decoder)
-        with torch.no_grad():
-            layer.weight.copy_(torch.as_tensor(basis.weight, dtype=layer.weight.dtype))
-            layer.bias.copy_(torch.as_tensor(basis.bias, dtype=layer.bias.dtype))
+        fill_linear(final_linear(model.decoder), basis)
     else:
         if tuple(c.decoder_hidden) != tuple(basis.hidden):
             raise ArtimapError(
