@@ -12,7 +12,7 @@ import yaml
 from artimap.cli import main
 from artimap.errors import ArtimapError
 from artimap.experiment import run_experiment
-from artimap.models import check_config
+from artimap.models import CONFIGS, MODELS, check_config, config_class, config_of
 from artimap.tasks.registry import load_config_file, resolve_config
 
 
@@ -88,3 +88,9 @@ def test_train_refuses_a_bad_config_before_touching_the_run_dir(tmp_path, capsys
     assert main(["train", str(row), "--out", str(run)]) == 2
     assert "model_config.conv_dropout: must be a finite number" in capsys.readouterr().err
     assert not run.exists()
+
+
+def test_every_registry_model_declares_the_config_its_builder_keeps():
+    assert set(CONFIGS) == set(MODELS)
+    for name in MODELS:
+        assert type(config_of(name)) is config_class(name), name
