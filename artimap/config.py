@@ -10,6 +10,7 @@ dotted key, e.g. `model.hidden: expected int, got 'big'`.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import types
@@ -45,6 +46,8 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
                 return _coerce(value, arg, key)
             except ArtimapError as e:
                 errors.append(str(e))
+        if len(errors) == 1:  # `X | None`: X's own message (e.g. a NaN float) says more
+            raise ArtimapError(errors[0])
         raise ArtimapError(f"{key}: expected {_type_name(tp)}, got {value!r}")
     if origin is Literal:
         allowed = get_args(tp)
@@ -78,6 +81,8 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         return {k: _coerce(v, vt, f"{key}.{k}") for k, v in value.items()}
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if tp is float and isinstance(value, float) and not math.isfinite(value):
+        raise ArtimapError(f"{key}: must be a finite number, got {value!r}")
     if tp is bool and not isinstance(value, bool):
         raise ArtimapError(f"{key}: expected true/false, got {value!r}")
     if tp in (int, float, str) and (not isinstance(value, tp) or isinstance(value, bool)):
@@ -85,19 +90,25 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     return value
 
 
-_RULES = {">= 0": lambda v: v >= 0, ">= 1": lambda v: v >= 1, "> 0": lambda v: v > 0}
+_RULES = {">= 0": lambda v: v >= 0, ">= 1": lambda v: v >= 1, "> 0": lambda v: v > 0,
+          "in [0, 1)": lambda v: 0 <= v < 1, "in [0, 1]": lambda v: 0 <= v <= 1}
 
 
 def check_ranges(cfg: Any, section: str, rules: dict[str, str]) -> None:
-    """Raise ArtimapError naming `section.field` when a number breaks its rule (">= 0", ">= 1",
-    "> 0") or is not finite; called from configs' `__post_init__`."""
+    """Raise ArtimapError naming `section.field` (`field` for section "") when a number breaks
+    its rule (a key of _RULES: ">= 0", ">= 1", "> 0", "in [0, 1)", "in [0, 1]") or is not
+    finite; called from configs' `__post_init__`. Numbers in a sequence (e.g. layer widths)
+    are checked one by one."""
     for name, rule in rules.items():
         value = getattr(cfg, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            continue  # wrong types are reported by from_dict with the key
-        if not (math.isfinite(value) and _RULES[rule](value)):
-            raise ArtimapError(f"{section}.{name}: must be {rule}, got {value!r}; fix it in the "
-                               f"config file or with --set {section}.{name}=...")
+        dotted = f"{section}.{name}" if section else name
+        for i, item in enumerate(value if isinstance(value, (list, tuple)) else [value]):
+            if isinstance(item, bool) or not isinstance(item, (int, float)):
+                continue  # wrong types are reported by from_dict with the key
+            if not (math.isfinite(item) and _RULES[rule](item)):
+                key = dotted + (f"[{i}]" if isinstance(value, (list, tuple)) else "")
+                raise ArtimapError(f"{key}: must be {rule}, got {item!r}; fix it in the config "
+                                   f"file or with --set {dotted}=...")
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -145,8 +156,6 @@ def parse_override(item: str) -> tuple[list[str], Any]:
 
 def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]) -> dict:
     """Return a copy of the plain dict `data` with dotted overrides applied."""
-    import copy
-
     out = copy.deepcopy(data)
     for item in overrides:
         path, value = parse_override(item)
@@ -215,26 +224,29 @@ class OverrideError(ArtimapError):
 
 
 def build_config(
-    cls: type[T], data: dict[str, Any] | None = None, overrides: list[str] | tuple[str, ...] = ()
+    cls: type[T], data: dict[str, Any] | None = None, overrides: list[str] | tuple[str, ...] = (),
+    prefix: str = "",
 ) -> T:
-    """Defaults of `cls`, updated by `data` (a partial dict), then by dotted overrides; an
-    error an override brings in is an OverrideError naming `--set key=value`."""
+    """Defaults of `cls`, updated by `data` (a partial dict), then by dotted overrides; errors
+    name keys as `prefix + key` (e.g. prefix "model_config."); an error an override brings in
+    is an OverrideError naming `--set key=value`."""
     merged = _merge(to_dict(cls()), data or {})
     try:
-        return from_dict(cls, _normalise(cls, apply_overrides(merged, overrides)))
+        return from_dict(cls, _normalise(cls, apply_overrides(merged, overrides)), prefix=prefix)
     except ArtimapError as e:
-        culprit = _first_bad_override(cls, merged, list(overrides))
+        culprit = _first_bad_override(cls, merged, list(overrides), prefix)
         if culprit is None:
             raise
         raise OverrideError(f"--set {culprit}: {e}") from None
 
 
-def _first_bad_override(cls: type, merged: dict[str, Any], overrides: list[str]) -> str | None:
+def _first_bad_override(cls: type, merged: dict[str, Any], overrides: list[str],
+                        prefix: str = "") -> str | None:
     """The first override whose addition makes the config invalid; None when the config is
     invalid without any (the file's own error)."""
     for n in range(len(overrides) + 1):
         try:
-            from_dict(cls, _normalise(cls, apply_overrides(merged, overrides[:n])))
+            from_dict(cls, _normalise(cls, apply_overrides(merged, overrides[:n])), prefix=prefix)
         except ArtimapError:
             return overrides[n - 1] if n else None
     return None

@@ -5,20 +5,23 @@ Experiment file (e.g. configs/lip2tongue/paper.yaml):
     task: lip2tongue                 # picks the task module (artimap.tasks.TASKS)
     description: one line
     runs:                            # row configs, relative to this file; name defaults to the
-      - {config: convlstm.yaml}      #   row's `name`, else the file stem
-      - {config: ts_cnn_lstm_att.yaml, name: full}
+      - {config: convlstm.yaml}      #   row's `name`, else the file stem; `smoke`: this row's
+      - {config: ts_cnn_lstm_att.yaml, name: full, smoke: [aux_lip_pretrain_steps=2]}
+                                     #   own overrides under --smoke, after the file's
     seeds: 1                         # seeds 0..K-1 per row (--seeds overrides)
     scale: [train.epochs=100]        # dotted overrides applied to every row (optional)
     smoke: [tiny=true, train.max_steps=2]   # applied with --smoke (tiny models, 2 steps)
 
-Every run gets OUT/<row>/seed<k>/ (config `experiment.yaml` resolved there, then the usual run
-directory). A run whose eval/metrics.json exists is skipped, so rerunning the command finishes
-an interrupted experiment (an unfinished run resumes from its last.pt). Runs go one after the
-other in this process, or `workers` at a time as `python -m artimap train ... --evaluate`
-subprocesses with cores / workers torch threads each (log in the run's train.log). Data paths
-in row configs are relative to the working directory; `data` (--data) replaces them all.
-Finally the task writes OUT/results.csv (one row per config x seed), OUT/summary.md and
-OUT/figures/ from the evaluated runs.
+Every row of every seed is resolved and checked (the task's ExperimentConfig, whose checks
+include model_config against the model's typed config) before the first run starts, so a typo
+in the last row fails before the first trains. Every run gets OUT/<row>/seed<k>/ (config
+`experiment.yaml` resolved there, then the usual run directory). A run whose eval/metrics.json
+exists is skipped, so rerunning the command finishes an interrupted experiment (an unfinished
+run resumes from its last.pt). Runs go one after the other in this process, or `workers` at a
+time as `python -m artimap train ... --evaluate` subprocesses with cores / workers torch
+threads each (log in the run's train.log). Data paths in row configs are relative to the
+working directory; `data` (--data) replaces them all. Finally the task writes OUT/results.csv
+(one row per config x seed), OUT/summary.md and OUT/figures/ from the evaluated runs.
 """
 
 from __future__ import annotations
@@ -38,12 +41,14 @@ from typing import Any
 import yaml
 
 from artimap.config import read_yaml, to_dict
+from artimap.data.prepared import is_prepared
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_text
 from artimap.parallel import default_workers
 from artimap.rundir import metrics_path, read_eval
 
 KEYS = {"task", "description", "runs", "seeds", "smoke", "scale"}
+RUN_KEYS = {"config", "name", "smoke"}  # keys of one entry of `runs`
 
 
 @dataclass
@@ -72,11 +77,11 @@ def read_experiment(path: str | Path) -> dict[str, Any]:
         raise ArtimapError(f"{path}: no 'task' key; add e.g. `task: lip2tongue`")
     runs = exp.get("runs")
     if not isinstance(runs, list) or not runs or not all(
-            isinstance(r, dict) and "config" in r and set(r) <= {"config", "name"} for r in runs):
+            isinstance(r, dict) and "config" in r and set(r) <= RUN_KEYS for r in runs):
         raise ArtimapError(f"{path}: 'runs' must be a non-empty list of {{config: FILE, "
-                           "name: optional}} entries")
-    for key in ("smoke", "scale"):
-        if not isinstance(exp.get(key, []), list):
+                           "name: optional, smoke: optional overrides}} entries")
+    for where, key in [(exp, "smoke"), (exp, "scale"), *((r, "smoke") for r in runs)]:
+        if not isinstance(where.get(key, []), list):
             raise ArtimapError(f"{path}: '{key}' must be a list of key=value overrides")
     seeds = exp.get("seeds", 1)
     if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
@@ -92,9 +97,9 @@ def plan(path: str | Path, out: str | Path, seeds: int | None = None, smoke: boo
     path, out = Path(path), Path(out)
     exp = read_experiment(path)
     module = get_task_module(str(exp["task"]))
-    overrides = [*exp["scale"], *(exp["smoke"] if smoke else []), *sets]
+    overrides = [*exp["scale"], *(exp["smoke"] if smoke else [])]
     if data is not None:
-        overrides.append(f"data={data}")
+        sets = [*sets, f"data={data}"]
     specs, names = [], set()
     for entry in exp["runs"]:
         source = path.parent / str(entry["config"])
@@ -106,8 +111,9 @@ def plan(path: str | Path, out: str | Path, seeds: int | None = None, smoke: boo
         if name in names:
             raise ArtimapError(f"{path}: two runs are named {name!r}; give one a `name:`")
         names.add(name)
+        own = [*(entry.get("smoke", []) if smoke else []), *sets]  # the command line's last
         for seed in range(seeds or exp["seeds"]):
-            extra = [*overrides, f"name={name}", f"train.seed={seed}"]
+            extra = [*overrides, *own, f"name={name}", f"train.seed={seed}"]
             _, cfg = resolve_config(row, extra, str(source))
             cfg.data = str(Path(cfg.data).expanduser().resolve())  # runs may use another cwd
             specs.append(RunSpec(name, seed, cfg, source, out / name / f"seed{seed}"))
@@ -117,7 +123,7 @@ def plan(path: str | Path, out: str | Path, seeds: int | None = None, smoke: boo
 def check_data(specs: list[RunSpec], task: str) -> None:
     """Every run's prepared dataset must exist; the error says how to make it."""
     for folder in dict.fromkeys(str(s.config.data) for s in specs):
-        if not (Path(folder) / "manifest.json").is_file():
+        if not is_prepared(folder):
             raise ArtimapError(
                 f"{folder}: prepared dataset not found (the `data` of the row configs). Make it "
                 f"with `artimap prepare {task} --corpus CORPUS --out {folder}` (a corpus: "
@@ -215,7 +221,8 @@ def _execute(module, spec: RunSpec, threads: int | None) -> str:
 def run_experiment(path: str | Path, out: str | Path | None = None, *, seeds: int | None = None,
                    smoke: bool = False, workers: int = 1, sets: list[str] | tuple[str, ...] = (),
                    data: str | None = None) -> dict[str, Any]:
-    """Run (or finish) an experiment; returns {"out", "trained", "skipped", "failed", "rows"}.
+    """Run (or finish) an experiment; returns {"out", "trained", "skipped", "failed", "rows",
+    "specs"} (specs: the resolved [RunSpec]).
 
     Raises ArtimapError after writing the results when some runs failed.
     """
@@ -240,7 +247,20 @@ def run_experiment(path: str | Path, out: str | Path | None = None, *, seeds: in
         raise ArtimapError(f"{len(failed)} run(s) failed (see error.txt in their folders): "
                            + "; ".join(f"{k}: {v}" for k, v in failed.items()))
     return {"out": str(out), "trained": len(todo), "skipped": len(specs) - len(todo),
-            "failed": 0, "rows": rows}
+            "failed": 0, "rows": rows, "specs": specs}
+
+
+def shipped(relative: str | Path) -> Path:
+    """A file of the configs/ folder shipped beside the package (e.g. "phone2face/demo_rows/
+    experiment.yaml"). configs/ sits next to artimap/ in a source checkout, which is what
+    `make demo` installs (editable); ARTIMAP_CONFIGS names another configs/ folder."""
+    root = Path(os.environ.get("ARTIMAP_CONFIGS") or Path(__file__).resolve().parents[1]
+                / "configs")
+    path = root / relative
+    if not path.is_file():
+        raise ArtimapError(f"{path}: shipped config not found; run artimap from a source checkout "
+                           "(pip install -e .) or point ARTIMAP_CONFIGS at its configs/ folder")
+    return path
 
 
 def default_out(path: Path, smoke: bool) -> Path:

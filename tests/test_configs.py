@@ -1,7 +1,8 @@
 """Every shipped config file under configs/ loads with its task's ExperimentConfig.
 
 Row configs (a partial ExperimentConfig, `task` key) load as they are; experiment files (with
-`runs`) resolve every row, with and without their smoke overrides. Unknown keys, wrong types
+`runs`) resolve every row, with and without their smoke overrides. Unknown keys, wrong types,
+NaN or out-of-range numbers (model_config included: checked against the model's typed config)
 and unknown models or tasks fail here, before anyone trains.
 """
 
@@ -13,11 +14,20 @@ import pytest
 
 from artimap.config import read_yaml
 from artimap.experiment import plan
-from artimap.models import MODELS
+from artimap.models import MODELS, check_config, config_class
 from artimap.tasks.registry import TASKS, load_config_file
 
 ROOT = Path(__file__).resolve().parents[1] / "configs"
 FILES = sorted(ROOT.rglob("*.yaml"))
+
+
+def assert_model_config_is_typed(cfg) -> None:
+    """Every model_config value is a field of the model's config dataclass, of its type."""
+    typed = check_config(cfg.model, {**cfg.model_config,
+                                     **getattr(cfg, "model_scale", {}).get(cfg.model, {})})
+    assert isinstance(typed, config_class(cfg.model))
+    for key, value in cfg.model_config.items():
+        assert getattr(typed, key) == (tuple(value) if isinstance(value, list) else value)
 
 
 def test_configs_are_shipped_for_every_task():
@@ -35,9 +45,12 @@ def test_config_loads(path: Path, tmp_path: Path):
             assert specs and module.__name__ == TASKS[exp["task"]]
             assert len({s.name for s in specs}) == len(exp["runs"])
             assert all(s.config.model in MODELS for s in specs)
+            for s in specs:
+                assert_model_config_is_typed(s.config)
     else:
         module, cfg = load_config_file(path)
         assert module.__name__ == TASKS[cfg.task] and cfg.model in MODELS
+        assert_model_config_is_typed(cfg)
         assert path.relative_to(ROOT).parts[0] == cfg.task  # configs/<task>/[study/]...
 
 

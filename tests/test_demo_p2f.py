@@ -36,12 +36,13 @@ def test_demo_step_reports_tables_and_figure_and_reuses_work(talker_tiny, tmp_pa
     png = re.search(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html).group(1)
     assert base64.b64decode(png)[:8] == b"\x89PNG\r\n\x1a\n"
 
-    root = tmp_path / "phone2face"
-    best = {r: (root / "runs-quick" / r / "best.pt").stat().st_mtime_ns
+    runs = tmp_path / "phone2face" / "demo-quick" / "out"  # the experiment runner's layout
+    assert (runs / "results.csv").is_file()
+    best = {r: (runs / r / "seed0" / "best.pt").stat().st_mtime_ns
             for r in ("baseline", "pca_injected", "pca_injected_timing", "dominance")}
     again = Report("demo")
     demo_step(again, tmp_path, talker_tiny, quick=True)
-    assert {r: (root / "runs-quick" / r / "best.pt").stat().st_mtime_ns for r in best} == best
+    assert {r: (runs / r / "seed0" / "best.pt").stat().st_mtime_ns for r in best} == best
     assert [p for p in again.parts if "<table>" in p] == [p for p in report.parts
                                                            if "<table>" in p]
 

@@ -77,6 +77,20 @@ def test_bad_experiment_files_name_the_problem(tmp_path):
     path = experiment_file(tmp_path, smoke=["no_such_key=1"])
     with pytest.raises(ArtimapError, match="no_such_key"):
         run_experiment(path, tmp_path / "out", smoke=True, data=str(tmp_path))
+    bad.write_text(yaml.safe_dump({"task": "lip2tongue",
+                                   "runs": [{"config": "x.yaml", "smoke": "tiny=true"}]}))
+    with pytest.raises(ArtimapError, match="'smoke' must be a list"):
+        read_experiment(bad)
+
+
+def test_a_row_smoke_list_applies_to_that_row_under_smoke_only(tmp_path):
+    path = experiment_file(tmp_path)
+    exp = yaml.safe_load(path.read_text())
+    exp["runs"][1]["smoke"] = ["stride=3"]
+    path.write_text(yaml.safe_dump(exp))
+    for smoke, strides in ((False, [1, 1]), (True, [1, 3])):
+        specs = plan(path, tmp_path / "out", smoke=smoke, data=str(tmp_path))[2]
+        assert [s.config.stride for s in specs] == strides
 
 
 def test_changed_settings_do_not_reuse_old_runs(l2t_prepared, tmp_path):

@@ -49,8 +49,8 @@ def test_export_command_writes_the_parts_with_metadata(l2t_run, tmp_path, capsys
 
 
 def test_phone2face_onnx_backend_matches_torch(p2f_run, p2f_prepared, talker_tiny):
-    from artimap.tasks.phone2face.evaluate import load_predictor
     from artimap.tasks.phone2face.predict import phone_frames
+    from artimap.tasks.phone2face.predictor import load_predictor
 
     onnx_pred, meta = load_predictor(p2f_run, backend="onnx")
     torch_pred, _ = load_predictor(p2f_run, backend="torch")

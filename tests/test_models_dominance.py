@@ -10,7 +10,7 @@ import torch
 
 from artimap.errors import ArtimapError
 from artimap.models import build_model
-from artimap.models.dominance import DominanceConfig, Phone2FaceDominance, phone_runs
+from artimap.models.dominance import DominanceConfig, Phone2FaceDominance, build, phone_runs
 from artimap.synth.coartic import dominance_blend
 
 
@@ -108,12 +108,14 @@ def test_it_learns_a_blend_it_can_express():
 
 
 def test_bad_settings_are_errors():
-    with pytest.raises(ArtimapError, match="positive"):
+    with pytest.raises(ArtimapError, match=r"model_config.fps: must be > 0"):
         Phone2FaceDominance(DominanceConfig(fps=0.0))
-    with pytest.raises(ArtimapError, match="positive"):
+    with pytest.raises(ArtimapError, match=r"model_config.dims: must be >= 1"):
         Phone2FaceDominance(DominanceConfig(dims=0))
-    with pytest.raises(ArtimapError, match="reach"):
+    with pytest.raises(ArtimapError, match="model_config.reach"):
         Phone2FaceDominance(DominanceConfig(reach=0))
+    with pytest.raises(ArtimapError, match="rate: must be a finite number"):
+        build({"rate": float("nan")})
 
 
 def test_bench_reports_both_models_and_the_long_pass():

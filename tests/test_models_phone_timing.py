@@ -94,7 +94,7 @@ def test_timing_row_trains_and_evaluates_through_the_task(timing_run, p2f_prepar
 def test_timing_run_exports_and_predicts_alike(timing_run):
     from artimap.models import load_model
     from artimap.tasks.export import run_onnx_model
-    from artimap.tasks.phone2face.evaluate import Predictor
+    from artimap.tasks.phone2face.predictor import Predictor
 
     onnx_model = run_onnx_model(timing_run)  # writes RUN_DIR/model.onnx
     assert read_metadata(timing_run / "model.onnx")["model_config"]["timing"] is True

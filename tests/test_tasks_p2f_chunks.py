@@ -9,7 +9,7 @@ import torch
 
 from artimap.models.bigru import build
 from artimap.tasks.phone2face.chunks import chunk_spans, forward_chunked
-from artimap.tasks.phone2face.evaluate import Predictor
+from artimap.tasks.phone2face.predictor import Predictor
 
 
 @pytest.mark.parametrize("n,window,context", [(100, 20, 10), (101, 30, 7), (50, 10, 0),

@@ -101,7 +101,7 @@ def chunk_deviation(run_dir: Path, window_s: float = CHUNK_S,
     import numpy as np
 
     from artimap.data.phone2face.dataset import open_prepared
-    from artimap.tasks.phone2face.evaluate import Predictor, load_predictor
+    from artimap.tasks.phone2face.predictor import Predictor, load_predictor
     from artimap.tasks.registry import load_run
 
     _, cfg = load_run(run_dir)

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from artimap.checkpoint import load_into, read_checkpoint
-from artimap.config import to_dict
+from artimap.config import build_config, to_dict
 from artimap.errors import ArtimapError
 
 # model name -> "module:builder"; builder(config: dict) -> nn.Module with a `.config` dataclass.
@@ -33,6 +33,15 @@ MODELS: dict[str, str] = {
     "lip2tongue_ts_cnn_lstm": "artimap.models.ts_cnn_lstm:build_ts_cnn_lstm",
     "lip2tongue_convlstm": "artimap.models.convlstm:build_convlstm",
 }
+# model name -> "module:Config", the typed config dataclass beside each model: a run's
+# model_config is checked against it when the run config is read, before any work starts.
+CONFIGS: dict[str, str] = {
+    "phone2face_bigru": "artimap.models.bigru:Phone2FaceConfig",
+    "phone2face_window": "artimap.models.window:WindowConfig",
+    "phone2face_dominance": "artimap.models.dominance:DominanceConfig",
+    "lip2tongue_ts_cnn_lstm": "artimap.models.ts_cnn_lstm:TSCnnLstmConfig",
+    "lip2tongue_convlstm": "artimap.models.convlstm:ConvLstmConfig",
+}
 
 
 def get_builder(name: str) -> Callable[[dict[str, Any]], torch.nn.Module]:
@@ -41,6 +50,27 @@ def get_builder(name: str) -> Callable[[dict[str, Any]], torch.nn.Module]:
         raise ArtimapError(f"unknown model {name!r}; valid models: {', '.join(sorted(MODELS))}")
     module, func = MODELS[name].split(":")
     return getattr(importlib.import_module(module), func)
+
+
+def config_class(name: str) -> type:
+    """The typed config dataclass of registry model `name`."""
+    if name not in CONFIGS:
+        raise ArtimapError(f"unknown model {name!r}; valid models: {', '.join(sorted(MODELS))}")
+    module, cls = CONFIGS[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def check_config(name: str, values: dict[str, Any], prefix: str = "model_config.") -> Any:
+    """The typed config of model `name` from partial plain `values` (the rest: defaults), made
+    without building the model. Unknown keys (with the valid ones), wrong types, NaN/inf and
+    out-of-range values raise ArtimapError naming the key as `prefix + key`."""
+    try:
+        return build_config(config_class(name), values, prefix=prefix)
+    except ArtimapError as e:  # a config's own checks name "model_config.FIELD" or FIELD
+        message = str(e).replace("model_config.", prefix)
+        if not message.startswith((prefix, "unknown config key")):
+            message = prefix + message
+        raise ArtimapError(message) from None
 
 
 def model_config(model: torch.nn.Module) -> dict[str, Any]:

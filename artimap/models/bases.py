@@ -4,9 +4,11 @@ Each basis maps a code z (k values) to a frame of D marker coordinates and back:
     LinearBasis:      x = weight @ z + bias    (PCA: eigenvectors and mean; blendshapes:
                                                 keyshape deltas and neutral shape)
     AutoencoderBasis: x = decoder(z), z = encoder(x) in [0, 1]^k
-X is always (F, D) frames by coordinates (D = M * 3, in mm). A fitted basis fills a model's
-latent decoder (`artimap.models.bigru.inject_decoder`); `to_state` / `basis_from_state` carry
-it through checkpoints as tensors and plain values.
+X is always (F, D) frames by coordinates (D = M * 3, in mm; the lip2tongue eigentongues use the
+same LinearBasis on target pixels). A fitted linear basis fills a model's output layer through
+`fill_linear`, the one place that copies a basis into weights (phone2face's latent decoder via
+`artimap.models.bigru.inject_decoder`, lip2tongue's eigentongue head); `to_state` /
+`basis_from_state` carry it through checkpoints as tensors and plain values.
 """
 
 from __future__ import annotations
@@ -63,6 +65,20 @@ class LinearBasis:
             "explained_variance_ratio": None if evr is None else torch.from_numpy(np.array(evr)),
             "names": list(self.names),
         }
+
+
+def fill_linear(layer: torch.nn.Linear, basis: LinearBasis, freeze: bool = False) -> None:
+    """Set `layer` (k -> D: weight (D, k)) to x = basis.weight @ z + basis.bias; `freeze` keeps
+    it fixed during training (no gradients)."""
+    if tuple(layer.weight.shape) != tuple(basis.weight.shape):
+        k, d = layer.in_features, layer.out_features
+        raise ArtimapError(f"output layer maps {k} -> {d} values but the {basis.kind} basis maps "
+                           f"{basis.latent_dim} -> {basis.dim}; make the code width (latent_dim, "
+                           "eigentongue_k) match the basis")
+    with torch.no_grad():
+        layer.weight.copy_(torch.as_tensor(basis.weight, dtype=layer.weight.dtype))
+        layer.bias.copy_(torch.as_tensor(basis.bias, dtype=layer.bias.dtype))
+    layer.requires_grad_(not freeze)
 
 
 def fit_pca(X: np.ndarray, k: int = 13) -> LinearBasis:

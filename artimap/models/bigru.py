@@ -25,9 +25,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from artimap.config import build_config
+from artimap.config import build_config, check_ranges
 from artimap.errors import ArtimapError
-from artimap.models.bases import AutoencoderBasis, LinearBasis
+from artimap.models.bases import AutoencoderBasis, LinearBasis, fill_linear
 from artimap.models.export import Part, phone_sequence_parts
 from artimap.models.latent_decoder import final_linear, in_float32, latent_decoder
 from artimap.models.phone_timing import N_TIMING, phone_timing
@@ -53,6 +53,11 @@ class Phone2FaceConfig:
     # adjacent tokens of one phone merge into one run
     timing: bool = False
     fps: float = 30.0  # frame rate of the phone ids: timing durations in seconds (task: data's)
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "model_config", {
+            "n_phones": ">= 1", "n_out": ">= 1", "hidden": ">= 1", "layers": ">= 1",
+            "dropout": "in [0, 1)", "latent_dim": ">= 1", "decoder_hidden": ">= 1", "fps": "> 0"})
 
 
 class Phone2FaceBiGRU(nn.Module):
@@ -148,10 +153,7 @@ def inject_decoder(
     if isinstance(basis, LinearBasis):
         if c.decoder_hidden:
             raise ArtimapError("inject_decoder: a linear basis needs decoder_hidden: []")
-        layer = final_linear(model.decoder)
-        with torch.no_grad():
-            layer.weight.copy_(torch.as_tensor(basis.weight, dtype=layer.weight.dtype))
-            layer.bias.copy_(torch.as_tensor(basis.bias, dtype=layer.bias.dtype))
+        fill_linear(final_linear(model.decoder), basis)
     else:
         if tuple(c.decoder_hidden) != tuple(basis.hidden):
             raise ArtimapError(

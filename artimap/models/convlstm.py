@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from artimap.config import build_config
+from artimap.config import build_config, check_ranges
 from artimap.errors import ArtimapError
 from artimap.models.blocks import OutputHead, StepAttention, grid_pool
 from artimap.models.export import Call, Part
@@ -50,6 +50,10 @@ class ConvLstmConfig:
     fc_dropout: float = 0.5  # dropout after fully connected layers
 
     def __post_init__(self) -> None:
+        check_ranges(self, "model_config", {
+            "n_frames": ">= 1", "in_size": ">= 1", "hidden": ">= 1", "kernel": ">= 1",
+            "out_h": ">= 1", "out_w": ">= 1", "n_points": ">= 1", "decoder_grid": ">= 1",
+            "fc_dims": ">= 1", "leaky_slope": ">= 0", "fc_dropout": "in [0, 1)"})
         if self.kernel % 2 == 0:
             raise ArtimapError(f"kernel: must be odd, got {self.kernel}")
         if not self.hidden:

@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from artimap.config import build_config
+from artimap.config import build_config, check_ranges
 from artimap.errors import ArtimapError
 from artimap.models.export import Part, phone_sequence_parts
 from artimap.models.latent_decoder import in_float32
@@ -50,6 +50,11 @@ class DominanceConfig:
     decoder_hidden: int = 64  # units of the nonlinear part of the decoder (0: linear only)
     reach: int = 16  # tokens blended per frame: its own and this many runs either side
     fps: float = 30.0  # frame rate of the phone ids (the task sets the data's)
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "model_config", {
+            "n_phones": ">= 1", "n_out": ">= 1", "dims": ">= 1", "exponent": "> 0",
+            "rate": "> 0", "decoder_hidden": ">= 0", "reach": ">= 1", "fps": "> 0"})
 
 
 def phone_runs(phones: torch.Tensor, lengths: torch.Tensor | None = None

@@ -29,7 +29,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from artimap.config import build_config
+from artimap.config import build_config, check_ranges
 from artimap.errors import ArtimapError
 from artimap.models.blocks import ConvTower, OutputHead, StepAttention
 from artimap.models.export import Call, Part
@@ -65,6 +65,12 @@ class TSCnnLstmConfig:
     #   features of every step (models/lip_quadratic.py; filled by a ridge readout)
 
     def __post_init__(self) -> None:
+        check_ranges(self, "model_config", {
+            "n_frames": ">= 1", "in_size": ">= 1", "tower_channels": ">= 1", "tower_pool": ">= 1",
+            "feat_dim": ">= 1", "lstm_hidden": ">= 1", "lstm_layers": ">= 1", "out_h": ">= 1",
+            "out_w": ">= 1", "n_points": ">= 1", "fc_dims": ">= 1", "decoder_channels": ">= 1",
+            "leaky_slope": ">= 0", "conv_dropout": "in [0, 1)", "fc_dropout": "in [0, 1)",
+            "lip_quadratic": ">= 0"})
         if self.n_frames < (2 if self.use_flow else 1):
             raise ArtimapError(f"n_frames: need >= 2 with flow, got {self.n_frames}")
         if self.lip_quadratic and (self.target_position == "all"

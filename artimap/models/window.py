@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from artimap.config import build_config
+from artimap.config import build_config, check_ranges
 from artimap.errors import ArtimapError
 from artimap.models.bigru import sequence_mask
 from artimap.models.export import Part, phone_sequence_parts
@@ -37,6 +37,11 @@ class WindowConfig:
     hidden: int = 1024  # units per hidden layer
     layers: int = 3  # hidden layers
     dropout: float = 0.5  # dropout after every hidden layer
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "model_config", {
+            "n_phones": ">= 1", "n_out": ">= 1", "in_window": ">= 1", "out_window": ">= 1",
+            "hidden": ">= 1", "layers": ">= 1", "dropout": "in [0, 1)"})
 
 
 class Phone2FaceWindow(nn.Module):

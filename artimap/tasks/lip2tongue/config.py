@@ -11,8 +11,10 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from artimap.config import check_ranges
 from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
+from artimap.models import MODELS, check_config, config_class
 from artimap.train_config import TrainConfig
 
 TASK = "lip2tongue"
@@ -34,6 +36,10 @@ class EvalConfig:
     nn_max_clips: int = 20000  # training clips searched by the nearest-neighbour reference
     nn_size: int = 12  # side of the downsampled lip frames the nearest-neighbour search compares
     n_samples: int = 8  # test frames kept in eval/samples.npz, spread over the tongue's range
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "eval", {"max_frames": ">= 0", "batch_size": ">= 1",
+                                    "nn_max_clips": ">= 1", "nn_size": ">= 1", "n_samples": ">= 0"})
 
 
 def _paper_train() -> TrainConfig:
@@ -81,21 +87,48 @@ class ExperimentConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)  # evaluation settings
 
     def __post_init__(self) -> None:
+        # every setting is checked when the config is read, before a run (or an experiment's
+        # first row) starts: model_config against the model's typed config included
         if self.task != TASK:
             raise ArtimapError(f"task: expected {TASK!r} for this config, got {self.task!r}")
-        if self.clip_len < 1 or self.stride < 1 or min(self.max_train_clips,
-                                                       self.max_val_clips) < 0:
-            raise ArtimapError("clip_len and stride must be >= 1, max_train/val_clips >= 0")
-        if min(self.eigentongue_k, self.loss_blur_sigma, self.aux_lip_weight,
-               self.aux_lip_pretrain_steps) < 0:
-            raise ArtimapError("eigentongue_k, loss_blur_sigma, aux_lip_weight and "
-                               "aux_lip_pretrain_steps must be >= 0")
+        check_ranges(self, "", {
+            "clip_len": ">= 1", "stride": ">= 1", "max_train_clips": ">= 0",
+            "max_val_clips": ">= 0", "eigentongue_k": ">= 0", "loss_blur_sigma": ">= 0",
+            "aux_lip_weight": ">= 0", "aux_lip_pretrain_steps": ">= 0"})
         if self.model_config.get("lip_quadratic") and self.readout != "ridge":
             raise ArtimapError("model_config.lip_quadratic: the lip term is filled only by the "
                                "ridge readout; set readout: ridge")
         if self.aux_lip_pretrain_steps and not self.aux_lip_weight:
             raise ArtimapError("aux_lip_pretrain_steps: needs aux_lip_weight > 0 (the lip "
                                "estimates it pretrains are kept by that loss)")
+        check_model_config(self)
+
+
+def _model_values(cfg: ExperimentConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the model's tiny preset if `tiny`, else {}; model_config < model_scale[model])."""
+    unknown = sorted(set(cfg.model_scale) - set(MODELS))
+    if unknown:
+        raise ArtimapError(f"model_scale: unknown model(s) {', '.join(unknown)}; "
+                           f"valid: {', '.join(sorted(MODELS))}")
+    given = {**cfg.model_config, **cfg.model_scale.get(cfg.model, {})}
+    if not cfg.tiny:
+        return {}, given
+    if cfg.model not in TINY:
+        raise ArtimapError(f"tiny: no tiny preset for model {cfg.model!r}; "
+                           f"models with one: {', '.join(sorted(TINY))}")
+    module, name = TINY[cfg.model].split(":")
+    return dict(getattr(importlib.import_module(module), name)), given
+
+
+def check_model_config(cfg: ExperimentConfig) -> None:
+    """model_config and model_scale against the models' typed configs (keys, types, ranges),
+    before any data is read: the sizes the data fix keep the model's defaults here."""
+    for name, values in cfg.model_scale.items():
+        if name != cfg.model:
+            check_config(name, values, prefix=f"model_scale.{name}.")
+    base, given = _model_values(cfg)
+    check_config(cfg.model, {**base, **given, "n_frames": cfg.clip_len,
+                             "target_position": cfg.target_position})
 
 
 def data_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
@@ -113,21 +146,8 @@ def data_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
 def resolve_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any]:
     """The full builder dict: tiny preset (if asked) < model_config < model_scale[model] <
     data-derived values."""
-    from artimap.models import MODELS
-
-    unknown = sorted(set(cfg.model_scale) - set(MODELS))
-    if unknown:
-        raise ArtimapError(f"model_scale: unknown model(s) {', '.join(unknown)}; "
-                           f"valid: {', '.join(sorted(MODELS))}")
-    given_config = {**cfg.model_config, **cfg.model_scale.get(cfg.model, {})}
+    base, given_config = _model_values(cfg)
     derived = data_model_config(cfg, manifest)
-    base: dict[str, Any] = {}
-    if cfg.tiny:
-        if cfg.model not in TINY:
-            raise ArtimapError(f"tiny: no tiny preset for model {cfg.model!r}; "
-                               f"models with one: {', '.join(sorted(TINY))}")
-        module, name = TINY[cfg.model].split(":")
-        base = dict(getattr(importlib.import_module(module), name))
     for key, value in derived.items():
         base.pop(key, None)
         given = given_config.get(key, value)
@@ -138,9 +158,7 @@ def resolve_model_config(cfg: ExperimentConfig, manifest: dict) -> dict[str, Any
     out = {**base, **given_config, **derived}
     if cfg.eigentongue_k > 0:  # the last FC layer is the K-unit code the basis decodes
         if "fc_dims" not in out:
-            from artimap.models.ts_cnn_lstm import TSCnnLstmConfig
-
-            out["fc_dims"] = list(TSCnnLstmConfig.fc_dims)
+            out["fc_dims"] = list(config_class(cfg.model).fc_dims)
         out["fc_dims"] = [*list(out["fc_dims"])[:-1], cfg.eigentongue_k]
     return out
 

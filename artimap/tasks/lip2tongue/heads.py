@@ -48,18 +48,6 @@ def fit_target_pca(prepared: Prepared, rows: np.ndarray, norm, k: int) -> Linear
     return LinearBasis(vt.T.astype(np.float32), mean.astype(np.float32), "pca", "none", ratio)
 
 
-def fill_decoder(layer: nn.Linear, basis: LinearBasis, freeze: bool) -> None:
-    """Set the output layer (K -> D) to x = weight @ z + bias of `basis` (D, K)."""
-    if tuple(layer.weight.shape) != tuple(basis.weight.shape):
-        raise ValueError(f"output layer {tuple(layer.weight.shape)} does not match the basis "
-                         f"{basis.weight.shape}; its input width must be eigentongue_k")
-    with torch.no_grad():
-        layer.weight.copy_(torch.from_numpy(basis.weight))
-        layer.bias.copy_(torch.from_numpy(basis.bias))
-    layer.weight.requires_grad_(not freeze)
-    layer.bias.requires_grad_(not freeze)
-
-
 def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """Blur images (B, H, W) with a separable Gaussian, as scipy.ndimage.gaussian_filter does
     (radius 4 sigma, edges repeated: mode "nearest"): (B, H, W)."""

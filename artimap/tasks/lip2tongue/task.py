@@ -76,14 +76,15 @@ class Lip2TongueTask:
         if self.cfg.zero_output and self.cfg.normalise_target and head is not None:
             head.zero_output()
         if self.cfg.eigentongue_k > 0 and self.cfg.eigentongue_init == "injected":
-            from artimap.tasks.lip2tongue.heads import fill_decoder, fit_target_pca
+            from artimap.models.bases import fill_linear
+            from artimap.tasks.lip2tongue.heads import fit_target_pca
 
             if head is None or not hasattr(head.out, "weight"):
                 raise ArtimapError(f"eigentongue_k: model {self.model_name} has no linear "
                                    "output layer to fill; use lip2tongue_ts_cnn_lstm")
             basis = fit_target_pca(self.prepared, self.train_rows(), self.norm,
                                    self.cfg.eigentongue_k)
-            fill_decoder(head.out, basis, self.cfg.freeze_decoder)
+            fill_linear(head.out, basis, self.cfg.freeze_decoder)
         return model
 
     def start(self, model) -> None:

@@ -7,7 +7,8 @@ The task's public surface (`artimap.tasks.protocol.TaskModule`), one module per 
     task.py       make_task: the artimap.train.Task of one run (model, datasets, loss)
     chunks.py     chunked inference with context (long utterances)
     metrics.py    the metrics it reports, declared once (name, function, unit, direction)
-    evaluate.py   evaluate_run, result_columns, result_row, the Predictor (predict, benchmark)
+    evaluate.py   evaluate_run, result_columns, result_row
+    predictor.py  Predictor: a run's model with its normalisation (evaluate, predict, benchmark)
     references.py the reference rows: mean face (floor), ridge_phones.py (the simple baseline),
                   oracle.py (the ceiling, talker corpora)
     predict.py    `artimap predict` from a phone alignment (.c3d, Motive .csv, .mp4)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from artimap.config import check_ranges
 from artimap.errors import ArtimapError
-from artimap.models import MODELS
+from artimap.models import MODELS, check_config
 from artimap.train_config import TrainConfig
 
 EVAL_OPTIONS: tuple[str, ...] = ()  # keyword options of evaluate_run (`artimap evaluate`)
@@ -47,18 +48,27 @@ class ExperimentConfig:
     freeze_decoder: bool = False  # keep the latent decoder fixed while training
     bucket_batches: bool = True  # batch utterances of similar length together (less padding)
 
+    def __post_init__(self) -> None:
+        # every setting is checked when the config is read, before a run (or an experiment's
+        # first row) starts: model_config against the model's typed config included
+        check_ranges(self, "", {
+            "latent_dim": ">= 1", "ae_epochs": ">= 0", "ae_hidden": ">= 1", "ae_layers": ">= 0",
+            "ae_batch_size": ">= 1", "basis_max_frames": ">= 1"})
+        check_config(self.model, model_settings(self))
 
-def model_settings(cfg: ExperimentConfig, n_phones: int, n_out: int,
+
+def model_settings(cfg: ExperimentConfig, n_phones: int | None = None, n_out: int | None = None,
                    rate: float | None = None) -> dict[str, Any]:
-    """The model config of a row: user's model_config plus what the data (`rate`: its frames
-    per second) and the decoder variant fix (latent decoders exist for the BiGRU only; other
-    models take decoder: dense)."""
+    """The model config of a row: user's model_config plus what the data (`n_phones`, `n_out`,
+    `rate`: its frames per second; None: not known yet, the model's default) and the decoder
+    variant fix (latent decoders exist for the BiGRU only; other models take decoder: dense)."""
     if cfg.decoder not in DECODERS:
         raise ArtimapError(f"decoder: expected one of {list(DECODERS)}, got {cfg.decoder!r}")
     if cfg.model not in MODELS or not cfg.model.startswith("phone2face"):
         valid = sorted(m for m in MODELS if m.startswith("phone2face"))
         raise ArtimapError(f"model: {cfg.model!r} is not a phone2face model; valid: {valid}")
-    fixed: dict[str, Any] = {"n_phones": n_phones, "n_out": n_out}
+    fixed: dict[str, Any] = {k: v for k, v in (("n_phones", n_phones), ("n_out", n_out))
+                             if v is not None}
     if cfg.model != BIGRU:
         if cfg.decoder != "dense":
             raise ArtimapError(f"decoder: {cfg.model} has no latent decoder; use decoder: dense")

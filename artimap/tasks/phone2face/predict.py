@@ -100,7 +100,7 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     from artimap.io.c3d import write_c3d
     from artimap.io.motion import Motion
     from artimap.io.optitrack import write_motive_csv
-    from artimap.tasks.phone2face.evaluate import load_predictor
+    from artimap.tasks.phone2face.predictor import load_predictor
 
     alignment = Path(args.alignment)
     out = Path(args.out)
