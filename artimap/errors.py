@@ -8,11 +8,8 @@ know, nothing stopped) print as one line too under the CLI (`one_line_warnings`)
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import warnings
 from pathlib import Path
-from typing import TextIO
 
 
 class ArtimapError(Exception):
@@ -28,20 +25,20 @@ def file_error(path: str | Path, problem: str, fix: str = "") -> ArtimapError:
 
 
 _PACKAGE = Path(__file__).resolve().parent
-_python_showwarning = warnings.showwarning
+_python_formatwarning = warnings.formatwarning
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: TextIO | None = None, line: str | None = None) -> None:
+def _format_warning(message: Warning | str, category: type[Warning], filename: str,
+                    lineno: int, line: str | None = None) -> str:
     """artimap's own warnings as one line `artimap: warning: ...` (no source line: the
-    message names the file and the fix); other libraries' as Python prints them."""
+    message names the file and the fix); other libraries' as Python formats them."""
     if issubclass(category, UserWarning) and Path(filename).resolve().is_relative_to(_PACKAGE):
-        with contextlib.suppress(OSError):  # stderr closed: a warning is not worth a crash
-            print(f"artimap: warning: {message}", file=file or sys.stderr)
-        return
-    _python_showwarning(message, category, filename, lineno, file, line)
+        return f"artimap: warning: {message}\n"
+    return _python_formatwarning(message, category, filename, lineno, line)
 
 
 def one_line_warnings() -> None:
-    """Print artimap's warnings as one line each (installed by the CLI and its workers)."""
-    warnings.showwarning = _show_warning
+    """Print artimap's warnings as one line each (installed by the CLI and its workers). It
+    sets how warnings are formatted, not shown, so `warnings.catch_warnings(record=True)`
+    still records them."""
+    warnings.formatwarning = _format_warning

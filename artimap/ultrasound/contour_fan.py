@@ -72,7 +72,7 @@ def _convex_hull(m: np.ndarray) -> np.ndarray:
     return out > 0
 
 
-def fan_mask(frames: np.ndarray, threshold: float = 8.0) -> np.ndarray:
+def fan_mask(frames: np.ndarray, threshold: float = 8.0, ui: bool = True) -> np.ndarray:
     """(F, H, W) or (H, W) -> (H, W) bool: the fan, the pixels that hold image data.
 
     The fan is found as the largest connected region of echo data (`_data_pixels`: varying
@@ -82,11 +82,13 @@ def fan_mask(frames: np.ndarray, threshold: float = 8.0) -> np.ndarray:
     the whole frame when nothing varies or has texture) the mask is every pixel brighter
     than `threshold` in some frame, minus uniformly
     saturated rows and columns (letterbox bands), specks removed and holes filled.
+    `ui=False`: images known to have nothing around the fan (artimap's own scan-converted
+    targets): every bright pixel is data, however little it varies.
     """
     x = np.asarray(frames)
     x = x[None] if x.ndim == 2 else x
     bright = x.max(axis=0) > threshold  # (H, W)
-    fan = _largest_region(_data_pixels(x, threshold))
+    fan = _largest_region(_data_pixels(x, threshold)) if ui else np.zeros(bright.shape, bool)
     m = bright & _convex_hull(fan) if fan.any() else bright  # flat synthetic frames: all data
     lo = x.min(axis=0)
     m[(lo >= 240).all(axis=1)] = False

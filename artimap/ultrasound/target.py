@@ -102,6 +102,6 @@ def contour_fn(mode: str, real: np.ndarray, fan: dict | None = None
         known = FanImage.from_dict(fan)
         mask = known.mask()
         return lambda images: contour.extract_fan(images, known, mask=mask)
-    mask = contour.fan_mask(real)
+    mask = contour.fan_mask(real, ui=False)  # prepare's fans have no scanner UI around them
     geo = contour.estimate_fan(real, probe="top", mask=mask)
     return lambda images: contour.extract_fan(images, geo, mask=mask)
