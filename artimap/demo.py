@@ -52,6 +52,7 @@ def _cpu_seconds() -> float:
     """CPU seconds of this process and of its finished (waited-for) child processes (children
     only where the platform reports them: not on Windows)."""
     try:
+        # deferred: optional dependency, imported only when this is used
         import resource
     except ImportError:  # pragma: no cover - Windows
         return time.process_time()

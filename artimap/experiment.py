@@ -1,7 +1,6 @@
 """Run an experiment file: every row config x every seed, then results.csv and summary.md.
 
 Experiment file (e.g. configs/lip2tongue/paper.yaml):
-
     task: lip2tongue                 # picks the task module (artimap.tasks.TASKS)
     description: one line
     runs:                            # row configs, relative to this file; name defaults to the
@@ -46,6 +45,7 @@ from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_text
 from artimap.parallel import default_workers
 from artimap.rundir import metrics_path, read_eval
+from artimap.tasks.registry import get_task_module, resolve_config, train_run
 
 KEYS = {"task", "description", "runs", "seeds", "smoke", "scale"}
 RUN_KEYS = {"config", "name", "smoke"}  # keys of one entry of `runs`
@@ -92,7 +92,6 @@ def read_experiment(path: str | Path) -> dict[str, Any]:
 def plan(path: str | Path, out: str | Path, seeds: int | None = None, smoke: bool = False,
          sets: list[str] | tuple[str, ...] = (), data: str | None = None):
     """(experiment dict, task module, [RunSpec]) with every row config resolved and checked."""
-    from artimap.tasks.registry import get_task_module, resolve_config
 
     path, out = Path(path), Path(out)
     exp = read_experiment(path)
@@ -180,8 +179,6 @@ def _default_at(cfg: Any, dotted: str) -> Any:
 
 
 def _run_here(module, spec: RunSpec) -> None:
-    from artimap.tasks.registry import train_run
-
     train_run(module, spec.config, spec.dir, resume=True)
     module.evaluate_run(spec.dir, "test")
 

@@ -36,6 +36,7 @@ def _init_worker() -> None:
     its warnings print as one line like the CLI's."""
     one_line_warnings()
     try:
+        # deferred: optional dependency, imported only when this is used
         import cv2
 
         cv2.setNumThreads(1)

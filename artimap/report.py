@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
+
 from artimap.fsutil import atomic_write_text
 
 _STYLE = """
@@ -35,7 +37,6 @@ def _fmt(value: Any) -> str:
 
 def figure_png(fig: Any, dpi: int = 100) -> bytes:
     """Render a matplotlib figure to PNG bytes and close it."""
-    import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")

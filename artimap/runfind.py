@@ -18,6 +18,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from artimap.config import read_yaml
 from artimap.errors import ArtimapError
 from artimap.rundir import read_eval
@@ -123,7 +125,6 @@ def group(runs: list[Run]) -> dict[str, dict[str, Any]]:
 def first_eval_npz(run: dict, name: str) -> dict | None:
     """The arrays of eval/`name` (e.g. samples.npz) of a row's first seed that has the file,
     `run` being one row of `group`'s "runs"; None when no seed has it."""
-    import numpy as np
 
     for d in run["run_dirs"]:
         path = Path(d) / "eval" / name

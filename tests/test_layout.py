@@ -167,3 +167,40 @@ def test_the_cli_help_imports_no_torch_scipy_or_cv2():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def _function_imports(path: Path) -> list[int]:
+    """Line numbers of the imports inside functions of the module at `path`."""
+    out: list[int] = []
+
+    def visit(node: ast.AST, in_func: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if in_func and isinstance(child, (ast.Import, ast.ImportFrom)):
+                out.append(child.lineno)
+            visit(child, in_func or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    return out
+
+
+def _has_reason(lines: list[str], lineno: int) -> bool:
+    """A comment on the import's line, or above the block of imports it belongs to (blank
+    lines between its sections included)."""
+    if "#" in lines[lineno - 1]:
+        return True
+    for text in reversed(lines[: lineno - 1]):
+        s = text.strip()
+        if s.startswith("#"):
+            return True
+        if s and not (s.startswith(("import ", "from ", ")")) or s.endswith(",")):
+            return False
+    return False
+
+
+def test_imports_inside_functions_say_why():
+    """Imports go at the top; one inside a function (a heavy optional dependency, the CLI's
+    start-up, a lazy package attribute) carries a comment saying why."""
+    bare = []
+    for name, path in _modules().items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        bare += [f"{name}:{n}" for n in _function_imports(path) if not _has_reason(lines, n)]
+    assert not bare, "imports inside functions without a reason comment: " + ", ".join(bare)

@@ -27,6 +27,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import cv2
+import numpy as np
 import torch
 
 from artimap.bench.timing import compare, time_once
@@ -111,9 +113,6 @@ def _convlstm(quick: bool) -> dict[str, Any]:
 
 
 def _flow_ms(reps: int) -> dict[str, float]:
-    import cv2
-    import numpy as np
-
     rng = np.random.default_rng(0)
     a = (rng.random((SIZE, SIZE)) * 255).astype(np.uint8)
     b = np.roll(a, 1, axis=1)

@@ -15,16 +15,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import torch
+from torch.utils.data import DataLoader
+
 from artimap.bench.timing import compare, time_once
+from artimap.config import build_config
+from artimap.data.lip2tongue.prepare import prepare
 from artimap.parallel import torch_threads
+from artimap.synth.corpus import generate_corpus
+from artimap.tasks.lip2tongue.task import ExperimentConfig, make_task
 
 THREADS = 2
 
 
 def _prepared(root: Path) -> Path:
     """A tiny talker corpus, prepared for lip2tongue at the paper's sizes."""
-    from artimap.data.lip2tongue.prepare import prepare
-    from artimap.synth.corpus import generate_corpus
 
     generate_corpus(root / "corpus", "tiny", seed=0, progress=False)
     prepare(root / "corpus", root / "prepared", workers=1)
@@ -32,9 +37,6 @@ def _prepared(root: Path) -> Path:
 
 
 def _task(data: Path, batch: int, quick: bool):
-    from artimap.config import build_config
-    from artimap.tasks.lip2tongue.task import ExperimentConfig, make_task
-
     overrides = [f"data={data}", f"train.batch_size={batch}"]
     if quick:
         overrides.append("model_config.tower_downsample=stride")
@@ -43,8 +45,6 @@ def _task(data: Path, batch: int, quick: bool):
 
 def training_throughput(data: Path, batch: int, steps: int, quick: bool) -> dict[str, Any]:
     """Samples/s of training steps with the data pipeline and with in-memory batches."""
-    import torch
-    from torch.utils.data import DataLoader
 
     task = _task(data, batch, quick)
     model = task.build_model().train()

@@ -23,6 +23,7 @@ from typing import Any
 import torch
 
 from artimap.bench.timing import compare
+from artimap.models.onnx_runtime import OnnxModel, session
 
 RATE = 120.0  # marker frames per second
 
@@ -71,7 +72,6 @@ def candidates(model: torch.nn.Module, graph: bytes
                ) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
     """name -> phones (1, T) -> outputs (1, T, D), for the paths of the module doc; `graph`:
     the model's ONNX export (`export.part_bytes`)."""
-    from artimap.models.onnx_runtime import OnnxModel, session
 
     def no_mkldnn(x: torch.Tensor) -> torch.Tensor:
         with torch.backends.mkldnn.flags(enabled=False):
@@ -111,6 +111,7 @@ def exact_paths(model: torch.nn.Module, graph: bytes, seconds: float = 60.0,
 def onnx_profile(graph: bytes, seconds: float = 60.0) -> dict[str, float]:
     """Share of onnxruntime's operator time per operator type (one run of a `seconds`
     utterance through the exported phone2face `graph`, which takes "phones" (1, T))."""
+    # deferred: optional dependency, imported only when this is used
     import onnxruntime as ort
 
     opts = ort.SessionOptions()

@@ -28,11 +28,27 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler
 
 from artimap.bench.p2f_paths import exact_paths, onnx_profile
 from artimap.bench.timing import compare, time_once
+from artimap.data.phone2face.dataset import (
+    BucketBatchSampler,
+    Phone2FaceDataset,
+    collate_padded,
+    open_prepared,
+    phone_set,
+)
+from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
+from artimap.models.bigru import build
 from artimap.models.export import model_parts, part_bytes
+from artimap.synth.corpus import generate_corpus
+from artimap.tasks.phone2face.bases import bases_table
+from artimap.tasks.phone2face.chunks import forward_chunked
+from artimap.tasks.phone2face.predictor import Predictor, load_predictor
+from artimap.tasks.registry import load_run, resolve_config, train_run
 
 GOAL_X_REALTIME = 1000.0  # inference, CPU
 RATE = 120.0  # marker frames per second
@@ -43,7 +59,6 @@ def _forward(model: torch.nn.Module, batch: int, frames: int, device: str,
              chunk: tuple[int, int] | None = None) -> Callable[[], torch.Tensor]:
     """A call of `model` on `batch` random sequences of `frames` frames; chunk = (window,
     context) frames: one sequence in overlapping windows (`p2f_chunks`)."""
-    from artimap.tasks.phone2face.chunks import forward_chunked
 
     x = torch.randint(0, model.config.n_phones, (batch, frames), device=device)  # (B, T)
     return lambda: model(x) if chunk is None else forward_chunked(model, x[0], *chunk)
@@ -69,7 +84,6 @@ def _speeds(model: torch.nn.Module, device: str, repeats: int, long_s: float, ba
 
 def inference_speed(quick: bool) -> dict[str, Any]:
     """x real time of the paper-size model, batch 1 and batched, on CPU (and CUDA if any)."""
-    from artimap.models.bigru import build
 
     out: dict[str, Any] = {"threads": torch.get_num_threads()}
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -98,11 +112,7 @@ def chunk_deviation(run_dir: Path, window_s: float = CHUNK_S,
                     contexts_s: tuple[float, ...] = (0.5, 1.0, CONTEXT_S)) -> dict[str, Any]:
     """Largest and mean absolute difference (mm, per coordinate) between chunked and
     whole-sequence inference of a trained run, on every utterance of its dataset end to end."""
-    import numpy as np
 
-    from artimap.data.phone2face.dataset import open_prepared
-    from artimap.tasks.phone2face.predictor import Predictor, load_predictor
-    from artimap.tasks.registry import load_run
 
     _, cfg = load_run(run_dir)
     ids = np.asarray(open_prepared(cfg.data).array("phone_ids"), dtype=np.int64)  # (T,) all
@@ -121,9 +131,7 @@ def chunk_deviation(run_dir: Path, window_s: float = CHUNK_S,
 def _epoch(ds, model, batch_sampler, seed: int = 0) -> Callable[[], float]:
     """A function that trains `model` one epoch over `batch_sampler` and returns the share of
     padded frames."""
-    from torch.utils.data import DataLoader
 
-    from artimap.data.phone2face.dataset import collate_padded
 
     loader = DataLoader(ds, batch_sampler=batch_sampler, collate_fn=collate_padded)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -147,10 +155,7 @@ def _epoch(ds, model, batch_sampler, seed: int = 0) -> Callable[[], float]:
 
 def training_speed(prepared: Path, hidden: int, bucket_batch: int) -> dict[str, Any]:
     """Epoch time with minibatches of 2 random sentences vs bucketed batches."""
-    from torch.utils.data import BatchSampler, RandomSampler
 
-    from artimap.data.phone2face.dataset import BucketBatchSampler, Phone2FaceDataset, phone_set
-    from artimap.models.bigru import build
 
     ds = Phone2FaceDataset(prepared, "train", normalise=True)
     n_out = ds[0]["markers"].shape[1]
@@ -177,7 +182,6 @@ def training_speed(prepared: Path, hidden: int, bucket_batch: int) -> dict[str, 
 
 def convergence(prepared: Path, run_root: Path, epochs: int, hidden: int) -> dict[str, Any]:
     """Epoch of minimum validation loss of the baseline and of the PCA-injected model."""
-    from artimap.tasks.registry import resolve_config, train_run
 
     out: dict[str, Any] = {"epochs": epochs, "hidden": hidden}
     for name, decoder in (("baseline", "dense"), ("pca_injected", "pca")):
@@ -194,9 +198,6 @@ def convergence(prepared: Path, run_root: Path, epochs: int, hidden: int) -> dic
 
 def bench_phone2face(args: argparse.Namespace) -> dict[str, Any]:
     """All three measurements as one JSON-ready dict (--quick: a small problem, seconds)."""
-    from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
-    from artimap.synth.corpus import generate_corpus
-    from artimap.tasks.phone2face.bases import bases_table
 
     quick = bool(getattr(args, "quick", False))
     # utterances, hidden units (speed at the paper's 128), convergence hidden units and epochs

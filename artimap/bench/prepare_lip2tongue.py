@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 
 from artimap.bench.timing import compare, time_once
+from artimap.data.common import save_array, write_manifest
+from artimap.data.lip2tongue.dataset import Lip2TongueDataset
 from artimap.data.lip2tongue.flow import METHODS
 from artimap.data.lip2tongue.inputs import compute_flow, crop_frames
 from artimap.data.lip2tongue.roi import Box
@@ -55,7 +57,6 @@ def bench_flow(n_frames: int, methods: tuple[str, ...] = METHODS, size: int = 96
 def write_synthetic_prepared(folder: Path, n_utterances: int, n_frames: int,
                              target_hw: tuple[int, int] = (128, 64), size: int = 96) -> None:
     """A prepared-dataset folder with random arrays (all utterances in train)."""
-    from artimap.data.common import save_array, write_manifest
 
     rng = np.random.default_rng(0)
     total = n_utterances * n_frames
@@ -74,7 +75,6 @@ def write_synthetic_prepared(folder: Path, n_utterances: int, n_frames: int,
 
 def bench_read(n_utterances: int, n_frames: int, n_reads: int, clip_len: int = 7) -> dict:
     """Random-access clips/s of Lip2TongueDataset over a synthetic prepared folder."""
-    from artimap.data.lip2tongue.dataset import Lip2TongueDataset
 
     with tempfile.TemporaryDirectory(prefix="artimap-bench-l2t-") as tmp:
         write_synthetic_prepared(Path(tmp), n_utterances, n_frames)

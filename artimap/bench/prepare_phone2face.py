@@ -14,8 +14,20 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from artimap.bench.timing import time_once
+from artimap.data.phone2face.dataset import (
+    BucketBatchSampler,
+    Phone2FaceDataset,
+    collate_padded,
+)
+from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
+from artimap.data.prepared import Prepared
+from artimap.io.alignment import from_tuples
+from artimap.io.c3d import write_c3d
+from artimap.io.motion import Motion
+from artimap.io.textgrid import write_textgrid
 
 HEAD = ["head_front", "head_left", "head_right", "head_top"]
 N_FACE = 44
@@ -24,7 +36,6 @@ RATE = 120.0
 
 def _utterance(rng: np.random.Generator, frames: int) -> np.ndarray:
     """Markers (F, 44 + 4, 3) mm: smooth face motion, rigid head motion, noise, gaps."""
-    from scipy.spatial.transform import Rotation
 
     t = np.arange(frames)[:, None, None] / RATE
     rest = rng.uniform(-50, 50, (1, N_FACE + 4, 3))
@@ -43,10 +54,6 @@ def _utterance(rng: np.random.Generator, frames: int) -> np.ndarray:
 
 def write_bench_corpus(root: Path, n_utts: int, seconds: float, seed: int = 0) -> int:
     """Write n_utts C3D + TextGrid pairs under root; return the total number of motion frames."""
-    from artimap.io.alignment import from_tuples
-    from artimap.io.c3d import write_c3d
-    from artimap.io.motion import Motion
-    from artimap.io.textgrid import write_textgrid
 
     rng = np.random.default_rng(seed)
     phones = ["a", "i", "u", "p", "t", "k", "m", "s", "l", "o"]
@@ -65,12 +72,6 @@ def write_bench_corpus(root: Path, n_utts: int, seconds: float, seed: int = 0) -
 
 
 def _read_rate(prepared: Path, batch_size: int, passes: int) -> dict:
-    from artimap.data.phone2face.dataset import (
-        BucketBatchSampler,
-        Phone2FaceDataset,
-        collate_padded,
-    )
-
     ds = Phone2FaceDataset(prepared, "train", normalise=True)
     sampler = BucketBatchSampler(ds.lengths, batch_size, shuffle=True, seed=0)
     collate_padded([ds[0]])  # warm up: map the files, first torch calls
@@ -95,8 +96,6 @@ def _read_rate(prepared: Path, batch_size: int, passes: int) -> dict:
 
 def bench_prepare_phone2face(args: argparse.Namespace) -> list[dict]:
     """Prepare a corpus with one worker, then read it back; two JSON-ready dicts."""
-    from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
-    from artimap.data.prepared import Prepared
 
     quick = bool(getattr(args, "quick", False))
     corpus = getattr(args, "corpus", None)

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from artimap.bench.timing import time_once
+from artimap.synth.corpus import generate_corpus
 
 GOAL_X_REALTIME = 20.0  # per core, demo preset
 
@@ -26,7 +27,6 @@ def _rates(speech_s: float, seconds: dict[str, float]) -> dict[str, float]:
 def bench_synth(args: argparse.Namespace) -> dict:
     """Generate a demo-like corpus with one worker, with the coarticulation rule
     `args.coarticulation` (default "dominance"); return speeds as one JSON-ready dict."""
-    from artimap.synth.corpus import generate_corpus
 
     quick = bool(getattr(args, "quick", False))
     rule = getattr(args, "coarticulation", None) or "dominance"

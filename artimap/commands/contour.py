@@ -64,6 +64,7 @@ def contour_config(args: argparse.Namespace) -> ContourConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.ultrasound import contour_eval as ev
     from artimap.ultrasound import contour_run as cr
     from artimap.ultrasound.contour_source import load_source

@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.demo import run_demo
 
     path = run_demo(args.out, preset=args.preset, seed=args.seed, workers=args.workers,

@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.rundir import metrics_path
     from artimap.tasks.evaluation import evaluate
 

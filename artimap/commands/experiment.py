@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.experiment import run_experiment
 
     result = run_experiment(args.file, args.out, seeds=args.seeds, smoke=args.smoke,

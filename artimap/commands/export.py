@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.tasks.export import export_run
 
     for path in export_run(args.run_dir, args.out):

@@ -35,6 +35,7 @@ def task_parser(run_dir: str, module) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.tasks.registry import get_task_module, run_task_name
 
     module = get_task_module(run_task_name(args.run_dir))

@@ -67,6 +67,7 @@ def _lists(text: str) -> tuple[str, str, str]:
 
 def run(args: argparse.Namespace) -> int:
     """CLI handler: prepare, then print one summary line."""
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.data.lip2tongue.prepare import prepare
     from artimap.data.lip2tongue.utterance import Settings
     from artimap.parallel import default_workers

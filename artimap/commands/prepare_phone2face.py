@@ -51,6 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of `artimap prepare phone2face`."""
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
     from artimap.data.prepared import Prepared
     from artimap.parallel import default_workers

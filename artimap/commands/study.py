@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_make(args: argparse.Namespace) -> int:
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.study.make import make_study
 
     out = make_study(args.experiment, args.out, frames=args.frames, seed=args.seed)
@@ -47,6 +48,7 @@ def run_make(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.study.app import serve
 
     print(serve_banner(args.study, args.host, args.port), flush=True)
@@ -65,6 +67,7 @@ def serve_banner(study: str, host: str, port: int) -> str:
 
 
 def run_analyse(args: argparse.Namespace) -> int:
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.study.analyse import write_analysis
 
     result, path = write_analysis(args.study)

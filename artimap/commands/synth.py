@@ -47,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_engine(args: argparse.Namespace) -> int:
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.synth.engines import find_engine, parse_shard
 
     generate = find_engine(args.engine)
@@ -62,6 +63,7 @@ def _run_engine(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.synth.corpus import generate_corpus
 
     if args.engine != "talker":

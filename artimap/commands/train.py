@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from artimap.argtypes import positive_int
 
@@ -40,8 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     import torch
 
     from artimap.tasks.registry import load_config_file, train_run
@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"trained {cfg.task}/{cfg.name}: {state.step} steps, {_best(args.out, state)} -> "
           f"{args.out}")
     if args.evaluate:
+        # deferred: `artimap --help` stays fast (heavy libraries load on use)
         from artimap.commands.evaluate import summary_line
         from artimap.tasks.evaluation import evaluate
 
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _best(run_dir: str, state) -> str:
     """'best epoch N (val L)', or the training loss when the run had no validation split."""
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
     from artimap.rundir import read_metrics
 
     has_val = any("val_loss" in row for row in read_metrics(run_dir))

@@ -12,6 +12,7 @@ import struct
 import warnings
 from pathlib import Path
 
+import ezc3d
 import numpy as np
 
 from artimap.errors import file_error
@@ -92,7 +93,6 @@ def _check_header(path: Path) -> None:
 
 def _load(path: Path) -> dict:
     """What read_c3d needs from ezc3d, as plain arrays and dicts (crosses a process pipe)."""
-    import ezc3d
 
     try:
         c = ezc3d.c3d(str(path))
@@ -149,7 +149,6 @@ def write_c3d(path: str | Path, motion: Motion) -> None:
     Sets POINT:RATE, POINT:LABELS, POINT:UNITS='mm'; missing samples get coordinates 0 and
     residual -1. `motion.start_time` is not stored.
     """
-    import ezc3d
 
     path = Path(path)
     for lab in motion.labels:

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from praatio import textgrid
+from praatio.utilities import textgrid_io
+from praatio.utilities.constants import Interval as PInterval
+
 from artimap.errors import ArtimapError, file_error
 from artimap.fsutil import atomic_path
 from artimap.io.alignment import TIME_TOLERANCE, Alignment, Interval, validate
@@ -29,7 +33,6 @@ def _parse(path: Path) -> tuple[dict, str]:
     sub-microsecond overlaps real files carry (e.g. 2.43 followed by 2.4299999);
     `artimap.io.alignment.validate` checks order and overlap with a tolerance instead.
     """
-    from praatio.utilities import textgrid_io
 
     if not path.is_file():
         raise file_error(path, "no such TextGrid file", "Check the path")
@@ -139,8 +142,6 @@ def write_textgrid(path: str | Path, tiers: dict[str, Alignment], duration: floa
 
     Gaps and intervals labelled '' are written as empty intervals spanning 0..`duration`.
     """
-    from praatio import textgrid
-    from praatio.utilities.constants import Interval as PInterval
 
     path = Path(path)
     if not tiers:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import numpy as np
+from pyrtools.pyramids import SteerablePyramidFreq
 from scipy.signal import fftconvolve
 
 
@@ -55,7 +56,6 @@ def default_level(shape: tuple[int, int], window: int = 7) -> int:
 
 def _bands(img: np.ndarray, level: int, orientations: int) -> np.ndarray:
     """Complex subbands of pyramid level `level`: (O, h, w)."""
-    from pyrtools.pyramids import SteerablePyramidFreq
 
     pyr = SteerablePyramidFreq(img, height=level + 1, order=orientations - 1, is_complex=True)
     return np.stack([pyr.pyr_coeffs[(level, o)] for o in range(orientations)])

@@ -138,6 +138,7 @@ def export_model(model: nn.Module, meta: dict[str, Any], path: str | Path) -> li
     written to a temporary name and renamed: a failure leaves no part, new or half-written.
     """
     try:
+        # deferred: optional dependency, imported only when this is used
         import onnx  # optional dependency (export only)
     except ImportError:
         raise ArtimapError("ONNX export needs the optional onnx and onnxruntime packages: "

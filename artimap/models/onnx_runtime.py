@@ -25,6 +25,7 @@ from artimap.models.ts_cnn_lstm import combine_steps
 def session(model: str | Path | bytes, threads: int = 1):
     """An onnxruntime CPU session of a file or serialised graph, `threads` intra-op threads
     (1: the steadiest on a shared machine, and what real-time figures are measured with)."""
+    # deferred: optional dependency, imported only when this is used
     import onnxruntime as ort
 
     opts = ort.SessionOptions()

@@ -27,6 +27,7 @@ _EXPORTS = {
 
 def __getattr__(name: str):
     if name in _EXPORTS:
+        # deferred: lazy package attribute
         import importlib
 
         return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -12,8 +12,11 @@ import time
 from concurrent.futures import FIRST_EXCEPTION, wait
 from pathlib import Path
 
+from tqdm import tqdm
+
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_dir, atomic_write_json
+from artimap.parallel import worker_pool
 from artimap.synth.coartic import check_coarticulation
 from artimap.synth.presets import Preset, get_preset
 from artimap.synth.utterance import synthesize_utterance
@@ -42,8 +45,6 @@ def _run_serial(jobs: list[Job], bar) -> list[tuple[dict, dict, dict]]:
 
 
 def _run_pool(jobs: list[Job], workers: int, bar) -> list[tuple[dict, dict, dict]]:
-    from artimap.parallel import worker_pool
-
     with worker_pool(workers) as pool:
         futures = [pool.submit(make_one, job) for job in jobs]
         pending = set(futures)
@@ -76,7 +77,6 @@ def generate_corpus(
     receives the wall time and the seconds spent per render stage and per file kind.
     `coarticulation` is the talker's rule (`coartic.COARTICULATIONS`), kept in corpus.json.
     """
-    from tqdm import tqdm
 
     cfg = get_preset(preset, speakers, utterances)
     check_coarticulation(coarticulation)

@@ -15,7 +15,9 @@ from typing import Any
 
 from artimap.config import OverrideError, apply_overrides, build_config, read_yaml, to_dict
 from artimap.errors import ArtimapError
+from artimap.tasks.init_from import InitFromTask
 from artimap.tasks.protocol import TaskModule
+from artimap.train import train
 
 TASKS: dict[str, str] = {
     "lip2tongue": "artimap.tasks.lip2tongue",
@@ -94,8 +96,6 @@ def train_run(module: TaskModule, cfg: Any, run_dir: str | Path, resume: bool = 
     (`artimap.tasks.init_from`); config.yaml records both (section `init_from`).
     `allow_other_data` lets a resumed run continue on a dataset other than its own.
     """
-    from artimap.tasks.init_from import InitFromTask
-    from artimap.train import train
 
     if init_from is not None and resume:
         raise ArtimapError("--init-from starts a new run and cannot be combined with --resume; "

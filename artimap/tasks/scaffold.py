@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from artimap.data.prepared import Prepared, check_same_data
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json
+from artimap.models import load_model
 from artimap.rundir import metrics_path, training_summary
 from artimap.tasks.registry import best_checkpoint, load_run
 
@@ -37,9 +40,7 @@ class LoadedRun:
 
 def load_for_evaluation(run_dir: str | Path) -> LoadedRun:
     """The run's config and best checkpoint, on cuda if available, else cpu."""
-    import torch
 
-    from artimap.models import load_model
 
     run_dir = Path(run_dir)
     _, cfg = load_run(run_dir)

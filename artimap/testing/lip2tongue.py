@@ -14,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from artimap.io.ult import UltParams, write_param, write_ult
+from artimap.io.video import write_video
+
 MOUTH_BOX = (60, 50, 60, 36)  # (x, y, w, h) the mouth moves inside, in a 160x120 frame
 POINT_NAMES = ("tongueRoot", "tongueDorsum", "tongueTip")
 
@@ -49,8 +52,6 @@ def write_fake_utterance(folder: Path, uid: str, seconds: float = 1.0, video_fps
                          ult_fps: float = 81.5, t0: float = 0.2, nv: int = 16, ppv: int = 64,
                          dlc: bool = False, seed: int = 0) -> Path:
     """Write `<uid>.mp4`, `.ult`, `.param` (and `.tongue_dlc.csv`) into `folder`; return the mp4."""
-    from artimap.io.ult import UltParams, write_param, write_ult
-    from artimap.io.video import write_video
 
     folder.mkdir(parents=True, exist_ok=True)
     n_video = int(round(seconds * video_fps))

@@ -4,7 +4,6 @@ The tongue surface shows as a bright ridge (the tissue/air boundary); the contou
 ridge's edge on the probe side. Along every line leaving the probe (a scanline of a raw
 scanline-by-sample frame, or a ray from the apex of a fan image resampled to polar form) the
 profile I(d), depth d growing away from the probe, is Gaussian-smoothed and scored by a step:
-
     E(d) = mean I(d+1 .. d+w) - mean I(d-w .. d-1)     (bright beyond, dark before)
 
 weighted by 1 + depth_gain * d / D (deeper ridges win ties: echoes nearer the probe are not the
@@ -24,6 +23,7 @@ Run predicted and real frames through the same function, settings and fan geomet
 
 from __future__ import annotations
 
+import cv2  # not at the top: `artimap contour`'s command module imports this one at start
 import numpy as np
 from scipy import ndimage
 from scipy.signal import savgol_filter
@@ -214,7 +214,6 @@ def extract_fan(
     points (x, y) in pixels of the input images, NaN for rejected rays. For predicted frames,
     pass the geometry (and mask) of the real ones, so both are searched identically.
     """
-    import cv2  # not at the top: `artimap contour`'s command module imports this one at start
 
     x, single = _stack(frames)
     if mask is None:

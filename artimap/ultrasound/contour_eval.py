@@ -17,6 +17,7 @@ from the probe), i.e. they ignore where the extractor continues past the labelle
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from pathlib import Path
@@ -24,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from artimap.errors import ArtimapError
+from artimap.io.aaa_spline import read_aaa_splines
+from artimap.io.dlc import read_dlc_csv
 from artimap.metrics.contour import msd
 from artimap.ultrasound.contour_config import ContourConfig
 from artimap.ultrasound.contour_run import Contours, extract_source
@@ -163,7 +166,6 @@ def match_labels(src: ContourSource, labels: str | Path, points: list[str] | Non
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Hand labels of a DLC CSV placed on the source's frames: (labelled frame numbers (N,),
     reference points (N, K, 2) px). Frames without any label point are left out."""
-    from artimap.io.dlc import read_dlc_csv
 
     dlc = read_dlc_csv(labels)
     idx = label_indices(dlc.bodyparts, points)
@@ -202,7 +204,6 @@ def eval_splines(src: ContourSource, c: Contours, splines: str | Path,
                  limit: int | None = None) -> tuple[list[dict], dict[str, float]]:
     """Extracted contours of a raw recording vs its AAA spline export; MSD in mm (and in
     pixels of a fan image with one pixel per echo sample, i.e. mm * PixelsPerMm)."""
-    from artimap.io.aaa_spline import read_aaa_splines
 
     if src.kind != "ult":
         raise ArtimapError(f"{splines}: AAA splines are compared with a raw .ult recording, "
@@ -259,7 +260,6 @@ def labels_on_frames(src: ContourSource, labels: str | Path, points: list[str] |
 
 def write_rows(path: str | Path, rows: list[dict]) -> None:
     """Per-frame scores as CSV (columns of the first row)."""
-    import csv
 
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["frame"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2  # not at the top: the CLI imports this module at start (via ContourConfig)
 import numpy as np
 from scipy import ndimage
 
@@ -62,7 +63,6 @@ def _largest_region(m: np.ndarray) -> np.ndarray:
 
 def _convex_hull(m: np.ndarray) -> np.ndarray:
     """(H, W) bool -> the filled convex hull of its True pixels."""
-    import cv2  # not at the top: the CLI imports this module at start (via ContourConfig)
 
     ys, xs = np.nonzero(m)
     out = np.zeros(m.shape, np.uint8)

@@ -15,11 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from tqdm import tqdm
 
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_path
+from artimap.io.dlc import write_dlc_csv
+from artimap.io.video import write_video
 from artimap.ultrasound.contour import (
     ContourConfig,
     estimate_fan,
@@ -29,6 +32,7 @@ from artimap.ultrasound.contour import (
     scanline_spacing,
 )
 from artimap.ultrasound.contour_source import ContourSource
+from artimap.ultrasound.scanconv import ScanConverter
 
 
 @dataclass
@@ -85,7 +89,6 @@ def display_frames(src: ContourSource) -> np.ndarray:
     """The frames as drawn: (F, H, W) uint8 (raw recordings scan-converted onto `src.fan`)."""
     if src.kind != "ult":
         return np.asarray(src.frames, np.uint8)
-    from artimap.ultrasound.scanconv import ScanConverter
 
     conv = ScanConverter(src.params, src.fan.size, flip_vertical=True)
     return np.asarray(conv(np.asarray(src.frames)), np.uint8)
@@ -115,7 +118,6 @@ def write_contour_csv(path: str | Path, src: ContourSource, c: Contours) -> None
 def write_contour_dlc(path: str | Path, src: ContourSource, c: Contours) -> None:
     """The contours as a DeepLabCut CSV: body parts c000, c001, ... (x, y pixels of the drawn
     frames), indexed by image name for image folders and by frame number otherwise."""
-    from artimap.io.dlc import write_dlc_csv
 
     parts = [f"c{k:03d}" for k in range(c.px.shape[1])]
     index = list(src.names) if src.kind == "frames" else list(range(len(c.px)))
@@ -133,7 +135,6 @@ def _runs(points: np.ndarray) -> list[np.ndarray]:
 def overlay(frames: np.ndarray, c: Contours, labels: np.ndarray | None = None) -> np.ndarray:
     """Contours drawn on the frames: (F, H, W) uint8 -> (F, H, W, 3) BGR; the extracted contour
     in yellow, hand labels (F, K, 2) (NaN = none for that frame) in magenta."""
-    import cv2
 
     out = np.repeat(np.asarray(frames, np.uint8)[..., None], 3, axis=-1)
     for f in range(len(out)):
@@ -146,6 +147,5 @@ def overlay(frames: np.ndarray, c: Contours, labels: np.ndarray | None = None) -
 def write_overlay(path: str | Path, src: ContourSource, c: Contours,
                   labels: np.ndarray | None = None) -> None:
     """`overlay` of the drawn frames, written as a video at the source's frame rate."""
-    from artimap.io.video import write_video
 
     write_video(path, overlay(display_frames(src), c, labels), src.fps)

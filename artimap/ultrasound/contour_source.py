@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from artimap.errors import file_error
-from artimap.io.ult import UltParams
+from artimap.io.frames import list_frames, read_frame_folder
+from artimap.io.ult import UltParams, find_param, read_param, read_ult
+from artimap.io.video import read_video
 from artimap.ultrasound.geometry import FanImage, ProbeGeometry
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
@@ -42,7 +44,6 @@ class ContourSource:
 def _geometry(param: str | Path | None) -> ProbeGeometry | None:
     if param is None:
         return None
-    from artimap.io.ult import read_param
 
     return ProbeGeometry.from_params(read_param(param))
 
@@ -55,8 +56,6 @@ def _fan_for(geometry: ProbeGeometry | None, size: tuple[int, int], probe: str
 
 
 def _load_ult(path: Path, param: str | Path | None) -> ContourSource:
-    from artimap.io.ult import find_param, read_param, read_ult
-
     params = read_param(param if param is not None else find_param(path))
     frames = np.asarray(read_ult(path, params))  # (F, NV, PPV)
     geo = ProbeGeometry.from_params(params)
@@ -79,8 +78,6 @@ def load_source(path: str | Path, param: str | Path | None = None, probe: str = 
         raise file_error(path, f"probe must be 'bottom' or 'top', got {probe!r}",
                          "Use --probe bottom (fan opens upward) or --probe top")
     if path.is_dir():
-        from artimap.io.frames import list_frames, read_frame_folder
-
         frames = read_frame_folder(path)
         names = [p.name for p in list_frames(path)]
         geo = _geometry(param)
@@ -92,8 +89,6 @@ def load_source(path: str | Path, param: str | Path | None = None, probe: str = 
     if suffix == ".ult":
         return _load_ult(path, param)
     if suffix in VIDEO_SUFFIXES:
-        from artimap.io.video import read_video
-
         frames, rate = read_video(path)
         geo = _geometry(param)
         return ContourSource(frames, "video", [f"frame{k}" for k in range(len(frames))],

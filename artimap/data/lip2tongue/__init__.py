@@ -21,6 +21,7 @@ __all__ = list(_LAZY)
 
 def __getattr__(name: str):
     if name in _LAZY:
+        # deferred: lazy package attribute
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name]), name)

@@ -151,7 +151,6 @@ def _write(tmp: Path, parts: Path, entries: list[dict], skipped: dict[str, str],
 
 def _listed_only(utts: list, lists) -> list:
     """The utterances some --split-lists file names; the others are left out, with a warning."""
-    from artimap.data.common import SPLITS, read_split_lists
 
     given = read_split_lists(dict(zip(SPLITS, lists)), [u.id for u in utts])
     listed = {uid for ids in given.values() for uid in ids}
@@ -165,7 +164,6 @@ def _listed_only(utts: list, lists) -> list:
 
 
 def _split(kept: list[str], all_ids: list[str], fractions, seed: int, lists) -> dict:
-
     if lists is None:
         return split_ids(kept, fractions, seed)
     given = read_split_lists(dict(zip(SPLITS, lists)), all_ids)

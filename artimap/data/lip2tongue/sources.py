@@ -22,6 +22,7 @@ from pathlib import Path
 
 from artimap.errors import ArtimapError, file_error
 from artimap.io.ult import param_candidates
+from artimap.synth.truth import read_corpus_json
 
 FORMATS = ("auto", "aaa", "frames", "talker")
 TARGETS = ("image", "points")
@@ -134,8 +135,6 @@ def _detect(corpus: Path) -> str:
 
 
 def _talker(corpus: Path, target: str) -> list[Utterance]:
-    from artimap.synth.truth import read_corpus_json
-
     meta = read_corpus_json(corpus)
     out = []
     for entry in meta.get("utterances", []):

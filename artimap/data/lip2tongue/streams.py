@@ -20,7 +20,11 @@ from artimap.data.lip2tongue.durations import check_ult_duration
 from artimap.data.lip2tongue.sources import Utterance
 from artimap.data.lip2tongue.sync import DLC_FPS, stream_times
 from artimap.errors import file_error
+from artimap.io.dlc import read_dlc_csv
+from artimap.io.frames import read_frame_folder
 from artimap.io.ult import UltParams, find_param, read_param, read_ult
+from artimap.io.video import read_video
+from artimap.synth.truth import read_contour_csv
 
 MIN_LIKELIHOOD = 0.6  # DeepLabCut points less sure than this are missing (NaN)
 # A points file may end this much after the lip video (rounding of its frame count); more means
@@ -60,12 +64,8 @@ def read_lip_stream(path: Path, frames_fps: float = 60.0) -> tuple[np.ndarray, n
     """
     path = Path(path)
     if path.is_dir():
-        from artimap.io.frames import read_frame_folder
-
         frames, fps = read_frame_folder(path), frames_fps
     else:
-        from artimap.io.video import read_video
-
         frames, fps = read_video(path, gray=True)
         if not fps > 0:
             raise file_error(path, "the video reports no frame rate",
@@ -87,8 +87,6 @@ def load_target(utt: Utterance, lip_times: np.ndarray, frames_fps: float = 60.0)
         check_ult_duration(utt.target, param_path, params, len(values), utt.lips, lip_seconds)
         return Target(values, params.frame_times(len(values)), "ult", utt.target, params)
     if utt.kind == "frames":
-        from artimap.io.frames import read_frame_folder
-
         n_lips = len(lip_times)  # one time per lip frame
         values = read_frame_folder(utt.target)
         if len(values) != n_lips:
@@ -102,8 +100,6 @@ def load_target(utt: Utterance, lip_times: np.ndarray, frames_fps: float = 60.0)
 
 
 def _dlc(utt: Utterance, lip_times: np.ndarray) -> Target:
-    from artimap.io.dlc import read_dlc_csv
-
     params, param_path = _params(utt)
     dlc = read_dlc_csv(utt.target, min_likelihood=MIN_LIKELIHOOD)
     times = stream_times(len(dlc.points), DLC_FPS, params.time_first_frame)
@@ -123,8 +119,6 @@ def _dlc(utt: Utterance, lip_times: np.ndarray) -> Target:
 
 
 def _contour(utt: Utterance) -> Target:
-    from artimap.synth.truth import read_contour_csv
-
     if not utt.target.is_file():
         raise file_error(utt.target, "contour file not found",
                          "Regenerate the corpus, or use --target image")

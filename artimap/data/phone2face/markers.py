@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from artimap.errors import ArtimapError, file_error
+from artimap.synth import face  # the talker's own marker layout
 
 # Preset name -> description. "talker44" is read from the talker corpus' corpus.json, or from
 # the talker's own module when the corpus has none.
@@ -28,8 +29,6 @@ def talker_marker_info(info: dict[str, Any] | None) -> dict[str, Any]:
     (44), head, lips, upper_lip_centre; absent ones are [] or None.
     """
     if info is None:
-        from artimap.synth import face  # the talker's own marker layout
-
         return {"face": list(face.FACE_MARKERS), "head": list(face.HEAD_MARKERS),
                 "lips": list(face.LIP_MARKERS), "upper_lip_centre": face.UPPER_LIP_CENTRE}
     m = info.get("markers") if isinstance(info.get("markers"), dict) else {}

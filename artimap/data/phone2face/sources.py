@@ -19,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from artimap.errors import ArtimapError, file_error
+from artimap.io.alignment_formats import alignment_format, read_alignment
+from artimap.io.c3d import read_c3d
+from artimap.io.optitrack import read_motive_csv
+from artimap.io.xrmb import read_txy
 
 FORMATS = ("auto", "talker", "files")
 ALIGNMENT_SUFFIXES = (".textgrid", ".lab", ".ctm")
@@ -121,16 +125,10 @@ def read_motion(path: str | Path):
     if not path.is_file():
         raise file_error(path, "no such motion file", "Check the corpus folder")
     if path.suffix.lower() == ".c3d":
-        from artimap.io.c3d import read_c3d
-
         return read_c3d(path)
     if path.suffix.lower() == ".csv":
-        from artimap.io.optitrack import read_motive_csv
-
         return read_motive_csv(path)
     if path.suffix.lower() == ".txy":
-        from artimap.io.xrmb import read_txy
-
         return read_txy(path)
     raise file_error(path, f"unknown motion file type {path.suffix!r}",
                      "Use .c3d, Motive .csv or XRMB .txy")
@@ -138,7 +136,6 @@ def read_motion(path: str | Path):
 
 def read_utterance_alignment(utt: Utterance, tier: str | None = None):
     """The utterance's Alignment (TextGrid tier `tier`; CTM entry named by the utterance id)."""
-    from artimap.io.alignment_formats import alignment_format, read_alignment
 
     if not utt.alignment.is_file():
         raise file_error(utt.alignment, "no such alignment file", "Check the corpus folder")

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from artimap.data.lip2tongue.prepare import prepare
+from artimap.data.lip2tongue.utterance import Settings
 from artimap.data.prepared import is_prepared
 from artimap.experiment import run_experiment, shipped
 from artimap.parallel import default_workers, torch_threads
@@ -31,8 +33,6 @@ EXPERIMENT = "lip2tongue/demo_study/demo.yaml"  # the demo's rows (under configs
 
 def prepared_dataset(out: Path, corpus: Path) -> Path:
     """The demo corpus prepared for lip2tongue under out/lip2tongue/prepared (made once)."""
-    from artimap.data.lip2tongue.prepare import prepare
-    from artimap.data.lip2tongue.utterance import Settings
 
     prepared = out / "lip2tongue" / "prepared"
     if not is_prepared(prepared):

@@ -5,7 +5,6 @@ run's best checkpoint; each clip gives one predicted frame, the one the clip is 
 (target_position last/centre; for "all" the last output step, aligned with the clip's last lip
 frame). Per frame, the metrics declared in artimap.tasks.lip2tongue.metrics; today, on 8-bit
 images (0..255, as they would be written out):
-
   ssim            Gaussian window sigma 1.5 (11 x 11), data range 255 (artimap.metrics)
   cw_ssim         Sampat et al. complex steerable pyramid, coarsest level >= 7 px, K = 0
   cw_ssim_pyssim  pyssim 0.7.1's cw_ssim_value (width 30, k 0.01), the published numbers' kind
@@ -29,7 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+from torch.utils.data import DataLoader, Subset
 
+from artimap.data.lip2tongue import Lip2TongueDataset
 from artimap.errors import ArtimapError
 from artimap.metrics.aggregate import aggregate
 from artimap.metrics.declare import settings
@@ -43,12 +45,12 @@ from artimap.tasks.lip2tongue.scoring import (
     save_npz,
     score_frames,
 )
+from artimap.tasks.registry import read_run_config
 from artimap.tasks.scaffold import LoadedRun, evaluate_with, load_for_evaluation
 
 
 def eval_dataset(cfg, split: str):
     """The clips evaluated: `cfg`'s clip length; "all" runs are scored on the last frame."""
-    from artimap.data.lip2tongue import Lip2TongueDataset
 
     position = "last" if cfg.target_position == "all" else cfg.target_position
     return Lip2TongueDataset(cfg.data, split, cfg.clip_len, position, stride=1)
@@ -57,8 +59,6 @@ def eval_dataset(cfg, split: str):
 def predict_clips(model, norm, ds, index: np.ndarray, batch_size: int, device) -> dict:
     """Model outputs for clips `index` of `ds`: {"pred", "real" (F, ...) in target units
     (images 0..255 float32), "utterance" (F,), "frame" (F,)} (frame within the utterance)."""
-    import torch
-    from torch.utils.data import DataLoader, Subset
 
     loader = DataLoader(Subset(ds, index.tolist()), batch_size=batch_size, shuffle=False)
     image = ds.manifest["settings"]["target"] == "image"
@@ -214,7 +214,6 @@ def result_columns() -> list[str]:
 
 def result_row(run_dir: str | Path, metrics: dict) -> dict:
     """One results.csv row (`result_columns`) of an evaluated run."""
-    from artimap.tasks.registry import read_run_config
 
     exp = read_run_config(run_dir)["experiment"]
     return tables.result_row(declared.METRICS, metrics, exp["name"], exp["train"]["seed"])

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from artimap.rundir import read_metrics
 from artimap.runfind import first_eval_npz  # noqa: E402
 
 MAX_COLUMNS = 6
@@ -106,7 +107,6 @@ def figure2_figure(experiment: dict) -> Figure | None:
 
 def loss_curves(run: dict, path: Path) -> Path | None:
     """Train/val loss against steps for every seed of one row; None if nothing was logged."""
-    from artimap.rundir import read_metrics
 
     fig, ax = plt.subplots(figsize=(5, 3))
     drawn = False

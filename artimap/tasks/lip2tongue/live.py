@@ -34,20 +34,25 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
+from artimap.data.lip2tongue.roi import Box, check_box, parse_box
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json
+from artimap.io.framepipe import RAW_FORMATS
+from artimap.models import load_model
 from artimap.parallel import torch_threads
 from artimap.tasks.lip2tongue import predict as file_predict
 from artimap.tasks.lip2tongue.livefeed import DropOldest, Reader, camera_source, stdin_source
+from artimap.tasks.lip2tongue.stepper import FramePredictor
+from artimap.tasks.registry import best_checkpoint
 
 DROP_WARN = 0.05  # the summary warns above this fraction of dropped frames (of those sent)
 
 
 def add_predict_arguments(p: argparse.ArgumentParser) -> None:
     """The file options (`predict.add_predict_arguments`) and the live ones."""
-    from artimap.io.framepipe import RAW_FORMATS
 
     file_predict.add_predict_arguments(p)
     p.add_argument("--camera", type=int, default=None, metavar="INDEX",
@@ -92,7 +97,6 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
 
 def live_box(text: str | None, speaker: str | None, rois: dict, shape: tuple[int, int]):
     """The mouth box of a live stream of (H, W) frames (module doc)."""
-    from artimap.data.lip2tongue.roi import Box, check_box, parse_box
 
     if text == "auto":
         raise ArtimapError("--roi auto needs the whole video first; for a live stream give "
@@ -115,8 +119,6 @@ def live_box(text: str | None, speaker: str | None, rois: dict, shape: tuple[int
 
 def predict_live(run_dir: Path, args: argparse.Namespace) -> Path:
     """Run a live stream to its end and write its outputs (module doc)."""
-    from artimap.models import load_model
-    from artimap.tasks.registry import best_checkpoint
 
     cap = blank = None
     if args.camera is not None:
@@ -170,7 +172,6 @@ def ready_step(model, meta: dict, args: argparse.Namespace, blank: np.ndarray,
     """The per-frame predictor for frames shaped as `blank`, warmed up (a first clip of black
     frames through a throwaway copy: the first forward passes are the slow ones), so the
     stream starts on a model that keeps pace."""
-    from artimap.tasks.lip2tongue.stepper import FramePredictor
 
     got.box = live_box(args.roi, args.speaker, meta["data"]["rois"], blank.shape[:2])
     warm = FramePredictor(model, meta, got.box)
@@ -206,7 +207,6 @@ def consume(model, meta: dict, queue: DropOldest, args: argparse.Namespace,
             got: Collected, step=None) -> None:
     """Predict every frame the queue gives until it closes (or q in the window), into `got`,
     with `step` (a `FramePredictor`; made from the first frame when None)."""
-    from artimap.tasks.lip2tongue.stepper import FramePredictor
 
     while (item := queue.get()) is not None:
         if step is None:
@@ -226,7 +226,6 @@ def consume(model, meta: dict, queue: DropOldest, args: argparse.Namespace,
 
 def _show(crop: np.ndarray, y: np.ndarray | None, meta: dict) -> int:
     """Draw lips | newest prediction; returns the key pressed (-1 none)."""
-    import cv2
 
     if y is None or meta["data"]["target"] != "image":
         pred = np.zeros(meta["data"]["target_size"], np.uint8)

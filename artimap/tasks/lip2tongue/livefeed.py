@@ -20,9 +20,12 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+import cv2
 import numpy as np
 
+from artimap.data.lip2tongue.sync import FPS_TOLERANCE
 from artimap.errors import ArtimapError
+from artimap.io.framepipe import PipeFormat, raw_frames, read_y4m_header, y4m_frames
 
 
 class Item(NamedTuple):
@@ -72,8 +75,6 @@ class TrainingClock:
     nearest to each point j / fps of a grid anchored at the first frame (one frame of delay)."""
 
     def __init__(self, source_fps: float, fps: float) -> None:
-        from artimap.data.lip2tongue.sync import FPS_TOLERANCE
-
         self.passthrough = abs(source_fps / fps - 1.0) <= FPS_TOLERANCE
         self.source_fps, self.fps = source_fps, fps
         self._k, self._next, self._prev = 0, 0, None  # source frames seen, next grid point
@@ -95,7 +96,6 @@ class TrainingClock:
 def camera_source(index: int, fps: float | None) -> tuple[Iterator[np.ndarray], float, Any]:
     """(frames, rate, capture) of OpenCV camera `index`; the rate is the camera's unless
     given."""
-    import cv2
 
     cap = cv2.VideoCapture(index)
     if not cap.isOpened():
@@ -121,7 +121,6 @@ def stdin_source(size: tuple[int, int] | None, fps: float | None, pixels: str,
                  stream=None) -> tuple[Iterator[np.ndarray], float, np.ndarray]:
     """(frames, rate, a black frame of the stream's shape) of frames on standard input: y4m,
     or raw when --size is given."""
-    from artimap.io.framepipe import PipeFormat, raw_frames, read_y4m_header, y4m_frames
 
     stream = stream if stream is not None else sys.stdin.buffer
     if size is None:

@@ -27,7 +27,10 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from artimap.metrics import aggregate
+from artimap.metrics.contour import msd
+from artimap.metrics.cw_ssim import cw_ssim, cw_ssim_pyssim
 from artimap.metrics.declare import Metric, union
+from artimap.metrics.image import ssim
 
 BLUR_SIGMA = 3.0  # target pixels (r2_speckle_free)
 
@@ -96,7 +99,6 @@ def gap_closed(sections: dict[str, dict]) -> None:
 
 def msd_frames(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """MSD per frame of point sets a, b (F, K, 2); NaN where either has no finite point."""
-    from artimap.metrics.contour import msd
 
     out = np.full(len(a), np.nan)
     for i, (u, v) in enumerate(zip(a, b)):
@@ -106,20 +108,14 @@ def msd_frames(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _ssim(pred: np.ndarray, real: np.ndarray, ctx=None) -> np.ndarray:
-    from artimap.metrics.image import ssim
-
     return np.array([ssim(a, b) for a, b in zip(pred, real)], np.float64)
 
 
 def _cw_ssim(pred: np.ndarray, real: np.ndarray, ctx=None) -> np.ndarray:
-    from artimap.metrics.cw_ssim import cw_ssim
-
     return np.array([cw_ssim(a, b) for a, b in zip(pred, real)], np.float64)
 
 
 def _cw_ssim_pyssim(pred: np.ndarray, real: np.ndarray, ctx=None) -> np.ndarray:
-    from artimap.metrics.cw_ssim import cw_ssim_pyssim
-
     # pyssim scores 8-bit images: round as writing the frames out would
     return np.array([cw_ssim_pyssim(np.rint(a), np.rint(b)) for a, b in zip(pred, real)],
                     np.float64)

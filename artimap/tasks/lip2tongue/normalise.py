@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 
 
 def _array(values: Any) -> np.ndarray:
@@ -40,8 +41,6 @@ class Normaliser:
         self._cache: dict = {}  # (id of the array, dtype, device) -> tensor: once per device
 
     def _t(self, x, a: np.ndarray):
-        import torch
-
         key = (id(a), x.dtype, x.device)
         if key not in self._cache:
             self._cache[key] = torch.as_tensor(a, dtype=x.dtype, device=x.device)

@@ -29,9 +29,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from artimap.data.lip2tongue.roi import Box, auto_box, check_box, parse_box
+from artimap.data.lip2tongue.streams import Target, read_lip_stream
+from artimap.data.lip2tongue.sync import SyncResult, nearest_index, output_clock
+from artimap.data.lip2tongue.utterance import Settings, render_target
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_json, atomic_write_text, check_prediction_out
+from artimap.io.ult import find_param, read_param, read_ult
+from artimap.io.video import write_video
+from artimap.models import load_model
 from artimap.parallel import torch_threads
+from artimap.tasks.export import run_onnx_model
+from artimap.tasks.lip2tongue.stepper import FramePredictor
+from artimap.tasks.registry import best_checkpoint
+from artimap.ultrasound.target import contour_fn
 
 PANEL_H = 240  # height of each panel of the side-by-side video
 
@@ -57,8 +68,6 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> None:
 def read_lips(path: Path, fps: float) -> tuple[np.ndarray, np.ndarray]:
     """Lip frames (F, H, W) uint8 on the training clock (fps) and their times (F,) s: read and
     put on the clock as prepare does (`read_lip_stream`, `output_clock`)."""
-    from artimap.data.lip2tongue.streams import read_lip_stream
-    from artimap.data.lip2tongue.sync import output_clock
 
     frames, times, _ = read_lip_stream(path, fps)
     keep = output_clock(times, fps, float(times[0]), float(times[-1]))
@@ -67,7 +76,6 @@ def read_lips(path: Path, fps: float) -> tuple[np.ndarray, np.ndarray]:
 
 def choose_box(text: str | None, rois: dict, frames: np.ndarray, fps: float):
     """The mouth box: given, automatic, or the run's single training box."""
-    from artimap.data.lip2tongue.roi import Box, auto_box, check_box, parse_box
 
     boxes = {tuple(b) for b in rois.values()}
     if text is None and len(boxes) == 1:
@@ -87,7 +95,6 @@ def stream_predict(model, meta: dict, frames: np.ndarray, box
     """Predictions for lip frames (F, H, W[, 3]) uint8 cropped to `box`: (outputs (F, *out) in
     target units, images in [0, 1]; has (F,) bool; crops (F, S, S) uint8), output k aligned
     with lip frame k (see the module doc; one `stepper.FramePredictor` step per frame)."""
-    from artimap.tasks.lip2tongue.stepper import FramePredictor
 
     step = FramePredictor(model, meta, box)
     size = meta["data"]["image_size"]
@@ -104,10 +111,6 @@ def stream_predict(model, meta: dict, frames: np.ndarray, box
 def real_ultrasound(path: Path, times: np.ndarray, data: dict) -> np.ndarray:
     """The real ultrasound at the lip frame times, rendered like the training targets:
     (F, H_t, W_t) uint8, black outside the recording."""
-    from artimap.data.lip2tongue.streams import Target
-    from artimap.data.lip2tongue.sync import SyncResult, nearest_index
-    from artimap.data.lip2tongue.utterance import Settings, render_target
-    from artimap.io.ult import find_param, read_param, read_ult
 
     params = read_param(find_param(path))
     values = read_ult(path, params)
@@ -178,8 +181,6 @@ def dlc_csv(points: np.ndarray, names: list[str], has: np.ndarray) -> str:
 
 def write_images(stem: Path, crops, outs, has, times, data: dict, ultrasound: str | None) -> str:
     """The image outputs of `predict` (module doc); returns the contours' unit."""
-    from artimap.io.video import write_video
-    from artimap.ultrasound.target import contour_fn
 
     pred = np.where(has[:, None, None], np.rint(np.clip(outs, 0, 1) * 255), 0).astype(np.uint8)
     real = None if ultrasound is None else real_ultrasound(Path(ultrasound), times, data)
@@ -200,7 +201,6 @@ def write_outputs(stem: Path, crops, outs, has, times, data: dict, ultrasound: s
     """The side video, contour CSV and (image targets) prediction video of `predict` (module
     doc) for crops (F, S, S), outputs (F, *out), has (F,), times (F,); returns the contours'
     unit."""
-    from artimap.io.video import write_video
 
     if data["target"] == "image":
         return write_images(stem, crops, outs, has, times, data, ultrasound)
@@ -212,8 +212,6 @@ def write_outputs(stem: Path, crops, outs, has, times, data: dict, ultrasound: s
 
 def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     """Predict the tongue from `args.video` with the run's best checkpoint; returns args.out."""
-    from artimap.models import load_model
-    from artimap.tasks.registry import best_checkpoint
 
     if args.video is None:
         raise ArtimapError("no input: give --video LIPS.mp4, --video - (frames on stdin) or "
@@ -224,8 +222,6 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     check_prediction_out(out, video.stem, getattr(args, "overwrite", False))
     model, meta = load_model(best_checkpoint(run_dir))
     if getattr(args, "backend", "torch") == "onnx":
-        from artimap.tasks.export import run_onnx_model
-
         model = run_onnx_model(run_dir, max(1, int(getattr(args, "threads", 1))))
     data = meta["data"]
     frames, times = read_lips(video, data["fps"])

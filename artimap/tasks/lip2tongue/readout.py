@@ -19,7 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.data import DataLoader, Subset
 
+from artimap.checkpoint import read_checkpoint, save_checkpoint
+from artimap.data.lip2tongue import Lip2TongueDataset
+from artimap.models import build_model
 from artimap.models.ridge import ridge_select
 from artimap.tasks.lip2tongue.metrics import blur
 from artimap.tasks.lip2tongue.ridge_refs import REF_MAX_VAL, REF_STRIDE
@@ -29,7 +33,6 @@ def _codes(model, norm, ds, index: np.ndarray, batch_size: int = 128
            ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """(codes (F, K) = the output layer's inputs, the lip term's inputs (F, Q) or None,
     standardised targets (F, D)) of clips."""
-    from torch.utils.data import DataLoader, Subset
 
     got: list[torch.Tensor] = []
     quad: list[torch.Tensor] = []
@@ -54,9 +57,6 @@ def _codes(model, norm, ds, index: np.ndarray, batch_size: int = 128
 def ridge_readout(task, run_dir: str | Path) -> dict | None:
     """Refit the output layer of run_dir/best.pt (see the module doc); returns the readout
     record, or None when the run has no best.pt or its model no linear output layer."""
-    from artimap.checkpoint import read_checkpoint, save_checkpoint
-    from artimap.data.lip2tongue import Lip2TongueDataset
-    from artimap.models import build_model
 
     path = Path(run_dir) / "best.pt"
     cfg = task.cfg

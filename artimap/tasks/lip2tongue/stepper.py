@@ -15,6 +15,10 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from artimap.data.lip2tongue.inputs import FrameStream
+from artimap.models.streaming import StreamingPredictor
+from artimap.tasks.lip2tongue.normalise import Normaliser
+
 
 class Step(NamedTuple):
     """What one pushed frame gives."""
@@ -28,10 +32,6 @@ class FramePredictor:
 
     def __init__(self, model: torch.nn.Module, meta: dict, box: tuple[int, int, int, int]
                  ) -> None:
-        from artimap.data.lip2tongue.inputs import FrameStream
-        from artimap.models.streaming import StreamingPredictor
-        from artimap.tasks.lip2tongue.normalise import Normaliser
-
         self.norm = Normaliser(meta["normalisation"], meta["normalise_inputs"],
                                meta["normalise_target"])
         self.model = StreamingPredictor(model)

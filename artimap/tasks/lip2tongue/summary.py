@@ -17,6 +17,8 @@ from artimap.fsutil import atomic_write_text
 from artimap.metrics.declare import Metric
 from artimap.rundir import first_with_references, read_eval
 from artimap.tasks.lip2tongue import metrics as declared
+from artimap.tasks.lip2tongue.figures import figure2, loss_curves
+from artimap.tasks.lip2tongue.track_figure import track_figure
 from artimap.tasks.tables import by_config, cell, fmt, markdown, present
 
 # Liu & Zhang 2021 (TS-CNN-LSTM), SSC data, speaker-dependent. MSD in pixels of their images.
@@ -129,8 +131,6 @@ def _units(experiment: dict) -> str:
 
 def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
     """Write OUT/summary.md and OUT/figures/ (see the module doc)."""
-    from artimap.tasks.lip2tongue.figures import figure2, loss_curves
-    from artimap.tasks.lip2tongue.track_figure import track_figure
 
     by = by_config(rows)
     figures = out_dir / "figures"

@@ -13,13 +13,20 @@ import os
 from typing import Any
 
 import numpy as np
+import torch
+from torch.utils.data import Subset
 
 from artimap.data.lip2tongue.dataset import Lip2TongueDataset, open_prepared
 from artimap.data.lip2tongue.normalise import training_mean_target
 from artimap.data.prepared import check_finite
 from artimap.errors import ArtimapError
+from artimap.models import build_model
+from artimap.models.bases import fill_linear
 from artimap.tasks.lip2tongue.config import TASK, ExperimentConfig, data_meta, resolve_model_config
+from artimap.tasks.lip2tongue.heads import LipTruth, fit_target_pca, gaussian_blur, lip_estimates
+from artimap.tasks.lip2tongue.lip_pretrain import pretrain_frame_tower
 from artimap.tasks.lip2tongue.normalise import Normaliser
+from artimap.tasks.lip2tongue.readout import ridge_readout
 
 
 def _batch_norm_safe(n: int, batch_size: int) -> int:
@@ -48,8 +55,6 @@ class Lip2TongueTask:
         self.lip_truth = None
         self.lip_pretrain: dict | None = None  # start(): the lip pretraining's record
         if cfg.aux_lip_weight > 0:
-            from artimap.tasks.lip2tongue.heads import LipTruth
-
             self.lip_truth = LipTruth(self.prepared, self.train_rows(), cfg.clip_len)
 
     def train_rows(self) -> np.ndarray:
@@ -69,16 +74,11 @@ class Lip2TongueTask:
         self.norm = Normaliser(self.stats, self.cfg.normalise_inputs, self.cfg.normalise_target)
 
     def build_model(self):
-        from artimap.models import build_model
-
         model = build_model(self.model_name, self.model_config)
         head = getattr(model, "head", None)  # None: the ConvLSTM's interp decoder
         if self.cfg.zero_output and self.cfg.normalise_target and head is not None:
             head.zero_output()
         if self.cfg.eigentongue_k > 0 and self.cfg.eigentongue_init == "injected":
-            from artimap.models.bases import fill_linear
-            from artimap.tasks.lip2tongue.heads import fit_target_pca
-
             if head is None or not hasattr(head.out, "weight"):
                 raise ArtimapError(f"eigentongue_k: model {self.model_name} has no linear "
                                    "output layer to fill; use lip2tongue_ts_cnn_lstm")
@@ -90,8 +90,6 @@ class Lip2TongueTask:
     def start(self, model) -> None:
         """A fresh run's warm-up: lip pretraining of the frame tower when asked."""
         if self.cfg.aux_lip_pretrain_steps > 0:
-            from artimap.tasks.lip2tongue.lip_pretrain import pretrain_frame_tower
-
             self.lip_pretrain = pretrain_frame_tower(
                 model, self, self.cfg.aux_lip_pretrain_steps, self.cfg.train.seed)
 
@@ -101,7 +99,6 @@ class Lip2TongueTask:
 
     def datasets(self):
         """(train clips, val clips or None); a random training subset if max_train_clips."""
-        from torch.utils.data import Subset
 
         # NaN points are left out by the loss; flow and infinities nothing can train on
         check_finite(self.prepared, {"targets": True, "flow": False})
@@ -120,9 +117,7 @@ class Lip2TongueTask:
 
     def loss(self, model, batch):
         """MSE between the model output and the standardised target (NaN points left out)."""
-        import torch
 
-        from artimap.tasks.lip2tongue.heads import lip_estimates
 
         frames, flow = self.norm.inputs(batch["frames"], batch["flow"])
         net = getattr(model, "module", model)
@@ -133,7 +128,6 @@ class Lip2TongueTask:
             target = target[:, net.config.target_frames()]
         target = self.norm.target(target.float())
         if self.cfg.loss_blur_sigma > 0 and target.shape[-1] != 2:  # images: blur both alike
-            from artimap.tasks.lip2tongue.heads import gaussian_blur
 
             shape = pred.shape
             pred = gaussian_blur(pred.reshape(-1, *shape[-2:]), self.cfg.loss_blur_sigma)
@@ -152,7 +146,6 @@ class Lip2TongueTask:
         """The step after training: the ridge readout of best.pt when `readout: ridge`."""
         if self.cfg.readout != "ridge":
             return None
-        from artimap.tasks.lip2tongue.readout import ridge_readout
 
         return ridge_readout(self, run_dir)
 

@@ -11,13 +11,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from artimap.errors import ArtimapError
+from artimap.io.textgrid import read_textgrid, textgrid_tiers
 from artimap.runfind import first_eval_npz  # noqa: E402
 
 
 def _phones(path: str) -> list[tuple[float, float, str]]:
-    from artimap.errors import ArtimapError
-    from artimap.io.textgrid import read_textgrid, textgrid_tiers
-
     if not Path(path).is_file():
         return []
     try:

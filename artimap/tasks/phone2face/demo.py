@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
 from artimap.data.prepared import Prepared, is_prepared
 from artimap.errors import ArtimapError
 from artimap.experiment import run_experiment, shipped
@@ -30,6 +31,7 @@ from artimap.parallel import default_workers, torch_threads
 from artimap.report import Report
 from artimap.report_build import add_runs
 from artimap.runfind import find_runs
+from artimap.tasks.phone2face.bases import bases_table
 from artimap.tasks.phone2face.summary import PUBLISHED
 
 FPS = 60.0  # marker rate of the demo dataset: half the paper's 120, twice as fast to train;
@@ -40,7 +42,6 @@ EXPERIMENT = "phone2face/demo_rows/experiment.yaml"  # the demo's rows (under co
 
 def prepared_dataset(out: Path, corpus: Path) -> Path:
     """The demo corpus prepared for phone2face under out/phone2face/prepared (made once)."""
-    from artimap.data.phone2face.prepare import PrepareConfig, prepare_phone2face
 
     prepared = out / "phone2face" / "prepared"
     if not is_prepared(prepared):
@@ -57,7 +58,6 @@ def prepared_dataset(out: Path, corpus: Path) -> Path:
 def bases(prepared: Path, path: Path, cfg: Any) -> dict[str, Any]:
     """Table 1 numbers (p2f_bases.bases_table) with the latent size, autoencoder epochs and
     frame sample of row config `cfg`, cached in `path`."""
-    from artimap.tasks.phone2face.bases import bases_table
 
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from artimap.data.phone2face.dataset import Phone2FaceDataset
 from artimap.fsutil import atomic_path
 from artimap.metrics.aggregate import gap_closed, over_utterances
 from artimap.metrics.declare import definitions, units
@@ -65,7 +66,6 @@ def evaluate_run(run_dir: Path, split: str = "test", allow_other_data: bool = Fa
 
 def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     """The phone2face sections of metrics.json (see the module doc); writes sample.npz."""
-    from artimap.data.phone2face.dataset import Phone2FaceDataset
 
     cfg, meta = run.cfg, run.meta
     predictor = Predictor(run.model, meta, run.device)

@@ -19,6 +19,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from artimap.metrics.visemes import aperture
+from artimap.rundir import read_metrics
+
 ARCHS = ("dense", "pca", "blendshape", "autoencoder")
 ARCH_LABELS = {"dense": "baseline", "pca": "PCA", "blendshape": "blendshapes",
                "autoencoder": "autoencoder"}
@@ -36,7 +39,6 @@ def _save(fig, path: Path) -> Path:
 def epoch_curves(run_dirs: list[str]) -> dict[str, np.ndarray]:
     """Mean over runs of train_loss and val_loss per epoch (E,), NaN-padded to the longest,
     and best (R,) the epoch of minimum validation loss of each run."""
-    from artimap.rundir import read_metrics
 
     curves: dict[str, list[list[float]]] = {"train_loss": [], "val_loss": []}
     best = []
@@ -159,7 +161,6 @@ def trajectory_plot(samples: dict[str, dict[str, np.ndarray]]) -> Figure | None:
 def aperture_plot(samples: dict[str, dict[str, np.ndarray]]) -> Figure | None:
     """Inter-lip distance (upper to lower lip centre, mm) over one utterance: real and each
     configuration's prediction, phone labels on top, bilabial-token centres shaded."""
-    from artimap.metrics.visemes import aperture
 
     if not samples:
         return None

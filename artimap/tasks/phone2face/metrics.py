@@ -17,6 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from artimap.metrics.declare import Metric
+from artimap.metrics.markers import (
+    lip_vertex_error,
+    mean_euclidean_error,
+    pearson_per_channel,
+    rmse_per_coordinate,
+)
+from artimap.metrics.visemes import token_errors
 
 CLOSURE_HIT_MM = 1.0  # a bilabial token counts as closed right within this aperture error
 
@@ -49,7 +56,6 @@ class ScoreContext:
 
 def _tokens(preds, trues, masks, ctx: ScoreContext, members, measure: str) -> np.ndarray | None:
     """Token errors (K,) mm over the utterances, or None when not computable."""
-    from artimap.metrics.visemes import token_errors
 
     if ctx.lips is None or not members or len(ctx.phone_ids) != len(preds):
         return None
@@ -80,27 +86,19 @@ def _protrusion_error(preds, trues, masks, ctx, pooled: bool) -> float | None:
 
 
 def _rmse(preds, trues, masks, ctx, pooled: bool) -> float | None:
-    from artimap.metrics.markers import rmse_per_coordinate
-
     return rmse_per_coordinate(preds, trues, masks, pooled=pooled)
 
 
 def _euclid(preds, trues, masks, ctx, pooled: bool) -> float | None:
-    from artimap.metrics.markers import mean_euclidean_error
-
     return mean_euclidean_error(preds, trues, masks, pooled=pooled)
 
 
 def _corr(preds, trues, masks, ctx, pooled: bool) -> float | None:
-    from artimap.metrics.markers import pearson_per_channel
-
     # correlation per utterance only: pooling would correlate across utterance means
     return None if pooled else pearson_per_channel(preds, trues, masks)
 
 
 def _lip_error(preds, trues, masks, ctx, pooled: bool) -> float | None:
-    from artimap.metrics.markers import lip_vertex_error
-
     return lip_vertex_error(preds, trues, ctx.lip_idx, masks) if ctx.lip_idx else None
 
 

@@ -27,15 +27,22 @@ from pathlib import Path
 
 import numpy as np
 
+from artimap.argtypes import positive_float, positive_int
+from artimap.data.phone2face.phones import PhoneSet
 from artimap.errors import file_error
 from artimap.fsutil import check_prediction_out
+from artimap.io.alignment_formats import read_alignment
+from artimap.io.c3d import write_c3d
+from artimap.io.motion import Motion
+from artimap.io.optitrack import write_motive_csv
+from artimap.tasks.phone2face.predictor import load_predictor
+from artimap.tasks.phone2face.render import find_ffmpeg, mux_audio, write_marker_video
 
 CHUNK_S, CONTEXT_S = 0.0, 2.0  # chunked inference off by default (see p2f_chunks)
 
 
 def add_predict_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `artimap predict RUN_DIR` for phone2face runs."""
-    from artimap.argtypes import positive_float, positive_int
 
     p.add_argument("--alignment", required=True,
                    help="phone alignment: .TextGrid, .lab (HTK/HTS or MOCHA), .ctm")
@@ -67,8 +74,6 @@ def phone_frames(meta: dict, alignment_path: Path, tier: str | None,
                  ) -> tuple[np.ndarray, list[str]]:
     """(phone ids (T,) int64, normalised labels (T,)) at the model's rate; `fallback` (an
     inventory phone) replaces the dataset's fallback for unknown labels."""
-    from artimap.data.phone2face.phones import PhoneSet
-    from artimap.io.alignment_formats import read_alignment
 
     phones = PhoneSet(**meta["phones"])
     if fallback is not None:
@@ -97,10 +102,6 @@ def _warn_unknown(phones, ali, path: Path) -> None:
 
 def predict(run_dir: Path, args: argparse.Namespace) -> Path:
     """Markers from a phone alignment: OUT/<name>.c3d, .csv and .mp4 (see the module doc)."""
-    from artimap.io.c3d import write_c3d
-    from artimap.io.motion import Motion
-    from artimap.io.optitrack import write_motive_csv
-    from artimap.tasks.phone2face.predictor import load_predictor
 
     alignment = Path(args.alignment)
     out = Path(args.out)
@@ -129,7 +130,6 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path:
 def _video(path: Path, points: np.ndarray, meta: dict, labels: list[str], audio: Path | None,
            args: argparse.Namespace) -> None:
     """The marker video, with the audio muxed in or copied beside it."""
-    from artimap.tasks.phone2face.render import find_ffmpeg, mux_audio, write_marker_video
 
     write_marker_video(path, points, float(meta["rate"]), meta["markers"],
                        meta.get("lip_markers") or [], labels, float(getattr(args, "fps", 60.0)),

@@ -33,6 +33,7 @@ def find_ffmpeg() -> str | None:
     if exe:
         return exe
     try:
+        # deferred: optional dependency, imported only when this is used
         import imageio_ffmpeg  # optional dependency
 
         return imageio_ffmpeg.get_ffmpeg_exe()

@@ -15,6 +15,7 @@ from typing import Any
 from artimap.fsutil import atomic_write_text
 from artimap.rundir import first_with_references
 from artimap.tasks import tables
+from artimap.tasks.phone2face import figures as F
 from artimap.tasks.phone2face import metrics as declared
 from artimap.tasks.tables import by_config, fmt, values
 
@@ -97,8 +98,6 @@ def _injection_gains(groups: dict[str, list[dict]]) -> list[str]:
 
 
 def _figures(rows: list[dict], experiment: dict, out_dir: Path) -> list[tuple[str, Path]]:
-    from artimap.tasks.phone2face import figures as F
-
     fig_dir = out_dir / "figures"
     made: list[tuple[str, Path | None]] = []
     for run in experiment.get("runs", []):

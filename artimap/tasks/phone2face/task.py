@@ -3,7 +3,6 @@
 One `ExperimentConfig` is one row of the study (baseline, or a latent decoder built from PCA,
 blendshapes or an autoencoder, injected or randomly initialised). `make_task` turns it into a
 `Task` for the shared training loop:
-
     fit the basis on the train split  ->  BiGRU with that decoder (filled or random)
     batches of whole utterances (collate_padded)  ->  masked MSE on normalised targets
 
@@ -31,6 +30,7 @@ from artimap.data.phone2face.sampler import BucketBatchSampler
 from artimap.data.prepared import check_finite
 from artimap.errors import ArtimapError
 from artimap.models import build_model
+from artimap.models.bases import basis_from_state
 from artimap.models.bigru import Phone2FaceConfig, make_model
 from artimap.tasks.phone2face import bases as p2f_bases
 from artimap.tasks.phone2face.config import BIGRU, ExperimentConfig, model_settings
@@ -83,7 +83,6 @@ class Phone2FaceTask:
         """Use a source checkpoint's target scale and decoder basis, with this data's own mean
         face (`train --init-from`, see artimap.tasks.init_from); the phone inventory and the
         markers must be the same (the weights index them)."""
-        from artimap.models.bases import basis_from_state
 
         for key, here in (("phones", list(self.phones.phones)), ("markers", self.markers)):
             there = list((meta.get("phones") or {}).get("phones", [])) if key == "phones" \
