@@ -3,8 +3,10 @@
 The lips are two bright bands around a dark opening. The opening's height follows lip
 aperture, the mouth's width follows spreading (wider) and protrusion (narrower, thicker lips);
 the upper teeth show when the lips part, the lower teeth when the jaw drops further; a crease
-under the lower lip follows the jaw; the inside of the mouth brightens very slightly when the
-tongue tip is up (the only direct tongue cue on camera, too faint to tell /t/ from /k/).
+under the lower lip follows the jaw. The inside of the mouth has one constant tone: it carries
+no tongue cue (an earlier renderer brightened it with the tongue-tip height, which put the
+tongue inside the "lip" image: the true lip parameters alone, the lip oracle, could not see
+it, while a model could; corpus.json records `lip_tongue_cue`).
 Skin texture, slow illumination drift, head jitter, optical blur and camera noise make it
 look recorded.
 """
@@ -26,8 +28,9 @@ _BOW = 3.5 * np.exp(-(((np.abs(_U) - 0.22) / 0.1) ** 2)) - 2.0 * np.exp(-((_U / 
 _OUTER = (1.0 - _U**2) ** 0.35
 _TEETH = np.abs(_U) < 0.6
 _SHIFT = 4  # fractional bits of polygon coordinates
-_J, _A, _P, _S, _TIP = (PARAMS.index(p) for p in (
-    "jaw", "lip_aperture", "lip_protrusion", "lip_spreading", "tongue_tip_height"))  # fmt: skip
+CAVITY_TONE = 24.0  # grey level of the mouth's inside (the old cue's value at mid tip height)
+_J, _A, _P, _S = (PARAMS.index(p) for p in (
+    "jaw", "lip_aperture", "lip_protrusion", "lip_spreading"))  # fmt: skip
 
 
 @lru_cache(maxsize=8)
@@ -127,7 +130,7 @@ def render_lips(
     noise_down = np.clip(-noise, 0, 255).astype(np.uint8)
     bank = rng.integers(0, len(noise), size=n)
     geom = lip_geometry(state, sp, shift)
-    cavity = 20.0 + 8.0 * state[:, _TIP].astype(np.float64)  # a faint tongue-tip cue
+    cavity = np.full(n, CAVITY_TONE)  # no tongue cue: the lips only (module doc)
     layers = _layers(geom, (sp.lip_tone - 18.0, sp.lip_tone + 4.0, cavity, sp.skin))
     skin = skin_texture(sp.index, sp.seed)
     h, w = VIDEO_SIZE

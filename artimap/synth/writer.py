@@ -118,6 +118,7 @@ def corpus_meta(preset: Preset, seed: int, entries: list[dict],
         "preset": preset.name,
         "seed": seed,
         COARTICULATION_FIELD: coarticulation,
+        "lip_tongue_cue": False,  # lip video carries no tongue cue (synth/lips.py)
         "rates": {"video_fps": VIDEO_FPS, "ultrasound_fps": 81.5, "markers_fps": MARKERS_FPS,
                   "artic_fps": ARTIC_FPS, "audio_rate": AUDIO_RATE},
         "rates_note": "ultrasound_fps is nominal; each speaker's exact FramesPerSec and "

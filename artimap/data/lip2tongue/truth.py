@@ -26,10 +26,21 @@ import numpy as np
 
 from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
-from artimap.synth.truth import read_contour_csv
+from artimap.synth.phones import PARAMS
+from artimap.synth.truth import read_contour_csv, read_corpus_json
 from artimap.synth.utterance import state_at
 
 LIP_PARAMS = slice(0, 4)  # jaw and the three lip parameters: what a camera on the lips sees
+TIP = PARAMS.index("tongue_tip_height")
+
+
+def seen_on_camera(prepared: Prepared) -> list[int]:
+    """The state columns a camera on the lips sees: jaw and lips, plus the tongue-tip height
+    for talker corpora rendered with the old lip renderer's mouth-cavity tongue cue (corpus.json
+    without `lip_tongue_cue: false`), so that the lip oracle sees what the video shows."""
+    meta = read_corpus_json(Path(prepared.manifest.get("corpus", "")))
+    cue = bool(meta.get("lip_tongue_cue", True))
+    return [*range(LIP_PARAMS.start, LIP_PARAMS.stop), *([TIP] if cue else [])]
 
 
 def _base(entry) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from artimap.data.lip2tongue.clips import ClipIndex
-from artimap.data.lip2tongue.truth import LIP_PARAMS
+from artimap.data.lip2tongue.truth import seen_on_camera
 from artimap.data.prepared import Prepared
 from artimap.models.mlp_select import HIDDEN, mlp_select
 from artimap.models.ridge import quadratic, ridge_select
@@ -55,10 +55,13 @@ def ridge_references(prepared: Prepared, clips: ClipIndex, rows: np.ndarray,
     feats = {"ridge_lip_pixels": (lambda s: clip_features(pixels, s, n),
                                   f"from the clip's {n} lip frames as {size}x{size} thumbnails")}
     if truth is not None:
-        lips = truth["lip_state"][:, LIP_PARAMS]
+        seen = seen_on_camera(prepared)
+        lips = truth["lip_state"][:, seen]
+        what = "jaw and lip parameters" + (" and tongue-tip height (this corpus's lip video "
+                                           "shows it)" if len(seen) > 4 else "")
         feats["lip_oracle"] = (lambda s: clip_features(lips, s, n),
-                               f"from the TRUE jaw and lip parameters of the clip's {n} frames "
-                               "(talker truth): the lip-only ceiling")
+                               f"from the TRUE {what} of the clip's {n} frames (talker truth): "
+                               "the lip-only ceiling")
         feats["state_oracle"] = (lambda s: truth["target_state"][s + at],
                                  "from the TRUE articulatory state (tongue included) at the "
                                  "target frame (talker truth)")
