@@ -42,7 +42,8 @@ def test_nan_dropout_in_a_row_file_is_refused_naming_the_key_and_file(tmp_path):
     ("phone2face", "latent_dim=0", "latent_dim"),
 ])
 def test_nan_inf_and_out_of_range_numbers_are_refused_naming_the_key(task, override, key):
-    with pytest.raises(ArtimapError, match=rf"^{key.replace('.', '[.]')}"):
+    # named by the key, after the `--set` flag that brought the value in
+    with pytest.raises(ArtimapError, match=rf"^(--set \S+: )?{key.replace('.', '[.]')}"):
         resolve_config({"task": task}, [override])
 
 
