@@ -1,0 +1,74 @@
+"""The leave-speaker-out table: aperture and width MAE (px) and Pearson r of every method.
+
+Rows: the training mean, ridge on HOG features, LipNet zero-shot, and LipNet with each
+few-shot calibration at each number of labelled frames (`calibrate.fewshot_predict`: each
+frame corrected from other labelled frames of its own folder; folders with fewer frames than
+asked use all their others, and the row states the mean number actually used).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from artimap.lips.calibrate import fewshot_predict
+from artimap.lips.crossval import cross_predict, hog_ridge_predict, mean_predict, speaker_folds
+from artimap.lips.data import LabelledFrames
+from artimap.lips.measures import aperture, mae_r, width
+from artimap.lips.model import LipNet, LipNetConfig
+from artimap.lips.predict import predict_frames
+from artimap.lips.train import LipTrainConfig
+
+
+def score(name: str, pred: np.ndarray, true: np.ndarray, shots: float = 0.0) -> dict:
+    """One table row from (N, 8, 2) predicted and labelled points."""
+    ap, ap_r = mae_r(aperture(pred), aperture(true))
+    wd, wd_r = mae_r(width(pred), width(true))
+    return {"method": name, "shots": shots, "aperture_mae": ap, "aperture_r": ap_r,
+            "width_mae": wd, "width_r": wd_r, "n": int(len(pred))}
+
+
+def evaluate(data: LabelledFrames, k: int, net_cfg: LipNetConfig, train_cfg: LipTrainConfig,
+             cache: Path | None, shots: tuple[int, ...] = (10, 20),
+             methods: tuple[str, ...] = ("offset", "affine", "ridge"),
+             log: Callable[[str], None] | None = None) -> list[dict]:
+    """Every row of the table over `k` speaker folds of `data`."""
+    folds = speaker_folds(data.groups, k)
+    rows = [score("mean", mean_predict(data, folds), data.points),
+            score("HOG + ridge", hog_ridge_predict(data, folds), data.points)]
+    pred = cross_predict(data, folds, net_cfg, train_cfg, cache, log)
+    rows.append(score("LipNet zero-shot", pred.points, data.points))
+    for n in shots:
+        for method in methods:
+            fixed, used = fewshot_predict(pred.points, data.points, data.groups, n, method,
+                                          pred.features)
+            rows.append(score(f"LipNet + {method}", fixed, data.points, float(used.mean())))
+    return rows
+
+
+def speed(model: LipNet, hw: tuple[int, int] = (240, 320), n: int = 256) -> dict[str, float]:
+    """Frames per second of the model on (n, H, W) random frames, with and without the
+    mirrored second pass (best of 3 runs; whatever else the machine is doing counts)."""
+    frames = np.random.default_rng(0).integers(0, 255, (n, *hw), dtype=np.uint8)
+    out = {}
+    for flip in (False, True):
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            predict_frames(model, frames, flip=flip)
+            best = min(best, time.perf_counter() - t)
+        out["frames_per_s_" + ("two_pass" if flip else "one_pass")] = n / best
+    return out
+
+
+def markdown(rows: list[dict]) -> str:
+    """The rows as a markdown table."""
+    lines = ["| method | labelled frames of the speaker | aperture MAE px | aperture r | "
+             "width MAE px | width r |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['method']} | {r['shots']:.1f} | {r['aperture_mae']:.2f} | "
+                     f"{r['aperture_r']:.3f} | {r['width_mae']:.2f} | {r['width_r']:.3f} |")
+    return "\n".join(lines)
