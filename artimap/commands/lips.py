@@ -40,6 +40,8 @@ def measure_parser() -> argparse.ArgumentParser:
                         "the model to the speaker")
     p.add_argument("--calibration", default="affine", choices=("offset", "affine", "ridge"),
                    help="how --labels corrects the model (default affine)")
+    p.add_argument("--tta", action="store_true",
+                   help="average the points over three zooms too (steadier, 3x slower)")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier --out")
     p.add_argument("--threads", type=positive_int, default=1,
                    help="CPU threads (default 1: fastest on a busy machine)")
@@ -98,19 +100,20 @@ def run_measure(a: argparse.Namespace) -> int:
 
     from artimap.lips.calibrate import fit_calibration
     from artimap.lips.labels import match_labels
-    from artimap.lips.predict import predict_frames
+    from artimap.lips.predict import TTA_SCALES, predict_frames
     from artimap.lips.run import measure_lips, read_input, summarise, write_outputs
     from artimap.lips.weights import DEFAULT_WEIGHTS, load_lipnet
 
     torch.set_num_threads(a.threads)
     model = load_lipnet(a.model)
     frames, fps, index = read_input(a.input)
+    scales = TTA_SCALES if a.tta else (1.0,)
     cal = None
     if a.labels:
         where, true = match_labels(a.labels, index)
-        pred = predict_frames(model, frames[where])
+        pred = predict_frames(model, frames[where], scales=scales)
         cal = fit_calibration(pred.points, true, a.calibration, pred.features)
-    track = measure_lips(frames, model, cal)
+    track = measure_lips(frames, model, cal, scales)
     summary = summarise(track, str(a.input), fps, str(a.model or DEFAULT_WEIGHTS),
                         None if cal is None else f"{a.calibration} on {len(true)} frames "
                         f"of {a.labels}")

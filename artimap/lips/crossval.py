@@ -39,11 +39,15 @@ def fold_index(groups: list[str], fold: list[str]) -> tuple[np.ndarray, np.ndarr
 
 def cross_predict(data: LabelledFrames, folds: list[list[str]], net_cfg: LipNetConfig,
                   train_cfg: LipTrainConfig, cache: Path | None = None,
-                  log: Callable[[str], None] | None = None) -> LipPrediction:
-    """LipNet's held-out prediction of every frame of `data` (points, spread, features)."""
+                  log: Callable[[str], None] | None = None,
+                  scale_sets: tuple[tuple[float, ...], ...] = ((1.0,),)
+                  ) -> list[LipPrediction]:
+    """LipNet's held-out prediction of every frame of `data` (points, spread, features), one
+    per test-time zoom set in `scale_sets` (`predict.predict_frames`' `scales`)."""
     n = len(data)
-    points, spread = np.full((n, 8, 2), np.nan), np.full((n, 8), np.nan)
-    feats: np.ndarray | None = None
+    out = [LipPrediction(np.full((n, 8, 2), np.nan), np.full((n, 8), np.nan),
+                         np.zeros((n, 2 * net_cfg.hidden), np.float32), data.images[0].shape[:2])
+           for _ in scale_sets]
     for i, fold in enumerate(folds):
         tr, te = fold_index(data.groups, fold)
         path = None if cache is None else cache / f"fold{i}_of{len(folds)}.pt"
@@ -56,13 +60,10 @@ def cross_predict(data: LabelledFrames, folds: list[list[str]], net_cfg: LipNetC
             model = train_lipnet(data.subset(tr), net_cfg, train_cfg, log=log)
             if path is not None:
                 save_lipnet(path, model, {"held_out": fold, "steps": train_cfg.steps})
-        pred = predict_images(model, [data.images[j] for j in te])
-        points[te], spread[te] = pred.points, pred.spread
-        if feats is None:
-            feats = np.zeros((n, pred.features.shape[1]), np.float32)
-        feats[te] = pred.features
-    assert feats is not None
-    return LipPrediction(points, spread, feats, data.images[0].shape[:2])
+        for scales, pred in zip(scale_sets, out):
+            p = predict_images(model, [data.images[j] for j in te], scales=scales)
+            pred.points[te], pred.spread[te], pred.features[te] = p.points, p.spread, p.features
+    return out
 
 
 def hog_features(images: list[np.ndarray]) -> np.ndarray:

@@ -1,9 +1,10 @@
 """The leave-speaker-out table: aperture and width MAE (px) and Pearson r of every method.
 
-Rows: the training mean, ridge on HOG features, LipNet zero-shot, and LipNet with each
-few-shot calibration at each number of labelled frames (`calibrate.fewshot_predict`: each
-frame corrected from other labelled frames of its own folder; folders with fewer frames than
-asked use all their others, and the row states the mean number actually used).
+Rows: the training mean, ridge on HOG features, LipNet zero-shot (plain, and with the
+test-time zooms of `--tta`), and LipNet with each few-shot calibration at each number of
+labelled frames (`calibrate.fewshot_predict`: each frame corrected from other labelled frames
+of its own folder; folders with fewer frames than asked use all their others, and the row
+states the mean number actually used).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from artimap.lips.crossval import cross_predict, hog_ridge_predict, mean_predict
 from artimap.lips.data import LabelledFrames
 from artimap.lips.measures import aperture, mae_r, width
 from artimap.lips.model import LipNet, LipNetConfig
-from artimap.lips.predict import predict_frames
+from artimap.lips.predict import TTA_SCALES, predict_frames
 from artimap.lips.train import LipTrainConfig
 
 
@@ -39,13 +40,16 @@ def evaluate(data: LabelledFrames, k: int, net_cfg: LipNetConfig, train_cfg: Lip
     folds = speaker_folds(data.groups, k)
     rows = [score("mean", mean_predict(data, folds), data.points),
             score("HOG + ridge", hog_ridge_predict(data, folds), data.points)]
-    pred = cross_predict(data, folds, net_cfg, train_cfg, cache, log)
-    rows.append(score("LipNet zero-shot", pred.points, data.points))
-    for n in shots:
-        for method in methods:
-            fixed, used = fewshot_predict(pred.points, data.points, data.groups, n, method,
-                                          pred.features)
-            rows.append(score(f"LipNet + {method}", fixed, data.points, float(used.mean())))
+    preds = cross_predict(data, folds, net_cfg, train_cfg, cache, log,
+                          scale_sets=((1.0,), TTA_SCALES))
+    for pred, tag in zip(preds, ("", " (--tta)")):
+        rows.append(score(f"LipNet{tag} zero-shot", pred.points, data.points))
+        for n in shots:
+            for method in methods:
+                fixed, used = fewshot_predict(pred.points, data.points, data.groups, n, method,
+                                              pred.features)
+                rows.append(score(f"LipNet{tag} + {method}", fixed, data.points,
+                                  float(used.mean())))
     return rows
 
 

@@ -65,11 +65,11 @@ def read_input(path: str | Path) -> tuple[np.ndarray, float, list[str | int]]:
     return frames, fps, list(range(len(frames)))
 
 
-def measure_lips(frames: np.ndarray, model: LipNet,
-                 calibration: Calibration | None = None) -> LipTrack:
-    """Predict and measure the lips of (F, H, W) uint8 frames."""
+def measure_lips(frames: np.ndarray, model: LipNet, calibration: Calibration | None = None,
+                 scales: tuple[float, ...] = (1.0,)) -> LipTrack:
+    """Predict and measure the lips of (F, H, W) uint8 frames (`scales`: test-time zooms)."""
     start = time.perf_counter()
-    pred = predict_frames(model, frames)
+    pred = predict_frames(model, frames, scales=scales)
     seconds = time.perf_counter() - start
     points = pred.points
     if calibration is not None:
