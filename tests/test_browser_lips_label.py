@@ -32,11 +32,12 @@ def test_label_page_in_a_browser(tmp_path):
     with chrome() as driver, serving(args, port, tmp_path) as url:
         driver.get(url + "/")
         canvas = driver.find_element(By.ID, "cv")
-        WebDriverWait(driver, 30).until(lambda d: canvas.size["width"] == 80 * SCALE)
+        # the drawn frame: 80 x 60 px at SCALE, inside a 1 px border
+        WebDriverWait(driver, 30).until(lambda d: canvas.size["width"] == 80 * SCALE + 2)
+        assert canvas.size["height"] == 60 * SCALE + 2
         for x, y in clicks:  # offsets from the canvas centre
             ActionChains(driver).move_to_element_with_offset(
-                canvas, int(x * SCALE - canvas.size["width"] / 2),
-                int(y * SCALE - canvas.size["height"] / 2)).click().perform()
+                canvas, int(x * SCALE - 40 * SCALE), int(y * SCALE - 30 * SCALE)).click().perform()
         driver.find_element(By.ID, "next").click()
         driver.find_element(By.ID, "blank").click()  # frame 2's leftLip: not visible
         driver.find_element(By.ID, "save").click()

@@ -23,10 +23,12 @@ from artimap.io.dlc import write_dlc_csv
 from artimap.lips.data import POINTS
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>lip labels</title>
+<link rel="icon" href="data:,">
 <style>body{font-family:sans-serif} canvas{border:1px solid #888;cursor:crosshair}
 li.sel{font-weight:bold;color:#c00} #bar button{margin-right:6px}</style></head><body>
 <h1>Lip points: frame <span id="num"></span> of {{ n }}</h1>
-<div style="display:flex;gap:16px"><canvas id="cv"></canvas><div><ol id="pts">
+<div style="display:flex;gap:16px;align-items:flex-start"><canvas id="cv"></canvas>
+<div><ol id="pts">
 {% for p in points %}<li id="pt{{ loop.index0 }}">{{ p }}</li>{% endfor %}</ol>
 <div id="bar"><button id="prev">previous frame</button><button id="next">next frame</button>
 <button id="blank">not visible</button><button id="save">save</button></div>
@@ -47,7 +49,8 @@ function show(i) { f = i; sel = 0; img = new Image();
   img.onload = () => { cv.width = img.width * scale; cv.height = img.height * scale; draw(); };
   img.src = frames[f].image; }
 cv.addEventListener("click", e => { const r = cv.getBoundingClientRect();
-  frames[f].points[sel] = [(e.clientX - r.left) / scale, (e.clientY - r.top) / scale];
+  frames[f].points[sel] = [(e.clientX - r.left - cv.clientLeft) / scale,
+                           (e.clientY - r.top - cv.clientTop) / scale];
   sel = (sel + 1) % {{ points|length }}; draw(); });
 document.getElementById("blank").onclick = () => { frames[f].points[sel] = null;
   sel = (sel + 1) % {{ points|length }}; draw(); };
