@@ -98,8 +98,11 @@ def test_train_and_evaluate_modes(tmp_path, capsys):
                  "--steps", "2"]) == 0
     assert (tmp_path / "m.pt").is_file()
     assert main(["lips", "evaluate", "--data", str(root), "--folds", "3", "--steps", "2",
-                 "--out", str(tmp_path / "rows.json")]) == 0
-    rows = json.loads((tmp_path / "rows.json").read_text())
+                 "--out", str(tmp_path / "rows.json"), "--speed", "--model",
+                 str(tmp_path / "m.pt")]) == 0
+    result = json.loads((tmp_path / "rows.json").read_text())
+    assert result["speed"]["frames_per_s_one_pass"] > 0
+    rows = result["rows"]
     assert [r["method"] for r in rows[:3]] == ["mean", "HOG + ridge", "LipNet zero-shot"]
     assert all(r["n"] == 6 for r in rows)
 

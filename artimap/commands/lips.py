@@ -69,6 +69,9 @@ def evaluate_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", default=None, help="folder keeping the fold models (reused)")
     p.add_argument("--out", default=None, help="JSON file for the rows")
     p.add_argument("--threads", type=positive_int, default=1, help="CPU threads")
+    p.add_argument("--speed", action="store_true",
+                   help="also time the shipped (or --model) model on 320 x 240 frames")
+    p.add_argument("--model", default=None, help="model timed by --speed")
     return p
 
 
@@ -151,9 +154,10 @@ def run_evaluate(a: argparse.Namespace) -> int:
 
     from artimap.fsutil import atomic_write_json
     from artimap.lips.data import read_labelled
-    from artimap.lips.evaluate import evaluate, markdown
+    from artimap.lips.evaluate import evaluate, markdown, speed
     from artimap.lips.model import LipNetConfig
     from artimap.lips.train import LipTrainConfig
+    from artimap.lips.weights import load_lipnet
 
     torch.set_num_threads(a.threads)
     cfg = LipTrainConfig()
@@ -164,8 +168,12 @@ def run_evaluate(a: argparse.Namespace) -> int:
         cache.mkdir(parents=True, exist_ok=True)
     rows = evaluate(read_labelled(a.data), a.folds, LipNetConfig(), cfg, cache, log=print)
     print(markdown(rows))
+    result: dict = {"rows": rows, "folds": a.folds, "steps": cfg.steps}
+    if a.speed:
+        result["speed"] = {"threads": a.threads, **speed(load_lipnet(a.model))}
+        print(json.dumps(result["speed"]))
     if a.out:
-        atomic_write_json(a.out, rows)
+        atomic_write_json(a.out, result)
     return 0
 
 

@@ -26,7 +26,7 @@ from artimap.lips.model import LipNet, LipNetConfig, shrink, to_input, to_normal
 class LipTrainConfig:
     """How to train."""
 
-    steps: int = 2000  # optimiser steps
+    steps: int = 1500  # optimiser steps
     batch: int = 32  # frames per step
     lr: float = 3e-3  # peak learning rate (one-cycle)
     weight_decay: float = 1e-4  # AdamW weight decay
