@@ -105,6 +105,12 @@ def test_train_and_evaluate_modes(tmp_path, capsys):
     rows = result["rows"]
     assert [r["method"] for r in rows[:3]] == ["mean", "HOG + ridge", "LipNet zero-shot"]
     assert all(r["n"] == 6 for r in rows)
+    cache = tmp_path / "folds"
+    assert main(["lips", "evaluate", "--data", str(root), "--folds", "3", "--steps", "2",
+                 "--only", "1", "--cache", str(cache), "--out", str(tmp_path / "one.json")]) == 0
+    assert sorted(p.name for p in cache.iterdir()) == ["fold1_of3.pt"]
+    assert all(r["n"] == 2 for r in json.loads((tmp_path / "one.json").read_text())["rows"])
+    assert main(["lips", "evaluate", "--data", str(root), "--folds", "3", "--only", "3"]) == 2
 
 
 def test_label_page_saves_a_labels_file(tmp_path):

@@ -17,6 +17,7 @@ import socket
 from pathlib import Path
 
 from artimap.argtypes import positive_int
+from artimap.errors import ArtimapError
 
 MODES = ("train", "evaluate", "label")
 
@@ -38,8 +39,9 @@ def measure_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", default=None,
                    help="DeepLabCut CSV of 10-20 hand-labelled frames of this input: adapts "
                         "the model to the speaker")
-    p.add_argument("--calibration", default="affine", choices=("offset", "affine", "ridge"),
-                   help="how --labels corrects the model (default affine)")
+    p.add_argument("--calibration", default="ridge", choices=("offset", "affine", "ridge"),
+                   help="how --labels corrects the model (default ridge: the best held-out "
+                        "in benchmarks/RESULTS.md)")
     p.add_argument("--tta", action="store_true",
                    help="average the points over three zooms too (steadier, 3x slower)")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier --out")
@@ -67,6 +69,9 @@ def evaluate_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=positive_int, default=5, help="speaker folds (default 5)")
     p.add_argument("--steps", type=positive_int, default=None, help="training steps per fold")
     p.add_argument("--cache", default=None, help="folder keeping the fold models (reused)")
+    p.add_argument("--only", default=None,
+                   help="comma list of fold numbers (from 0) to evaluate, e.g. 0,1: only their "
+                        "frames are scored (each by a model trained on all other folds)")
     p.add_argument("--out", default=None, help="JSON file for the rows")
     p.add_argument("--threads", type=positive_int, default=1, help="CPU threads")
     p.add_argument("--speed", action="store_true",
@@ -166,9 +171,13 @@ def run_evaluate(a: argparse.Namespace) -> int:
     cache = Path(a.cache) if a.cache else None
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
-    rows = evaluate(read_labelled(a.data), a.folds, LipNetConfig(), cfg, cache, log=print)
+    only = None if a.only is None else [int(x) for x in a.only.split(",")]
+    if only is not None and not all(0 <= i < a.folds for i in only):
+        raise ArtimapError(f"--only {a.only}: fold numbers go from 0 to {a.folds - 1}")
+    rows = evaluate(read_labelled(a.data), a.folds, LipNetConfig(), cfg, cache, log=print,
+                    only=only)
     print(markdown(rows))
-    result: dict = {"rows": rows, "folds": a.folds, "steps": cfg.steps}
+    result: dict = {"rows": rows, "folds": a.folds, "only": only, "steps": cfg.steps}
     if a.speed:
         result["speed"] = {"threads": a.threads, **speed(load_lipnet(a.model))}
         print(json.dumps(result["speed"]))

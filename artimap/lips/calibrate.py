@@ -51,7 +51,7 @@ def _nanmean(a: np.ndarray) -> np.ndarray:
 
 def fit_calibration(pred: np.ndarray, true: np.ndarray, method: str = "affine",
                     features: np.ndarray | None = None, shrink: float = 10.0,
-                    alpha: float = 100.0) -> Calibration:
+                    alpha: float = 10.0) -> Calibration:
     """Fit a correction from K frames' predicted (K, 8, 2) to labelled (K, 8, 2) points (NaN
     labels are skipped); `features` (K, d) are needed for 'ridge'."""
     if method not in METHODS:

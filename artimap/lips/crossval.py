@@ -40,15 +40,18 @@ def fold_index(groups: list[str], fold: list[str]) -> tuple[np.ndarray, np.ndarr
 def cross_predict(data: LabelledFrames, folds: list[list[str]], net_cfg: LipNetConfig,
                   train_cfg: LipTrainConfig, cache: Path | None = None,
                   log: Callable[[str], None] | None = None,
-                  scale_sets: tuple[tuple[float, ...], ...] = ((1.0,),)
-                  ) -> list[LipPrediction]:
+                  scale_sets: tuple[tuple[float, ...], ...] = ((1.0,),),
+                  only: list[int] | None = None) -> list[LipPrediction]:
     """LipNet's held-out prediction of every frame of `data` (points, spread, features), one
-    per test-time zoom set in `scale_sets` (`predict.predict_frames`' `scales`)."""
+    per test-time zoom set in `scale_sets` (`predict.predict_frames`' `scales`). With `only`,
+    just those folds are trained and predicted (the other frames stay NaN)."""
     n = len(data)
     out = [LipPrediction(np.full((n, 8, 2), np.nan), np.full((n, 8), np.nan),
                          np.zeros((n, 2 * net_cfg.hidden), np.float32), data.images[0].shape[:2])
            for _ in scale_sets]
     for i, fold in enumerate(folds):
+        if only is not None and i not in only:
+            continue
         tr, te = fold_index(data.groups, fold)
         path = None if cache is None else cache / f"fold{i}_of{len(folds)}.pt"
         if path is not None and path.is_file():

@@ -16,7 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from artimap.lips.calibrate import fewshot_predict
-from artimap.lips.crossval import cross_predict, hog_ridge_predict, mean_predict, speaker_folds
+from artimap.lips.crossval import (
+    cross_predict,
+    fold_index,
+    hog_ridge_predict,
+    mean_predict,
+    speaker_folds,
+)
 from artimap.lips.data import LabelledFrames
 from artimap.lips.measures import aperture, mae_r, width
 from artimap.lips.model import LipNet, LipNetConfig
@@ -35,21 +41,25 @@ def score(name: str, pred: np.ndarray, true: np.ndarray, shots: float = 0.0) -> 
 def evaluate(data: LabelledFrames, k: int, net_cfg: LipNetConfig, train_cfg: LipTrainConfig,
              cache: Path | None, shots: tuple[int, ...] = (10, 20),
              methods: tuple[str, ...] = ("offset", "affine", "ridge"),
-             log: Callable[[str], None] | None = None) -> list[dict]:
-    """Every row of the table over `k` speaker folds of `data`."""
+             log: Callable[[str], None] | None = None, only: list[int] | None = None
+             ) -> list[dict]:
+    """Every row of the table over `k` speaker folds of `data` (or only the frames held out
+    in folds `only`, each still predicted by a model trained on all the other folds)."""
     folds = speaker_folds(data.groups, k)
-    rows = [score("mean", mean_predict(data, folds), data.points),
-            score("HOG + ridge", hog_ridge_predict(data, folds), data.points)]
+    held = np.arange(len(data)) if only is None else np.concatenate(
+        [fold_index(data.groups, folds[i])[1] for i in only])
+    true, groups = data.points[held], [data.groups[i] for i in held]
+    rows = [score("mean", mean_predict(data, folds)[held], true),
+            score("HOG + ridge", hog_ridge_predict(data, folds)[held], true)]
     preds = cross_predict(data, folds, net_cfg, train_cfg, cache, log,
-                          scale_sets=((1.0,), TTA_SCALES))
+                          scale_sets=((1.0,), TTA_SCALES), only=only)
     for pred, tag in zip(preds, ("", " (--tta)")):
-        rows.append(score(f"LipNet{tag} zero-shot", pred.points, data.points))
+        pts, feats = pred.points[held], pred.features[held]
+        rows.append(score(f"LipNet{tag} zero-shot", pts, true))
         for n in shots:
             for method in methods:
-                fixed, used = fewshot_predict(pred.points, data.points, data.groups, n, method,
-                                              pred.features)
-                rows.append(score(f"LipNet{tag} + {method}", fixed, data.points,
-                                  float(used.mean())))
+                fixed, used = fewshot_predict(pts, true, groups, n, method, feats)
+                rows.append(score(f"LipNet{tag} + {method}", fixed, true, float(used.mean())))
     return rows
 
 
