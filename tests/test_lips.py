@@ -106,7 +106,12 @@ def test_calibration_removes_a_speaker_offset_and_scale():
     centre = true.mean(0)
     squashed = centre + 0.5 * (true - centre)  # the model understates every movement
     cal = fit_calibration(squashed, true, "affine", shrink=0.0)
-    assert np.allclose(cal.apply(squashed), true)
+    assert np.allclose(cal.apply(squashed)[:, 2:], true[:, 2:])  # the inner points
+    # the corners only move by their median error (robust to one mislabelled corner)
+    assert np.allclose(np.median(cal.apply(squashed)[:, :2] - true[:, :2], axis=0), 0)
+    bad = true.copy()
+    bad[0, 0] += 80.0  # one frame's left corner labelled far off
+    assert np.allclose(fit_calibration(pred, bad, "offset").apply(pred)[:, 0], true[:, 0])
     feats = rng.normal(size=(12, 5))
     cal = fit_calibration(pred, true, "ridge", feats, alpha=1.0)
     assert cal.apply(pred, feats).shape == pred.shape
@@ -119,7 +124,8 @@ def test_fewshot_never_calibrates_a_frame_on_itself():
     fixed, used = fewshot_predict(pred, true, ["a"] * 4, shots=10, method="offset")
     assert list(used) == [3, 3, 3, 3]
     assert np.allclose(fixed[0], 5.0)
-    assert np.allclose(fixed[1:], -5.0 / 3)
+    assert np.allclose(fixed[1:, 2:], -5.0 / 3)  # the mean error of the other three
+    assert np.allclose(fixed[1:, :2], 0.0)  # corners: their median error, 0
 
 
 def test_shipped_model_measures_a_real_labelled_frame():

@@ -8,8 +8,12 @@ speaker carries over to the rest of their frames. Three corrections (`METHODS`):
 - affine: each point coordinate is mapped by a line fitted on the labelled frames (slope
   pulled towards 1 by `shrink`, a prior worth that many frames), which also fixes a model that
   under- or over-states how far that point moves;
-- ridge: the 16 coordinate errors are regressed on the model's feature vector (ridge with a
-  fixed penalty `alpha` on standardised features) on top of the offset.
+- ridge: the 12 inner-lip coordinate errors are regressed on the model's feature vector
+  (ridge with a fixed penalty `alpha` on standardised features) on top of the offset.
+
+The corners (width) always get the median error as their offset and nothing else: one
+mislabelled corner among the labelled frames (the shared TaL_lips_training folder has a frame
+labelled 57 px wide among widths of 168-224 px) would otherwise shift every frame's width.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 METHODS: tuple[str, ...] = ("offset", "affine", "ridge")
+CORNERS = 4  # the first 4 of the 16 coordinates: leftLip x, y, rightLip x, y
 
 
 @dataclass
@@ -66,13 +71,16 @@ def fit_calibration(pred: np.ndarray, true: np.ndarray, method: str = "affine",
         var = (dp * dp).sum(0)
         prior = shrink * var / max(len(p), 1)  # pulls the slope towards 1 with `shrink` frames
         slope = ((dp * dt).sum(0) + prior) / (var + prior + 1e-9)
+    slope[:CORNERS] = 1.0
+    tm[:CORNERS] = pm[:CORNERS] + np.median((t - p)[:, :CORNERS], axis=0)
     cal = Calibration(method, pm, tm, slope)
     if method == "ridge":
         if features is None:
             raise ValueError("a ridge calibration needs the model's features")
         mu, sd = features.mean(0), features.std(0) + 1e-3
         x = (features - mu) / sd  # (K, d)
-        r = (t - tm) - (p - pm)  # (K, 16) residual after the offset
+        r = (t - t.mean(0)) - (p - pm)  # (K, 16) residual after the offset
+        r[:, :CORNERS] = 0.0
         # dual form: K is small and d large
         cal.weights = x.T @ np.linalg.solve(x @ x.T + alpha * np.eye(len(x)), r)
         cal.feat_mean, cal.feat_sd = mu, sd
