@@ -43,7 +43,7 @@ def measure_parser() -> argparse.ArgumentParser:
                    help="how --labels corrects the model (default ridge: the best held-out "
                         "in benchmarks/RESULTS.md)")
     p.add_argument("--tta", action="store_true",
-                   help="average the points over three zooms too (steadier, 3x slower)")
+                   help="average the points over three zooms too (steadier, ~4x slower)")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier --out")
     p.add_argument("--threads", type=positive_int, default=1,
                    help="CPU threads (default 1: fastest on a busy machine)")
