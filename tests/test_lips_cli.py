@@ -64,6 +64,12 @@ def test_labels_calibrate_the_model(tiny_model, video, tmp_path):
                                                  for i in range(0, 12, 2)])
     where, pts = match_labels(few, list(range(12)))
     assert list(where) == [0, 2, 4, 6, 8, 10] and np.allclose(pts, true[::2])
+    project = tmp_path / "project.csv"  # a DeepLabCut project's CSV labels other videos too
+    write_dlc_csv(project, np.concatenate([true[:3], true[:3] + 50]), list(POINTS),
+                  [f"labeled-data/{s}/img{i:04d}.png" for s in ("mouth", "other")
+                   for i in range(3)])
+    where, pts = match_labels(project, list(range(12)), "mouth")
+    assert list(where) == [0, 1, 2] and np.allclose(pts, true[:3])
     plain, fixed = tmp_path / "plain", tmp_path / "fixed"
     main(["lips", str(path), "--out", str(plain), "--model", str(tiny_model)])
     assert main(["lips", str(path), "--out", str(fixed), "--model", str(tiny_model),

@@ -118,7 +118,7 @@ def run_measure(a: argparse.Namespace) -> int:
     scales = TTA_SCALES if a.tta else (1.0,)
     cal = None
     if a.labels:
-        where, true = match_labels(a.labels, index)
+        where, true = match_labels(a.labels, index, Path(a.input).stem)
         pred = predict_frames(model, frames[where], scales=scales)
         cal = fit_calibration(pred.points, true, a.calibration, pred.features)
     track = measure_lips(frames, model, cal, scales)

@@ -26,11 +26,20 @@ def _frame_number(entry: str | int) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def match_labels(path: str | Path, index: list[str | int]) -> tuple[np.ndarray, np.ndarray]:
+def _set_name(entry: str | int) -> str | None:
+    """The `<set>` of a `labeled-data/<set>/imgN.png` entry (None for other entries)."""
+    parts = str(entry).split("/")
+    return parts[-2] if isinstance(entry, str) and len(parts) >= 2 else None
+
+
+def match_labels(path: str | Path, index: list[str | int], stem: str | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows of FEW.csv found among the frames `index` -> ((K,) frame positions, (K, 8, 2) px).
 
     Image-name entries match a folder's file names first, else their number is the frame
-    number; rows with no point at all are skipped.
+    number; rows with no point at all are skipped. When some rows name the set `stem` (the
+    video's file stem or the folder's name), only those count: a DeepLabCut project's CSV
+    labels many videos.
     """
     path = Path(path)
     dlc = read_dlc_csv(path)
@@ -42,7 +51,11 @@ def match_labels(path: str | Path, index: list[str | int]) -> tuple[np.ndarray, 
     by_name = {str(n): i for i, n in enumerate(index) if isinstance(n, str)}
     by_number = {n: i for i, n in enumerate(index) if isinstance(n, int)}
     rows, where = [], []
+    sets = [_set_name(e) for e in dlc.index]
+    only_stem = stem is not None and stem in sets
     for r, entry in enumerate(dlc.index):
+        if only_stem and sets[r] != stem:
+            continue
         name = str(entry).split("/")[-1]
         pos = by_name.get(name)
         if pos is None:
