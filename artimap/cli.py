@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "demo",
     "bench",
     "contour",
+    "lips",
 )
 
 
