@@ -52,6 +52,7 @@ def test_protrusion_at_rounded_vowel_centres():
 
 def test_closure_metrics_share_the_token_errors_of_one_scoring_pass(monkeypatch):
     from artimap.metrics import visemes
+    from artimap.tasks.phone2face import metrics as p2f_metrics
     from artimap.tasks.phone2face.evaluate import score
 
     ids = np.array([0, 1, 1, 1, 2, 3, 3, 2])
@@ -60,7 +61,8 @@ def test_closure_metrics_share_the_token_errors_of_one_scoring_pass(monkeypatch)
     ctx = ScoreContext(phone_ids=[ids, ids], bilabial=[1, 3], rounded=[2], lips=(0, 1))
     calls = []
     real = visemes.token_errors
-    monkeypatch.setattr(visemes, "token_errors", lambda *a, **k: calls.append(k) or real(*a, **k))
+    monkeypatch.setattr(p2f_metrics, "token_errors",
+                        lambda *a, **k: calls.append(k) or real(*a, **k))
     out = score([pred, pred], [true, true], [None, None], ["a", "b"], ctx=ctx)
     assert out["closure_error_mm"]["mean"] == pytest.approx(1.45)
     assert out["closure_hit"]["pooled"] == pytest.approx(0.5)

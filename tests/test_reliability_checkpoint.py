@@ -174,7 +174,7 @@ def test_half_written_metrics_line_is_dropped_at_resume(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("item, key", [
     ("epochs=-3", "train.epochs: must be >= 1"), ("batch_size=0", "train.batch_size"),
-    ("lr=-0.1", "train.lr: must be >= 0"), ("lr=.nan", "train.lr"),
+    ("lr=-0.1", "train.lr: must be >= 0"), ("lr=.nan", "lr: must be a finite number"),
     ("max_steps=-1", "train.max_steps"), ("num_workers=-2", "train.num_workers"),
 ])
 def test_out_of_range_training_settings_are_named(item: str, key: str) -> None:

@@ -127,7 +127,6 @@ def test_bases_table_reports_test_reconstruction_error(p2f_prepared):
 
 def test_bench_inference_speed_reports_x_realtime(monkeypatch):
     import artimap.bench.phone2face as bench
-    import artimap.models.bigru as bigru
 
     calls = {"build": 0, "export": 0}
 
@@ -137,7 +136,7 @@ def test_bench_inference_speed_reports_x_realtime(monkeypatch):
             return fn(*a, **k)
         return wrapper
 
-    monkeypatch.setattr(bigru, "build", counted("build", bigru.build))
+    monkeypatch.setattr(bench, "build", counted("build", bench.build))
     monkeypatch.setattr(bench, "model_parts", counted("export", bench.model_parts))
     res = bench.inference_speed(quick=True)
     assert calls == {"build": 1, "export": 1}  # every path times the same model and graph
