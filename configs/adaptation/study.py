@@ -72,8 +72,26 @@ def folder(prepared: Path, out: Path, split: dict[str, list[str]]) -> Path:
     return out
 
 
-def plan_splits(prepared: Path, out: Path) -> dict[str, Path]:
-    """Data folders: 'a' (A's train/val) and 'b<p>' (p % of B), all tested on B's test set."""
+def own_stats(data: Path) -> None:
+    """phone2face: replace the folder's shared stats.json by the mean and std of its own
+    training utterances, as if each speaker's data had been prepared on its own (`--own-stats`:
+    a new speaker's face sits millimetres away from the source speaker's)."""
+    from artimap.data.prepared import Prepared
+
+    prepared = Prepared.open(data, "phone2face")
+    rows = prepared.rows("train")
+    pts = np.asarray(prepared.array("markers")[rows], np.float64)  # (F, M, 3)
+    ok = np.repeat(np.asarray(prepared.array("mask")[rows]), 3, axis=1)  # (F, M*3)
+    x = np.where(ok, pts.reshape(len(rows), -1), np.nan)
+    stats = {**prepared.stats, "mean": np.nanmean(x, 0).tolist(),
+             "std": np.nanstd(x, 0).tolist(), "count": ok.sum(0).tolist()}
+    (data / "stats.json").unlink()
+    (data / "stats.json").write_text(json.dumps(stats))
+
+
+def plan_splits(prepared: Path, out: Path, separate: bool = False) -> dict[str, Path]:
+    """Data folders: 'a' (A's train/val) and 'b<p>' (p % of B), all tested on B's test set;
+    `separate`: each folder's statistics from its own training utterances (`own_stats`)."""
     speakers = list(speaker_splits(prepared).items())
     if len(speakers) < 2:
         raise SystemExit(f"{prepared}: one speaker only; synthesise with --speakers 2")
@@ -89,6 +107,9 @@ def plan_splits(prepared: Path, out: Path) -> dict[str, Path]:
         n = max(1, round(p / 100 * len(b_ids)))
         dirs[f"b{p}"] = folder(prepared, out / f"b{p}", {"train": sorted(pool[:n]), "val": val,
                                                           "test": test})
+    if separate:
+        for d in dirs.values():
+            own_stats(d)
     return dirs
 
 
@@ -116,9 +137,9 @@ def train_eval(task: str, data: Path, run: Path, seed: int, sets: list[str],
 
 
 def study(task: str, prepared: Path, out: Path, seeds: int,
-          step_counts: tuple[int, int] | None = None) -> list[dict]:
+          step_counts: tuple[int, int] | None = None, separate: bool = False) -> list[dict]:
     """Every condition x seed of one task; rows (condition, share, seed, metrics...)."""
-    dirs = plan_splits(prepared, out / "data")
+    dirs = plan_splits(prepared, out / "data", separate and task == "phone2face")
     steps, metrics = step_sets(task, step_counts), SETTINGS[task][3]
     rows = []
     for seed in range(seeds):
@@ -161,12 +182,15 @@ def main() -> None:
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--steps", type=int, nargs=2, default=None, metavar=("A", "B"),
                    help="optimiser steps of A's runs and of B's runs (default: per task above)")
+    p.add_argument("--own-stats", action="store_true",
+                   help="phone2face: each condition's statistics from its own training "
+                        "utterances, as if each speaker were prepared on its own")
     args = p.parse_args()
     for task, data in (("phone2face", args.p2f), ("lip2tongue", args.l2t)):
         if data is None:
             continue
         t0, c0 = time.time(), time.process_time()
-        rows = study(task, data, args.out / task, args.seeds, args.steps)
+        rows = study(task, data, args.out / task, args.seeds, args.steps, args.own_stats)
         text = table(task, rows) + (f"\n\n{len(rows)} runs, wall {time.time() - t0:.0f} s, "
                                     f"CPU {time.process_time() - c0:.0f} s\n")
         (args.out / f"{task}.md").write_text(text)
