@@ -87,6 +87,9 @@ def test_phone2face_oracle_skips_an_engine_corpus(tmp_path):
                 "head_markers": ["head_front"]}
     info = {"format": "artimap-talker", "seed": 0}
     (tmp_path / "corpus.json").write_text(json.dumps(info))
-    assert talker_info(manifest) == info  # the built-in talker: its oracle regenerates it
+    assert talker_info(manifest) == {**info, "root": str(tmp_path)}  # regenerates the talker
     (tmp_path / "corpus.json").write_text(json.dumps({**info, "engine": "vtl"}))
     assert talker_info(manifest) is None  # talker B's articulation is not artimap's to redo
+    declared = {**info, "engine": "vtl", "oracle_artic": True}  # ... unless it wrote its oracle
+    (tmp_path / "corpus.json").write_text(json.dumps(declared))
+    assert talker_info(manifest) == {**declared, "root": str(tmp_path)}

@@ -17,7 +17,11 @@ variants:
                          shares the truth's noise, so it isolates what the token variability
                          and drift alone cost; no model can reach it
 
-Real corpora have no oracle (`oracle_markers` returns None).
+A corpus written by another engine (corpus.json "engine", e.g. talker B from VocalTractLab)
+cannot be regenerated here; when it declares `"oracle_artic": true` it wrote each utterance's
+articulation without token variability (`<utt>.oracle_artic.npy`, artimap's 8 parameters at
+ARTIC_FPS), and the same face model turns it into the oracle markers. Real corpora have no
+oracle (`oracle_markers` returns None).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from artimap.synth.coartic import articulate, corpus_coarticulation, sample_time
 from artimap.synth.face import HEAD, MARKERS, face_shape, render_markers
 from artimap.synth.presets import ARTIC_FPS, MARKERS_FPS, get_preset
 from artimap.synth.sentences import make_script
-from artimap.synth.speaker import STREAMS, make_speaker, stream_rng
+from artimap.synth.speaker import STREAMS, make_speaker, stream_rng, utterance_id
 from artimap.synth.utterance import state_at
 
 VARIANTS = ("oracle", "oracle_same_noise")
@@ -61,9 +65,20 @@ def regenerate(info: dict[str, Any], speaker: int, index: int, variability: floa
 
     script = make_script(rng("sentence"), get_preset(info["preset"]).speech_s, sp.rate,
                          sp.ult_first_frame)
-    artic = articulate(script, sp, rng("artic"), ARTIC_FPS, variability,
-                       corpus_coarticulation(info))
+    if info.get("engine") is not None:  # the engine wrote its articulation (module doc)
+        artic = engine_artic(Path(info["root"]), utterance_id(speaker, index), variability)
+    else:
+        artic = articulate(script, sp, rng("artic"), ARTIC_FPS, variability,
+                           corpus_coarticulation(info))
     return sp, artic, script, rng("face")
+
+
+def engine_artic(root: Path, uid: str, variability: float) -> np.ndarray:
+    """(T, N) state at ARTIC_FPS of an engine's utterance: `<uid>.oracle_artic.npy` (its
+    articulation without token variability, the oracle) or, with variability, the articulation
+    it rendered (`<uid>.artic.npy`); an engine corpus has no drift to turn off."""
+    name = f"{uid}.oracle_artic.npy" if variability == 0 else f"{uid}.artic.npy"
+    return np.load(root / uid.split("_")[0] / name).astype(np.float64)
 
 
 def _indices(uid: str) -> tuple[int, int]:
@@ -103,8 +118,9 @@ def talker_info(manifest: dict[str, Any]) -> dict[str, Any] | None:
     info = json.loads(path.read_text(encoding="utf-8"))
     if info.get("format") != "artimap-talker" or "seed" not in info:
         return None
-    if info.get("engine") is not None:  # another engine's talker (e.g. vtl): not regenerable here
-        return None
+    if info.get("engine") is not None and not info.get("oracle_artic"):
+        return None  # another engine's talker (e.g. vtl) without its oracle articulation
+    info = {**info, "root": str(path.parent)}
     corpus_coarticulation(info, str(path))  # an unknown rule is an error, not a wrong oracle
     ref = manifest.get("settings", {}).get("head_reference_pose")
     return info if ref is not None and manifest.get("head_markers") else None

@@ -11,4 +11,4 @@ artimap (MIT) never imports this package; it finds `artimap_vtl.corpus:generate`
 `artimap.engines` entry point (`artimap synth --engine vtl`).
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -24,10 +24,12 @@ import vocaltractlab_cython as vtl
 from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_dir, atomic_path, atomic_write_json, atomic_write_text
 from artimap.parallel import parallel_map
-from artimap.synth.presets import Preset, get_preset
+from artimap.synth.coartic import sample_times
+from artimap.synth.presets import ARTIC_FPS, Preset, get_preset
 from artimap.synth.speaker import utterance_id
 from artimap.synth.writer import corpus_meta, write_utterance
 from artimap_vtl import __version__
+from artimap_vtl.articulators import artic_from_tract, resample_states
 from artimap_vtl.phonemap import APPROXIMATED, PHONE_MAP, check_coverage
 from artimap_vtl.score import JITTER_SD, JITTERED, STATE_RATE, TRACT_PARAMS
 from artimap_vtl.tongue import EMA_SENSORS
@@ -36,7 +38,7 @@ from artimap_vtl.utterance import VtlUtterance, synthesize_vtl
 ENGINE = "vtl"
 # extra truth files of an utterance: kind -> suffix
 EXTRA_SUFFIXES = {"tract": ".tract.npy", "tract_oracle": ".tract_oracle.npy", "gestures": ".ges",
-                  "ema": ".ema.npy"}
+                  "ema": ".ema.npy", "oracle_artic": ".oracle_artic.npy"}
 Job = tuple[int, int, int, Preset, str, bool, bool]  # speaker, index, seed, preset, key dir,
 #                                                       audio, jitter
 
@@ -53,6 +55,9 @@ def _write_extra(v: VtlUtterance, root: Path) -> dict[str, str]:
     _save_npy(root / files["tract_oracle"], v.score.tract.astype(np.float32))
     atomic_write_text(root / files["gestures"], v.score.gestures)
     _save_npy(root / files["ema"], v.ema)
+    oracle = artic_from_tract(resample_states(  # (T, 8) at ARTIC_FPS, like <utt>.artic.npy
+        v.score.tract, STATE_RATE, sample_times(v.utt.script.duration, ARTIC_FPS)))
+    _save_npy(root / files["oracle_artic"], oracle.astype(np.float32))
     return files
 
 
@@ -123,7 +128,8 @@ def engine_meta(audio: bool, jitter: bool) -> dict:
         "truth": "<utt>.tract.npy (T, 19) float32 as rendered; <utt>.tract_oracle.npy without "
                  "jitter; <utt>.ges VTL's gestural score; <utt>.ema.npy (U, 4, 2) float32 mm "
                  "EMA-like tongue sensors at the ultrasound frames; artic.npy = artimap's 8 "
-                 "parameters read off the tract (artimap_vtl.articulators)",
+                 "parameters read off the tract (artimap_vtl.articulators); "
+                 "<utt>.oracle_artic.npy the same read off the oracle tract",
         "ema_sensors": list(EMA_SENSORS),
         "ema_axes": "mm from the probe origin, x forward (towards the lips), y up",
     }  # fmt: skip
@@ -160,7 +166,7 @@ def generate(out: str | Path, *, preset: str = "tiny", seed: int = 0, speakers: 
         return None
     entries = [make_one(job) for job in jobs]  # all cached now
     meta = corpus_meta(cfg, int(seed), entries)
-    meta.update(engine=ENGINE, generator=f"artimap-vtl {__version__}",
+    meta.update(engine=ENGINE, generator=f"artimap-vtl {__version__}", oracle_artic=True,
                 vtl=engine_meta(audio, jitter))
     _merge(out, overwrite, [kdir / e["id"] for e in entries], meta)
     return meta

@@ -63,3 +63,26 @@ def test_prepare_both_tasks(tiny, tmp_path):
                  str(tmp_path / "p2f")]) == 0  # fmt: skip
     assert (tmp_path / "l2t" / "manifest.json").is_file()
     assert (tmp_path / "p2f" / "manifest.json").is_file()
+
+
+def test_phone2face_oracle_of_talker_b(tiny, tmp_path):
+    """Talker B's oracle: the face model driven by the articulation read off the jitter-free
+    tract; far closer to the recorded markers than the mean face, not equal to them."""
+    import numpy as np
+
+    from artimap.data.prepared import Prepared
+    from artimap.tasks.phone2face.references import predictions
+
+    out = tmp_path / "p2f"
+    assert main(["prepare", "phone2face", "--corpus", str(tiny["out"]), "--out", str(out),
+                 "--phone-fallback", "sil"]) == 0  # fmt: skip
+    data = Prepared.open(out, "phone2face")
+    entries = data.entries
+    rows = predictions(data, [e.id for e in entries], [e.n_frames for e in entries])
+    assert "oracle" in rows
+    for e, oracle, floor in zip(entries, rows["oracle"][0], rows["mean_face"][0], strict=True):
+        true = np.asarray(data.array("markers")[e.rows], np.float64)
+        ok = np.asarray(data.array("mask")[e.rows])[..., None] & np.isfinite(oracle)
+        err = np.sqrt(np.mean(((oracle - true) ** 2)[np.broadcast_to(ok, true.shape)]))
+        base = np.sqrt(np.mean(((floor - true) ** 2)[np.broadcast_to(ok, true.shape)]))
+        assert 0 < err < 0.6 * base
