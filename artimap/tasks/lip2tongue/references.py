@@ -111,16 +111,17 @@ def _compute(cfg, ds, index: np.ndarray, mode: str, fan_image
     FrameContext of the evaluated frames."""
     prepared, clips = ds.prepared, ds.clips
     rows = clips.first_rows(index)  # (F,) first lip frame of each evaluated clip
+    at = clips.target_rows(index)  # (F,) their target rows
     train = ClipIndex(prepared, "train", clips.clip_len, clips.position)
     mean = training_mean_target(prepared)
     feats = lip_features(prepared, cfg.eval.nn_size)
     cand = train.first_rows(clip_subset(len(train), cfg.eval.nn_max_clips))
     nn = nearest_rows(feats, rows, cand, clips.clip_len) + clips.offset  # (F,) target rows
     targets = prepared.array("targets")
-    real = np.asarray(targets[rows + clips.offset], np.float32)
+    real = np.asarray(targets[at], np.float32)
     utts = [clips.locate(int(i))[0].id for i in index]
     truth = talker_truth(prepared) if has_truth(prepared) else None
-    ctx = _context(prepared, mode, fan_image, real, mean, truth, rows + clips.offset)
+    ctx = _context(prepared, mode, fan_image, real, mean, truth, at)
     preds = {"train_mean": np.broadcast_to(mean, real.shape),
              "nearest_neighbour": np.asarray(targets[nn], np.float32)}
     about = {"train_mean": "mean training target for every frame",
@@ -136,7 +137,7 @@ def _compute(cfg, ds, index: np.ndarray, mode: str, fan_image
     metrics = {name: aggregate(score_frames(p, real, ctx), utts) for name, p in preds.items()}
     for name, text in about.items():
         metrics[name]["description"] = text
-    return metrics, {"mean": mean, "nn_rows": nn, "rows": rows + clips.offset}, ctx
+    return metrics, {"mean": mean, "nn_rows": nn, "rows": at}, ctx
 
 
 def _context(prepared: Prepared, mode: str, fan_image, real: np.ndarray, mean: np.ndarray,
