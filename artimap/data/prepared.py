@@ -112,9 +112,9 @@ class Prepared:
     """
 
     def __init__(self, folder: Path, task: str, manifest: dict[str, Any],
-                 splits: dict[str, list[str]], fingerprint: str) -> None:
+                 splits: dict[str, list[str]], fingerprint: str, phones: Any = None) -> None:
         self.folder, self.task, self.manifest = folder, task, manifest
-        self.splits, self.fingerprint = splits, fingerprint
+        self.splits, self.fingerprint, self._phones = splits, fingerprint, phones
         self.entries = tuple(_entry(folder, task, i, u)
                              for i, u in enumerate(manifest["utterances"]))
         self._arrays: dict[str, np.ndarray] = {}
@@ -140,7 +140,7 @@ class Prepared:
         digest = hashlib.sha256()
         for part in (manifest, splits, shapes, phones):
             digest.update(_canonical(part))
-        prepared = cls(folder, task, manifest, splits, digest.hexdigest()[:16])
+        prepared = cls(folder, task, manifest, splits, digest.hexdigest()[:16], phones)
         _check_rows(prepared)
         return prepared
 
@@ -200,10 +200,11 @@ class Prepared:
         """stats.json: statistics fitted on the training split at prepare."""
         return read_json_file(self.folder / STATS, "statistics", self.task)
 
-    @cached_property
-    def phones(self) -> dict[str, Any]:
-        """phones.json (phone2face): the phone inventory and its label normalisation."""
-        return read_json_file(self.folder / PHONES, "phone inventory", self.task)
+    @property
+    def phones(self) -> Any:
+        """phones.json (phone2face): the phone inventory and its label normalisation, as read
+        at open; None when the folder has none."""
+        return self._phones
 
 
 def check_same_data(prepared: Prepared, trained_on: str | None, run_dir: str | Path,

@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 
 from artimap.data.phone2face.phones import PhoneSet
 from artimap.data.phone2face.sampler import BucketBatchSampler
-from artimap.data.prepared import PHONES, Prepared, read_json_file
+from artimap.data.prepared import PHONES, Prepared
 from artimap.errors import ArtimapError, file_error
 
 __all__ = ["Phone2FaceDataset", "collate_padded", "BucketBatchSampler", "load_stats",
@@ -47,7 +47,10 @@ def open_prepared(data: Prepared | str | Path) -> Prepared:
 
 def phone_set(prepared: Prepared) -> PhoneSet:
     """The dataset's phone inventory (phones.json)."""
-    data = read_json_file(prepared.folder / PHONES, "phone inventory", TASK)
+    data = prepared.phones
+    if data is None:
+        raise file_error(prepared.folder / PHONES, "missing",
+                         f"Prepare the dataset again (artimap prepare {TASK} ... --overwrite)")
     try:
         return PhoneSet(**data)
     except TypeError as e:
