@@ -22,7 +22,6 @@ from typing import Any
 import yaml
 
 from artimap import plots
-from artimap.metrics.bootstrap import gap_interval, mean_interval
 from artimap.metrics.declare import Metric
 from artimap.progress import step
 from artimap.report import Report
@@ -112,20 +111,8 @@ def results_table(module: Any, experiment: dict, runs: list[Run]) -> tuple[list[
 
 
 def intervals(module: Any, sections: list[dict], refs: dict) -> list[str]:
-    """[headline CI, gap CI] cells of a row whose seeds' metric sections are `sections`:
-    bootstrap over test utterances (artimap.metrics.bootstrap); "-" where not available."""
-    name, floor, ceiling = module.GAP
-    per_utt = [(s.get(name) or {}).get("per_utterance") or {} for s in sections]
-    ci = mean_interval(per_utt)
-    lo, hi = ((refs.get(r) or {}).get(name) or {} for r in (floor, ceiling))
-    better = next(m.higher_is_better for m in module.METRICS if m.name == name)
-    gap = gap_interval(per_utt, lo.get("per_utterance") or {}, hi.get("per_utterance") or {},
-                       better) if lo and hi else None
-    return [_ci(ci), _ci(gap)]
-
-
-def _ci(ci: tuple[float, float] | None) -> str:
-    return "-" if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+    """[headline CI, gap CI] cells of a row whose seeds' metric sections are `sections`."""
+    return tables.interval_cells(module.METRICS, module.GAP, sections, refs)
 
 
 def _paper(value: float | None) -> str:

@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from artimap.metrics.bootstrap import gap_interval, mean_interval
 from artimap.metrics.declare import Metric, means, names
+from artimap.rundir import first_with_references, read_eval
 
 TRAINING_COLUMNS = ("best_epoch", "train_seconds")
 
@@ -77,3 +79,40 @@ def present(metrics: Iterable[Metric], rows: Iterable[dict]) -> list[Metric]:
     """The declared metrics with a value in any of `rows`."""
     rows = list(rows)
     return [m for m in metrics if len(values(rows, m.name))]
+
+
+def interval_cells(metrics: Sequence[Metric], gap: tuple[str, str, str], sections: list[dict],
+                   refs: dict) -> list[str]:
+    """[headline 95 % CI, gap-closed 95 % CI] of a row whose seeds' "metrics" sections are
+    `sections`, `gap` (headline metric, floor row, ceiling row) the task's, `refs` the
+    "references" of its evaluation: bootstrap over test utterances (artimap.metrics.bootstrap);
+    "-" where not available."""
+    name, floor, ceiling = gap
+    per_utt = [(s.get(name) or {}).get("per_utterance") or {} for s in sections]
+    lo, hi = ((refs.get(r) or {}).get(name) or {} for r in (floor, ceiling))
+    better = next(m.higher_is_better for m in metrics if m.name == name)
+    gaps = gap_interval(per_utt, lo.get("per_utterance") or {}, hi.get("per_utterance") or {},
+                        better) if lo and hi else None
+    return [_ci(mean_interval(per_utt)), _ci(gaps)]
+
+
+def _ci(ci: tuple[float, float] | None) -> str:
+    return "-" if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def interval_table(experiment: dict, metrics: Sequence[Metric], gap: tuple[str, str, str]
+                   ) -> list[str]:
+    """Markdown lines: per row of `experiment` (and per reference row) the 95 % bootstrap
+    intervals over test utterances of the headline metric and of the gap closed."""
+    first = first_with_references(experiment)
+    refs = first["references"] if first else {}
+    lines = []
+    for row in experiment.get("runs", []):
+        sections = [m["metrics"] for d in row.get("run_dirs", []) if (m := read_eval(d))]
+        if sections:
+            lines.append([row["name"], *interval_cells(metrics, gap, sections, refs)])
+    lines += [[name, *interval_cells(metrics, gap, [ref], refs)] for name, ref in refs.items()]
+    head = ["row", f"{gap[0]} 95 % CI", "gap closed 95 % CI"]
+    return markdown(head, lines) + ["", "Bootstrap over the test utterances (2000 draws, "
+                                    "utterances weigh equally, each utterance's value its mean "
+                                    "over the row's seeds)."]

@@ -19,7 +19,7 @@ from artimap.rundir import first_with_references, read_eval
 from artimap.tasks.lip2tongue import metrics as declared
 from artimap.tasks.lip2tongue.figures import figure2, loss_curves
 from artimap.tasks.lip2tongue.track_figure import track_figure
-from artimap.tasks.tables import by_config, cell, fmt, markdown, present
+from artimap.tasks.tables import by_config, cell, fmt, interval_table, markdown, present
 
 # Liu & Zhang 2021 (TS-CNN-LSTM), SSC data, speaker-dependent. MSD in pixels of their images.
 PUBLISHED: dict[str, dict[str, dict[str, Any]]] = {
@@ -147,7 +147,8 @@ def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
             "came from pyssim (compare the pyssim column); its MSD is in pixels of its own "
             "SSC images, so only the ordering of the methods is comparable.", "",
             "## Table 2: methods", "", *table2(by), "## Table 3: ablation", "", *table3(by),
-            "## Reference rows", "", *references_table(experiment)]
+            "## Reference rows", "", *references_table(experiment), "",
+            "## Intervals", "", *interval_table(experiment, declared.METRICS, declared.GAP)]
     others = [n for n in by if n not in PUBLISHED["table2"] and n not in PUBLISHED["table3"]]
     if others:
         metrics = present(declared.METRICS, rows)

@@ -132,7 +132,9 @@ def summarise(rows: list[dict], experiment: dict, out_dir: Path) -> None:
               "corpus: on other data compare the trends, not the values.", "",
               "## Table 1: reconstruction error of the 13-d spaces",
               "", *table_bases(rows), "", "## Configurations", "",
-              *table_runs(groups), *table_references(experiment),
+              *table_runs(groups), *table_references(experiment), "",
+              "## Intervals", "", *tables.interval_table(experiment, declared.METRICS,
+                                                        declared.GAP),
               "", "Reference rows: mean_face = the training mean face in every frame (the "
               "floor); ridge_phones = ridge regression from the one-hot phones of a +-0.33 s "
               "window of frames, penalty picked on the validation split (the simple "
