@@ -59,15 +59,22 @@ def test_bilabials_close_the_lips_in_any_context(seed):
     assert max(at_closures) < 0.05
 
 
-def test_rounding_is_anticipated_several_phones_ahead():
+def rounding_contrast(coarticulation: str = "dominance") -> tuple[np.ndarray, np.ndarray]:
+    """Lip protrusion (P,) at the phone centres of /istRy/ and of /istRi/ (the classic
+    anticipation case) under a coarticulation rule."""
     sp = make_speaker(1, 0)
     durs = [0.3, 0.1, 0.08, 0.07, 0.06, 0.12, 0.3]
     prot = {}
-    for vowel in ("y", "i"):  # /istRy/ against /istRi/
+    for vowel in ("y", "i"):
         script = _script(["sil", "i", "s", "t", "R", vowel, "sil"], durs)
-        x = articulate(script, sp, stream_rng(0, 3, 1, 1), 1000.0)
+        x = articulate(script, sp, stream_rng(0, 3, 1, 1), 1000.0,
+                       coarticulation=coarticulation)
         prot[vowel] = _at_centres(script, x)[:, PRO]
-    rounded, spread = prot["y"], prot["i"]
+    return prot["y"], prot["i"]
+
+
+def test_rounding_is_anticipated_several_phones_ahead():
+    rounded, spread = rounding_contrast()
     assert np.all(rounded[2:6] - spread[2:6] > 0.2)  # from /s/, three phones ahead
     assert rounded[2] < rounded[3] < rounded[4] < rounded[5]  # rises towards the /y/
     assert np.ptp(spread[2:5]) < 0.1  # flat before a spread vowel

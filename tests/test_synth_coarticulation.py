@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
+from test_synth_articulation import rounding_contrast
 
 from artimap.errors import ArtimapError
 from artimap.synth import tracking
@@ -85,14 +86,8 @@ def test_tracking_is_a_critically_damped_system_chasing_each_target():
 
 
 def test_tracking_anticipates_rounding_about_one_phone_ahead():
-    sp = make_speaker(1, 0)
-    durs = [0.3, 0.1, 0.08, 0.07, 0.06, 0.12, 0.3]
-    prot = {}
-    for vowel in ("y", "i"):  # /istRy/ against /istRi/
-        script = _script(["sil", "i", "s", "t", "R", vowel, "sil"], durs)
-        x = articulate(script, sp, stream_rng(0, 3, 1, 1), 1000.0, coarticulation="tracking")
-        prot[vowel] = x[np.round(script.centres * 1000).astype(int), PRO]
-    diff = prot["y"] - prot["i"]
+    rounded, spread = rounding_contrast("tracking")  # /istRy/ against /istRi/
+    diff = rounded - spread
     assert np.all(np.abs(diff[:3]) < 1e-6)  # /i s/ do not know what comes
     assert diff[4] > 0.3 and diff[5] > 0.5  # rounding under way in the /R/ before the /y/
 
