@@ -74,7 +74,7 @@ def fit_normalisation(prepared: Prepared) -> dict:
         fitted_on = "all"
         ranges = [(e.offset, e.offset + e.n_frames) for e in prepared.entries]
     frames, flow, targets = (prepared.array(n) for n in ("frames", "flow", "targets"))
-    m_frames, m_flow, m_target = _Moments(), _Moments(), _Moments()
+    m_frames, m_flow, m_target, m_pixel = _Moments(), _Moments(), _Moments(), _Moments()
     is_image = targets.dtype == np.uint8
     for lo, hi in ranges:
         for c in range(lo, hi, CHUNK):
@@ -86,6 +86,7 @@ def fit_normalisation(prepared: Prepared) -> dict:
             t = np.asarray(targets[c:end], np.float32)
             if is_image:
                 m_target.add(t / 255.0)  # (F_c, H_t, W_t)
+                m_pixel.add(t, axis=0)  # per pixel, 0..255: the mean image
             else:
                 m_target.add(t, axis=0)  # (F_c, K, 2) -> per point and coordinate
     return {
@@ -94,7 +95,7 @@ def fit_normalisation(prepared: Prepared) -> dict:
         "frames": m_frames.result(),
         "flow": m_flow.result(),
         "target": m_target.result(),
-        "mean_target": _plain(mean_target(prepared, ranges)),
+        "mean_target": (m_pixel if is_image else m_target).result()["mean"],
     }
 
 
