@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from artimap.clip import target_offset
 from artimap.config import build_config, check_ranges
 from artimap.errors import ArtimapError
 from artimap.models.blocks import OutputHead, StepAttention, grid_pool
@@ -63,10 +64,8 @@ class ConvLstmConfig:
 
     def target_frames(self) -> list[int]:
         """Clip frame indices the output is aligned with (one per output frame)."""
-        if self.target_position == "last":
-            return [self.n_frames - 1]
-        if self.target_position == "centre":
-            return [self.n_frames // 2]
+        if self.target_position != "all":
+            return [target_offset(self.n_frames, self.target_position)]
         return list(range(self.n_frames))
 
     def out_shape(self) -> tuple[int, int]:

@@ -21,7 +21,6 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from artimap.clip import target_offset
 from artimap.data.lip2tongue.clips import ClipIndex
 from artimap.data.lip2tongue.inputs import model_flow, model_frames
 from artimap.data.prepared import Prepared
@@ -59,7 +58,6 @@ class Lip2TongueDataset(Dataset):
         self.manifest = self.prepared.manifest
         self.split, self.clip_len, self.stride = split, clip_len, stride
         self.target_position = target_position
-        target_offset(clip_len, target_position)  # checks the position
         self.clips = ClipIndex(self.prepared, split, clip_len, target_position, stride)
 
     def __len__(self) -> int:

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from artimap.clip import target_offset
 from artimap.data.lip2tongue.inputs import FrameStream
 from artimap.models.streaming import StreamingPredictor
 from artimap.tasks.lip2tongue.normalise import Normaliser
@@ -40,7 +41,7 @@ class FramePredictor:
         self.inputs = FrameStream(box, self.size, flow)
         cfg = model.config
         self.config = cfg
-        centre = cfg.n_frames // 2 if cfg.target_position == "centre" else cfg.n_frames - 1
+        centre = target_offset(cfg.n_frames, cfg.target_position)  # "all": the newest
         self.shift = (cfg.n_frames - 1) - centre  # output lags the newest frame by this many
 
     def push(self, frame: np.ndarray) -> Step:
