@@ -51,7 +51,9 @@ P2F = [("phone2face_bigru", {"n_phones": 7, "n_out": 6, "hidden": 8}),
                              "decoder": "latent", "latent_dim": 3}),
        ("phone2face_window", {"n_phones": 7, "n_out": 6, "in_window": 5, "out_window": 3,
                               "hidden": 16, "layers": 2}),
-       ("phone2face_dominance", {"n_phones": 7, "n_out": 6, "dims": 3, "decoder_hidden": 5})]
+       ("phone2face_dominance", {"n_phones": 7, "n_out": 6, "dims": 3, "decoder_hidden": 5}),
+       ("phone2face_hybrid", {"n_phones": 7, "n_out": 6, "dims": 3, "decoder_hidden": 5,
+                              "hidden": 8, "layers": 1})]
 
 
 @pytest.mark.parametrize(("name", "config"), P2F)

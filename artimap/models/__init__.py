@@ -30,6 +30,7 @@ MODELS: dict[str, str] = {
     "phone2face_bigru": "artimap.models.bigru:build",
     "phone2face_window": "artimap.models.window:build",
     "phone2face_dominance": "artimap.models.dominance:build",
+    "phone2face_hybrid": "artimap.models.hybrid:build",
     "lip2tongue_ts_cnn_lstm": "artimap.models.ts_cnn_lstm:build_ts_cnn_lstm",
     "lip2tongue_convlstm": "artimap.models.convlstm:build_convlstm",
 }
@@ -39,6 +40,7 @@ CONFIGS: dict[str, str] = {
     "phone2face_bigru": "artimap.models.bigru:Phone2FaceConfig",
     "phone2face_window": "artimap.models.window:WindowConfig",
     "phone2face_dominance": "artimap.models.dominance:DominanceConfig",
+    "phone2face_hybrid": "artimap.models.hybrid:HybridConfig",
     "lip2tongue_ts_cnn_lstm": "artimap.models.ts_cnn_lstm:TSCnnLstmConfig",
     "lip2tongue_convlstm": "artimap.models.convlstm:ConvLstmConfig",
 }

@@ -4,7 +4,7 @@ Whether and how a model exports is the model family's own business: its class ha
 `onnx_parts()` method returning the parts (`Part`: module, example inputs, axis names),
 usually `Call`s of its own methods; a family without it is refused in one line. The parts
 (each a standalone ONNX graph; B batch axes and the phone2face T axis are dynamic):
-    phone2face_bigru, phone2face_window, phone2face_dominance (`phone_sequence_parts`):
+    phone2face_bigru, _window, _dominance, _hybrid (`phone_sequence_parts`):
         "model"     phones (B, T) int64 -> y (B, T, n_out), normalised target units
     lip2tongue_convlstm:
         "model"     frames (B, N, 1, H, W) -> y (B, *out) (or (B, N, *out) for target all)

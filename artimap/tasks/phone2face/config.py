@@ -17,6 +17,7 @@ EVAL_OPTIONS: tuple[str, ...] = ()  # keyword options of evaluate_run (`artimap 
 DECODERS = ("dense", "pca", "blendshape", "autoencoder")
 BIGRU = "phone2face_bigru"
 DOMINANCE = "phone2face_dominance"
+HYBRID = "phone2face_hybrid"  # the dominance blend + a BiGRU correction (models/hybrid.py)
 
 
 @dataclass
@@ -26,7 +27,7 @@ class ExperimentConfig:
     task: str = "phone2face"  # task name (artimap.tasks.TASKS)
     name: str = "baseline"  # row name in results and figures
     data: str = "prepared/phone2face"  # prepared dataset folder (artimap prepare phone2face)
-    model: str = BIGRU  # registry name: phone2face_bigru; phone2face_window, _dominance (dense)
+    model: str = BIGRU  # registry name: phone2face_bigru; _window, _dominance, _hybrid (dense)
     # partial Phone2FaceConfig, e.g. {hidden: 64, timing: true} (phone-timing inputs; the
     # BiGRU's fps is then the data's frame rate)
     model_config: dict[str, Any] = field(default_factory=dict)
@@ -72,7 +73,7 @@ def model_settings(cfg: ExperimentConfig, n_phones: int | None = None, n_out: in
     if cfg.model != BIGRU:
         if cfg.decoder != "dense":
             raise ArtimapError(f"decoder: {cfg.model} has no latent decoder; use decoder: dense")
-        if cfg.model == DOMINANCE and rate is not None:
+        if cfg.model in (DOMINANCE, HYBRID) and rate is not None:
             fixed["fps"] = float(rate)  # token centres in seconds of this data
         return {**cfg.model_config, **fixed}
     if cfg.model_config.get("timing") and rate is not None:
