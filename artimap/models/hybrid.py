@@ -45,9 +45,11 @@ class HybridConfig:
     fps: float = 30.0  # frame rate of the phone ids (the task sets the data's)
     hidden: int = 64  # GRU units per direction of the correction
     layers: int = 2  # stacked GRU layers of the correction
+    dropout: float = 0.0  # dropout between the GRU layers and on the GRU output
 
     def __post_init__(self) -> None:
-        check_ranges(self, "model_config", {"hidden": ">= 1", "layers": ">= 1"})
+        check_ranges(self, "model_config", {"hidden": ">= 1", "layers": ">= 1",
+                                            "dropout": "in [0, 1)"})
         self.dominance()  # the dominance part's own checks, when the config is read
 
     def dominance(self) -> DominanceConfig:
@@ -66,7 +68,9 @@ class Phone2FaceHybrid(nn.Module):
         c = self.config = config
         self.blend = Phone2FaceDominance(c.dominance())
         self.gru = nn.GRU(c.n_phones + N_TIMING + c.dims, c.hidden, num_layers=c.layers,
-                          batch_first=True, bidirectional=True)
+                          batch_first=True, bidirectional=True,
+                          dropout=c.dropout if c.layers > 1 else 0.0)
+        self.drop = nn.Dropout(c.dropout)
         self.correction = nn.Linear(2 * c.hidden, c.n_out)
         nn.init.zeros_(self.correction.weight)  # the hybrid starts as the dominance model
         nn.init.zeros_(self.correction.bias)
@@ -89,7 +93,7 @@ class Phone2FaceHybrid(nn.Module):
         x = F.one_hot(phones.clamp(min=0), c.n_phones).to(z.dtype)  # (B, T, P)
         timing = phone_timing(phones, c.fps, lengths).to(z.dtype)  # (B, T, 2)
         h = self._gru(torch.cat([x, timing, z], dim=-1), lengths)  # (B, T, 2 * hidden)
-        return y + in_float32(self.correction, h)
+        return y + in_float32(self.correction, self.drop(h))
 
     def onnx_parts(self) -> dict[str, Part]:
         """The ONNX export: one graph, phones (B, T) -> y (B, T, n_out)."""
