@@ -40,6 +40,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="hold out the last FRACTION of each training utterance as validation")
     p.add_argument("--val-gap", type=non_negative_int, default=7,
                    help="frames left out between training and --val-block (a clip length)")
+    p.add_argument("--lips", default="none", choices=["none", "measured"],
+                   help="measured: also run the lip measurer (artimap lips) on every row's "
+                        "full lip frame -> lips_measured.npy, the targets of "
+                        "aux_lip_source: measured")
     p.add_argument("--workers", type=positive_int, default=None,
                    help="worker processes (default: the usable cores)")
     p.add_argument("--skip-bad", action="store_true",
@@ -74,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = Settings(target=args.target, fps=args.fps, image_size=args.image_size,
                         target_size=tuple(args.target_size), ultrasound=args.ultrasound,
-                        flow=args.flow, resample=args.resample)
+                        flow=args.flow, resample=args.resample, lips=args.lips)
     manifest = prepare(args.corpus, args.out, settings, fmt=args.format, roi=args.roi,
                        split=args.split, split_seed=args.split_seed,
                        split_lists=args.split_lists, val_block=args.val_block,

@@ -16,7 +16,6 @@ import numpy as np
 from artimap.data.lip2tongue.roi import Box, box_for, maps_box, mouth_maps
 from artimap.data.lip2tongue.sources import Utterance
 from artimap.data.lip2tongue.streams import load_lips
-from artimap.data.lip2tongue.utterance import ARRAYS
 from artimap.errors import ArtimapError
 from artimap.parallel import parallel_map
 
@@ -80,8 +79,10 @@ def speaker_boxes(utts: list[Utterance], spec, frames_fps: float, workers: int,
     return out, bad
 
 
-def concatenate_parts(parts: Path, folder: Path, entries: list[dict]) -> dict[str, dict]:
-    """Join the per-utterance part files into folder/<name>.npy in `entries` order.
+def concatenate_parts(parts: Path, folder: Path, entries: list[dict],
+                      names: tuple[str, ...]) -> dict[str, dict]:
+    """Join the per-utterance part files of the arrays `names` into folder/<name>.npy in
+    `entries` order.
 
     Each entry needs "index" (the part number) and "n_frames"; sets entry["offset"], the first
     row of the utterance in every array. Arrays are written through a memory map, one part at a
@@ -92,7 +93,7 @@ def concatenate_parts(parts: Path, folder: Path, entries: list[dict]) -> dict[st
         e["offset"] = offset
         offset += e["n_frames"]
     arrays = {}
-    for name in ARRAYS:
+    for name in names:
         first = np.load(parts / f"{entries[0]['index']:06d}.{name}.npy", mmap_mode="r")
         shape = (offset, *first.shape[1:])
         out = np.lib.format.open_memmap(folder / f"{name}.npy", mode="w+", dtype=first.dtype,

@@ -7,6 +7,9 @@ utterance's rows start at its manifest "offset"):
     flow.npy     (F, 2, H, W) float16  flow into frame k from frame k-1 (zero at an utterance's
                                        first frame), channels u (right), v (down), in pixels
     targets.npy  (F, H_t, W_t) uint8   ultrasound images, or (F, K, 2) float32 points (NaN missing)
+    source.npy   (F, 3) float64        lip-frame time, target-frame time (s), target index
+    lips_measured.npy (F, 4) float32   with --lips measured: aperture, width, outer height (px)
+                                       and opening area (px^2) of the full lip frame (NaN failed)
 
 A clip is N consecutive frames of one utterance; clips start every `stride` frames. Stored
 frames and flow become model inputs through `inputs.model_frames` / `inputs.model_flow`, the

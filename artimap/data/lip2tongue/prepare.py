@@ -4,11 +4,14 @@
         [--target image|points] [--roi auto|X,Y,W,H|ROI.json] [--fps 60] [--image-size 96]
         [--target-size HxW] [--ultrasound raw|fan] [--flow farneback|dis]
         [--split 60,20,20] [--split-seed 0] [--split-lists train.txt,val.txt,test.txt]
-        [--workers W] [--skip-bad] [--overwrite]
+        [--lips none|measured] [--workers W] [--skip-bad] [--overwrite]
 
 The output folder (written atomically) holds manifest.json, split.json, stats.json and
 frames.npy (F, S, S) uint8, flow.npy (F, 2, S, S) float16, targets.npy (F, H_t, W_t) uint8 or
 (F, K, 2) float32; see `dataset.py` for what the arrays mean and `sync.py` for the clocks.
+`--lips measured` adds lips_measured.npy (F, 4) float32, the lip measurer's aperture, width,
+outer height and opening area of every row's full lip frame (`artimap.lips.per_frame`,
+described under "lips_measured" in the manifest).
 
 Bad input stops with an ArtimapError naming the utterance, the file and the fix (with
 --skip-bad the utterance is warned about, listed under "skipped" in the manifest and left out):
@@ -44,6 +47,7 @@ from artimap.data.lip2tongue.sync import DLC_FPS
 from artimap.data.lip2tongue.utterance import Job, Settings, run_job
 from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
+from artimap.lips.per_frame import record as measured_lips_record
 from artimap.parallel import parallel_map
 
 MANIFEST_VERSION = 1
@@ -114,7 +118,7 @@ def _write(tmp: Path, parts: Path, entries: list[dict], skipped: dict[str, str],
         first = next(iter(skipped.items()), ("", "no utterances"))
         raise ArtimapError(f"all {len(utts)} utterances are bad; nothing to prepare "
                            f"(first: {first[0]}: {first[1]})")
-    arrays = concatenate_parts(parts, tmp, entries)
+    arrays = concatenate_parts(parts, tmp, entries, settings.arrays())
     shutil.rmtree(parts)
     kinds = {u.kind for u in utts}
     names = [e.pop("point_names", None) for e in entries]
@@ -136,6 +140,8 @@ def _write(tmp: Path, parts: Path, entries: list[dict], skipped: dict[str, str],
         "utterances": entries,
         "skipped": [{"id": k, "error": v} for k, v in skipped.items()],
     }
+    if settings.lips == "measured":
+        manifest["lips_measured"] = measured_lips_record()
     if fans and fans[0] is not None and all(f == fans[0] for f in fans):
         manifest["fan_image"] = fans[0]  # one exact fan geometry for every target image
     if "dlc" in kinds:

@@ -4,7 +4,10 @@ Workers run `run_job` in parallel; each writes its arrays as `<index>.<name>.npy
 folder and returns only a small manifest entry, so memory stays bounded by one utterance.
 
 Image targets are rendered by `artimap.ultrasound.target` (raw scanlines with depth down, or
-the scan-converted fan); frame-folder images are resized as they are.
+the scan-converted fan); frame-folder images are resized as they are. With `lips: measured`
+the lip measurer (`artimap.lips.per_frame`) also measures the full lip frames of every row
+(before the crop, at the row's lip-frame time, the first column of `source`): lips_measured
+(F, 4) float32.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from artimap.data.lip2tongue.sources import Utterance
 from artimap.data.lip2tongue.streams import Target, load_lips, load_target
 from artimap.data.lip2tongue.sync import SyncResult, resample, synchronise
 from artimap.errors import ArtimapError
+from artimap.lips.per_frame import measure_columns
 from artimap.ultrasound.target import TargetRenderer, fan_image
 
 ARRAYS = ("frames", "flow", "targets", "source")
+LIP_CHOICES = ("none", "measured")  # `Settings.lips`
+MEASURED_LIPS = "lips_measured"  # the array `lips: measured` adds
 CHUNK = 256  # target frames rendered at a time
 
 
@@ -37,11 +43,22 @@ class Settings:
     ultrasound: str = "raw"  # "raw" scanlines or "fan" (scan-converted)
     flow: str = "farneback"  # optical flow method
     resample: str = "nearest"  # target resampling in time: "nearest" or "linear"
+    lips: str = "none"  # "measured": also measure the lips of every row (lips_measured.npy)
+
+    def __post_init__(self) -> None:
+        if self.lips not in LIP_CHOICES:
+            raise ArtimapError(f"lips: {self.lips!r} is not one of {', '.join(LIP_CHOICES)}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["target_size"] = list(self.target_size)
+        if self.lips == "none":  # datasets prepared without it read (and hash) as before
+            del d["lips"]
         return d
+
+    def arrays(self) -> tuple[str, ...]:
+        """The arrays every utterance writes."""
+        return ARRAYS + ((MEASURED_LIPS,) if self.lips == "measured" else ())
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,7 @@ def prepare_utterance(job: Job) -> dict:
     sync = synchronise(lip_times, target.times, s.fps, s.resample,
                        names=(str(utt.lips), str(target.source)))
     frames = crop_frames(lips, job.box, s.image_size)[sync.lip_index]  # (F, S, S)
+    measured = measure_columns(lips[sync.lip_index]) if s.lips == "measured" else None
     del lips
     arrays = {
         "frames": frames,
@@ -97,6 +115,8 @@ def prepare_utterance(job: Job) -> dict:
         "targets": render_target(target, sync, s),
         "source": source_rows(sync, target.times),
     }
+    if measured is not None:
+        arrays[MEASURED_LIPS] = measured[0]  # (F, 4) float32
     for name, array in arrays.items():
         np.save(job.parts / f"{job.index:06d}.{name}.npy", array)
     entry = {
@@ -108,6 +128,8 @@ def prepare_utterance(job: Job) -> dict:
         "files": utt.files(),
         "roi": list(job.box),
     }
+    if measured is not None:
+        entry["lips_confidence"] = round(measured[1], 4)
     if target.point_names:
         entry["point_names"] = target.point_names
     if s.ultrasound == "fan" and target.kind == "ult":

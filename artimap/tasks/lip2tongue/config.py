@@ -76,9 +76,12 @@ class ExperimentConfig:
     #   basis, or a zero one behind the same K-unit bottleneck (the comparison)
     freeze_decoder: bool = False  # keep the injected basis fixed during training
     loss_blur_sigma: float = 0.0  # > 0: MSE of Gaussian-blurred prediction and target (px)
-    aux_lip_weight: float = 0.0  # > 0 (talker corpora only): the frame tower's first 4
-    #   features, before their activation, regress the TRUE jaw/lip parameters with this
-    #   weight (not the paper's model)
+    aux_lip_weight: float = 0.0  # > 0: the frame tower's first 4 features, before their
+    #   activation, regress 4 lip targets (aux_lip_source) with this weight (not the paper's
+    #   model)
+    aux_lip_source: Literal["truth", "measured"] = "truth"  # lip targets: the talker's TRUE
+    #   jaw/lip parameters (talker corpora only) or the lip measurer's aperture, width, outer
+    #   height and area (any corpus prepared with --lips measured; heads.LipTargets)
     aux_lip_pretrain_steps: int = 0  # > 0 (needs aux_lip_weight): first train the frame tower
     #   alone on single frames -> true lip parameters this many steps (lip_pretrain.py)
     readout: Literal["sgd", "ridge"] = "sgd"  # ridge: after training, refit the output layer in
@@ -98,6 +101,9 @@ class ExperimentConfig:
         if self.model_config.get("lip_quadratic") and self.readout != "ridge":
             raise ArtimapError("model_config.lip_quadratic: the lip term is filled only by the "
                                "ridge readout; set readout: ridge")
+        if self.aux_lip_source != "truth" and not self.aux_lip_weight:
+            raise ArtimapError(f"aux_lip_source: {self.aux_lip_source} is used only by the lip "
+                               "loss; set aux_lip_weight > 0")
         if self.aux_lip_pretrain_steps and not self.aux_lip_weight:
             raise ArtimapError("aux_lip_pretrain_steps: needs aux_lip_weight > 0 (the lip "
                                "estimates it pretrains are kept by that loss)")

@@ -10,13 +10,15 @@ default, so the paper's rows are unchanged):
   basis fixed.
 - loss on blurred targets (`loss_blur_sigma` > 0): prediction and target blurred alike (the
   Gaussian of r2_speckle_free), so the loss is not spent on speckle no lip movement predicts.
-- auxiliary lip supervision (`aux_lip_weight` > 0, talker corpora only): the first 4 features
-  of the frame tower of every clip frame, taken before their LeakyReLU and dropout (after them a
-  feature cannot equal a negative target, and is zeroed at random in training), regress the
-  TRUE jaw and lip parameters (standardised); it needs the talker's truth and is not the
-  paper's model (its rows say so). `aux_lip_pretrain_steps` first trains the tower alone on
-  single frames (lip_pretrain.py); `model_config.lip_quadratic` lets the ridge readout add a
-  quadratic term on the clip's lip estimates (models/lip_quadratic.py, readout.py).
+- auxiliary lip supervision (`aux_lip_weight` > 0): the first 4 features of the frame tower of
+  every clip frame, taken before their LeakyReLU and dropout (after them a feature cannot equal
+  a negative target, and is zeroed at random in training), regress 4 lip targets
+  (standardised, `LipTargets`): with `aux_lip_source: truth` the TRUE jaw and lip parameters
+  (talker corpora only), with `measured` the lip measurer's measures of the lip video (any
+  corpus prepared with `--lips measured`). Not the paper's model (its rows say so).
+  `aux_lip_pretrain_steps` first trains the tower alone on single frames (lip_pretrain.py);
+  `model_config.lip_quadratic` lets the ridge readout add a quadratic term on the clip's lip
+  estimates (models/lip_quadratic.py, readout.py).
 """
 
 from __future__ import annotations
@@ -63,21 +65,38 @@ def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     return y.squeeze(1)
 
 
-class LipTruth:
-    """True jaw and lip parameters per prepared row (talker corpora), standardised on the
-    training rows: `clips(batch)` -> (B, N, 4) for a batch's clips."""
+class LipTargets:
+    """The lip targets of `aux_lip_weight` per prepared row, standardised on the training rows:
+    `source` "truth" (the talker's TRUE jaw and lip parameters, talker corpora only) or
+    "measured" (the lip measurer's aperture, width, outer height and opening area, any corpus
+    prepared with --lips measured). `clips(batch)` -> (B, N, 4) for a batch's clips; a value
+    the measurer could not give is NaN and left out of the loss (`lip_loss`)."""
 
-    def __init__(self, prepared: Prepared, train_rows: np.ndarray, clip_len: int) -> None:
-        lips = talker_truth(prepared)["lip_state"][:, LIP_PARAMS]  # (F, 4)
-        mu, sd = lips[train_rows].mean(0), lips[train_rows].std(0) + 1e-6
-        self.values = torch.from_numpy(((lips - mu) / sd).astype(np.float32))
+    def __init__(self, prepared: Prepared, train_rows: np.ndarray, clip_len: int,
+                 source: str = "truth") -> None:
+        if source == "truth":
+            lips = talker_truth(prepared)["lip_state"][:, LIP_PARAMS]  # (F, 4)
+        else:
+            lips = np.asarray(prepared.measured_lips(), np.float64)  # (F, 4)
+        train = lips[train_rows]
+        mu, sd = np.nanmean(train, 0), np.nanstd(train, 0) + 1e-6  # (4,)
+        self.source = source
+        self.values = torch.from_numpy(((lips - mu) / sd).astype(np.float32))  # (F, 4)
         self.offsets = torch.tensor([e.offset for e in prepared.entries])
         self.steps = torch.arange(clip_len)
 
     def clips(self, batch: dict) -> torch.Tensor:
-        """(B, N, 4) standardised truth of the batch's clip frames."""
+        """(B, N, 4) standardised lip targets of the batch's clip frames."""
         first = self.offsets[batch["utterance"].cpu()] + batch["start"].cpu()  # (B,)
         return self.values[first[:, None] + self.steps]  # (B, N, 4)
+
+
+def lip_loss(estimates: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean squared error of (R, 4) lip estimates against (R, 4) targets, NaN targets left
+    out (measured lips where the measurer failed)."""
+    ok = torch.isfinite(targets)
+    err = (estimates - targets.nan_to_num()) ** 2 * ok
+    return err.sum() / ok.sum().clamp(min=1)
 
 
 @contextmanager

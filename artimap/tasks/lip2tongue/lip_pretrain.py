@@ -1,6 +1,7 @@
-"""Lip pretraining (`aux_lip_pretrain_steps`, talker corpora only): before the main training,
-the TS-CNN-LSTM's frame tower alone learns to read the TRUE jaw, lip aperture, protrusion and
-spreading (its first 4 features, as `aux_lip_weight` asks) from single lip frames.
+"""Lip pretraining (`aux_lip_pretrain_steps`): before the main training, the TS-CNN-LSTM's
+frame tower alone learns to read the lip targets of `aux_lip_weight` (its first 4 features) from
+single lip frames: the TRUE jaw, lip aperture, protrusion and spreading (`aux_lip_source:
+truth`, talker corpora) or the measured lips (`measured`, heads.LipTargets).
 
 Why (demo corpus, seed 0): with the image loss and the lip loss together from the start, the
 tower reads the lips fairly well (test R^2 of its 4 estimates 0.91-0.99) but the LSTM's code
@@ -16,25 +17,26 @@ import torch
 
 from artimap.data.lip2tongue.inputs import model_frames
 from artimap.errors import ArtimapError
+from artimap.tasks.lip2tongue.heads import lip_loss
 
 BATCH = 64  # frames per pretraining step
 LR = 2e-3  # one-cycle peak (AdamW)
 
 
 def pretrain_frame_tower(model: torch.nn.Module, task, steps: int, seed: int) -> dict:
-    """Train `model.frame_tower` for `steps` steps on (lip frame -> standardised true lip
-    parameters); the rest of the model is untouched. Returns {"steps", "loss_first",
+    """Train `model.frame_tower` for `steps` steps on (lip frame -> standardised lip targets);
+    the rest of the model is untouched. Returns {"steps", "loss_first",
     "loss_last"} (MSE in standard deviations of the parameters, mean of the first/last 10 steps).
 
-    Needs `task.lip_truth` (`aux_lip_weight` > 0 on a talker corpus) and a model with
+    Needs `task.lip_targets` (`aux_lip_weight` > 0) and a model with
     `encode_frames` (frames (B, 1, H, W) -> (B, D), D >= 4).
     """
-    if task.lip_truth is None or not hasattr(model, "frame_tower"):
-        raise ArtimapError("aux_lip_pretrain_steps needs aux_lip_weight > 0 (talker corpora) "
+    if task.lip_targets is None or not hasattr(model, "frame_tower"):
+        raise ArtimapError("aux_lip_pretrain_steps needs aux_lip_weight > 0 "
                            "and a model with a frame tower (lip2tongue_ts_cnn_lstm)")
     rows = task.train_rows()  # (R,) every prepared row of the training utterances
     frames = task.prepared.array("frames")  # (F, H, W) uint8, memory-mapped
-    truth = task.lip_truth.values  # (F, 4) standardised on the training rows
+    wanted = task.lip_targets.values  # (F, 4) standardised on the training rows (NaN: none)
     device = next(model.parameters()).device
     gen = np.random.default_rng(seed)
     opt = torch.optim.AdamW(model.frame_tower.parameters(), lr=LR, weight_decay=1e-4)
@@ -46,7 +48,7 @@ def pretrain_frame_tower(model: torch.nn.Module, task, steps: int, seed: int) ->
         x = _standardised(task, model_frames(frames[pick]), device)  # (B, 1, H, W)
         dy, dx = (int(v) for v in gen.integers(-1, 2, 2))
         x = torch.roll(x, (dy, dx), (2, 3))
-        loss = ((model.frame_tower.pre_activation(x)[:, :4] - truth[pick].to(device)) ** 2).mean()
+        loss = lip_loss(model.frame_tower.pre_activation(x)[:, :4], wanted[pick].to(device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -23,7 +23,13 @@ from artimap.errors import ArtimapError
 from artimap.models import build_model
 from artimap.models.bases import fill_linear
 from artimap.tasks.lip2tongue.config import TASK, ExperimentConfig, data_meta, resolve_model_config
-from artimap.tasks.lip2tongue.heads import LipTruth, fit_target_pca, gaussian_blur, lip_estimates
+from artimap.tasks.lip2tongue.heads import (
+    LipTargets,
+    fit_target_pca,
+    gaussian_blur,
+    lip_estimates,
+    lip_loss,
+)
 from artimap.tasks.lip2tongue.lip_pretrain import pretrain_frame_tower
 from artimap.tasks.lip2tongue.normalise import Normaliser
 from artimap.tasks.lip2tongue.readout import ridge_readout
@@ -52,10 +58,11 @@ class Lip2TongueTask:
         self.stats = mean_image_stats(cfg, self.prepared)
         self.model_config = resolve_model_config(cfg, self.manifest)
         self.norm = Normaliser(self.stats, cfg.normalise_inputs, cfg.normalise_target)
-        self.lip_truth = None
+        self.lip_targets: LipTargets | None = None
         self.lip_pretrain: dict | None = None  # start(): the lip pretraining's record
         if cfg.aux_lip_weight > 0:
-            self.lip_truth = LipTruth(self.prepared, self.train_rows(), cfg.clip_len)
+            self.lip_targets = LipTargets(self.prepared, self.train_rows(), cfg.clip_len,
+                                          cfg.aux_lip_source)
 
     def train_rows(self) -> np.ndarray:
         """Every prepared row of the training utterances: (R,) int64."""
@@ -121,7 +128,7 @@ class Lip2TongueTask:
 
         frames, flow = self.norm.inputs(batch["frames"], batch["flow"])
         net = getattr(model, "module", model)
-        with lip_estimates(net if self.lip_truth is not None else None) as lips:
+        with lip_estimates(net if self.lip_targets is not None else None) as lips:
             pred = model(frames, flow).float()
         target = batch["target"]
         if self.cfg.target_position == "all":  # (B, N, ...) -> the S frames the model outputs
@@ -135,11 +142,11 @@ class Lip2TongueTask:
         ok = torch.isfinite(target)  # missing points are NaN; images are always finite
         err = (pred - target.nan_to_num()) ** 2 * ok  # no host sync to choose a branch
         loss = err.sum() / ok.sum().clamp(min=1)
-        if self.lip_truth is None:
+        if self.lip_targets is None:
             return loss, {}
         feats = lips[0]  # (B*N, 4): the frame tower's first 4 features before their activation
-        truth = self.lip_truth.clips(batch).to(feats.device).reshape(-1, 4)  # (B*N, 4)
-        aux = ((feats - truth) ** 2).mean()
+        wanted = self.lip_targets.clips(batch).to(feats.device).reshape(-1, 4)  # (B*N, 4)
+        aux = lip_loss(feats, wanted)
         return loss + self.cfg.aux_lip_weight * aux, {"aux_lip": float(aux.detach())}
 
     def finish(self, run_dir) -> dict | None:
