@@ -22,13 +22,13 @@ from artimap.data.lip2tongue.roi import Box, check_box
 from artimap.data.lip2tongue.sources import Utterance
 from artimap.data.lip2tongue.streams import Target, load_lips, load_target
 from artimap.data.lip2tongue.sync import SyncResult, resample, synchronise
+from artimap.data.prepared import MEASURED_LIPS  # the array `lips: measured` adds
 from artimap.errors import ArtimapError
 from artimap.lips.per_frame import measure_columns
 from artimap.ultrasound.target import TargetRenderer, fan_image
 
 ARRAYS = ("frames", "flow", "targets", "source")
 LIP_CHOICES = ("none", "measured")  # `Settings.lips`
-MEASURED_LIPS = "lips_measured"  # the array `lips: measured` adds
 CHUNK = 256  # target frames rendered at a time
 
 
