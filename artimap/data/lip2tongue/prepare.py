@@ -67,6 +67,9 @@ def prepare(corpus: str | Path, out: str | Path, settings=None, *, fmt: str = "a
 
     settings = settings or Settings()
     check_method(settings.flow)
+    # absolute: the manifest's file paths must lead back to the corpus (truth, oracles) from
+    # wherever the dataset is used later, not only from the folder prepare ran in
+    corpus = Path(corpus).resolve()
     if Path(out).exists() and not overwrite:  # before the slow part; atomic_dir checks again
         raise ArtimapError(f"{out}: already exists; remove it or pass --overwrite")
     fmt, utts = discover(corpus, fmt, settings.target)

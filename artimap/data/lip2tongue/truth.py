@@ -20,6 +20,7 @@ truth: `has_truth` says whether a prepared dataset does.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -48,10 +49,20 @@ def _base(entry) -> Path:
 
 
 def has_truth(prepared: Prepared) -> bool:
-    """True when every utterance of the prepared dataset has talker truth files beside it."""
-    return bool(prepared.entries) and all(
+    """True when every utterance of the prepared dataset has talker truth files beside it.
+    A talker corpus whose files are not where the manifest says (moved, or prepared with a
+    relative path by an older artimap) is warned about: its oracle rows would go missing."""
+    found = bool(prepared.entries) and all(
         "param" in e.raw["files"] and _base(e).with_suffix(".artic.npy").is_file()
         and _base(e).with_suffix(".contour.csv").is_file() for e in prepared.entries)
+    if not found and prepared.manifest.get("format") == "talker":
+        missing = next((p for e in prepared.entries for p in
+                        (_base(e).with_suffix(".artic.npy"), _base(e).with_suffix(".contour.csv"))
+                        if not p.is_file()), prepared.manifest.get("corpus"))
+        warnings.warn(f"{prepared.folder}: talker corpus truth not found ({missing}); the "
+                      "oracle rows and true-contour metrics are left out; move the corpus "
+                      "back or prepare it again from where it is", stacklevel=2)
+    return found
 
 
 def talker_truth(prepared: Prepared) -> dict[str, np.ndarray]:
