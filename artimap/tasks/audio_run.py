@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from artimap.data.audio.dataset import AudioSequenceDataset, collate_padded
+from artimap.data.audio.stream import entry_mel
 from artimap.data.prepared import Prepared, check_finite
 from artimap.models import build_model
 from artimap.models.bases import fill_linear, fit_pca
@@ -64,6 +65,22 @@ def predict_frames(model: torch.nn.Module, norm: Normaliser, mel: np.ndarray,
         idx = torch.tensor(np.asarray(index), dtype=torch.long)[None].to(device)
         z = model(x, idx).float()[0].cpu().numpy()  # (N, D)
     return norm.decode(z)
+
+
+def split_predictions(run: Any, prepared: Prepared, split: str
+                      ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(predictions (F, ...), targets (F, ...), utterance id per frame) of `split`, for a
+    loaded run (`artimap.tasks.scaffold.LoadedRun`: model, meta, device)."""
+    meta = run.meta
+    norm = Normaliser(meta["normalisation"], tuple(meta["data"]["target_shape"]), meta["image"])
+    preds, ids = [], []
+    for e in prepared.entries_in(split):
+        mel, index = entry_mel(prepared, e)
+        preds.append(predict_frames(run.model, norm, mel, index, run.device))
+        ids += [e.id] * e.n_frames
+    real = np.asarray(prepared.array("targets")[prepared.rows(split)], np.float32)
+    pred = np.concatenate(preds) if preds else np.zeros_like(real)
+    return pred, real, ids
 
 
 class AudioTask:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from artimap.data.audio.parts import concatenate_parts
 from artimap.data.audio.stream import mel_stats, target_stats
 from artimap.data.audio2tongue.sources import discover
 from artimap.data.audio2tongue.targets import UNITS
@@ -68,7 +69,7 @@ def prepare(corpus: str | Path, out: str | Path, settings: Settings | None = Non
             warnings.warn(f"skipped utterance {uid}: {err}", stacklevel=2)
         if not entries:
             raise ArtimapError(f"all {len(utts)} utterances are bad; nothing to prepare")
-        arrays, streams = _concatenate(parts, tmp, entries)
+        arrays, streams = concatenate_parts(parts, tmp, entries, ARRAYS, STREAMS)
         shutil.rmtree(parts)
         manifest = _manifest(entries, skipped, settings, arrays, streams,
                              {"corpus": str(corpus), "format": fmt})
@@ -99,33 +100,6 @@ def _manifest(entries: list[dict], skipped: dict[str, str], settings: Settings, 
             "n_frames": sum(e["n_frames"] for e in entries), "arrays": arrays,
             "streams": streams, "utterances": entries,
             "skipped": [{"id": k, "error": v} for k, v in skipped.items()]}
-
-
-def _concatenate(parts: Path, folder: Path, entries: list[dict]) -> tuple[dict, dict]:
-    """Join the part files into folder/<name>.npy; sets each entry's "offset" (target rows)
-    and "streams" ({"mel": [first row, count]}). Returns the manifest's arrays and streams."""
-    sizes = {"targets": [e["n_frames"] for e in entries], "mel": [e["n_mel"] for e in entries]}
-    sizes["mel_frame"] = sizes["times"] = sizes["targets"]
-    starts = {k: np.concatenate([[0], np.cumsum(v)[:-1]]).astype(int) for k, v in sizes.items()}
-    for i, e in enumerate(entries):
-        e["offset"] = int(starts["targets"][i])
-        e["streams"] = {"mel": [int(starts["mel"][i]), int(e.pop("n_mel"))]}
-    out: dict[str, dict] = {}
-    for name in (*ARRAYS, *STREAMS):
-        first = np.load(parts / f"{entries[0]['index']:06d}.{name}.npy", mmap_mode="r")
-        shape = (int(sum(sizes[name])), *first.shape[1:])
-        joined = np.lib.format.open_memmap(folder / f"{name}.npy", mode="w+",
-                                           dtype=first.dtype, shape=shape)
-        for i, e in enumerate(entries):
-            part = np.load(parts / f"{e['index']:06d}.{name}.npy")
-            if part.shape[1:] != shape[1:]:
-                raise ArtimapError(f"utterance {e['id']}: {name} of shape {part.shape[1:]} "
-                                   f"does not match the first utterance's {shape[1:]}")
-            joined[starts[name][i]:starts[name][i] + len(part)] = part
-        joined.flush()
-        del joined
-        out[name] = {"file": f"{name}.npy", "shape": list(shape), "dtype": str(first.dtype)}
-    return {k: out[k] for k in ARRAYS}, {k: out[k] for k in STREAMS}
 
 
 def _split(kept: list[str], all_ids: list[str], fractions, seed: int, lists) -> dict:

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from artimap.data.audio.stream import entry_mel
 from artimap.data.prepared import Prepared
 from artimap.metrics.aggregate import aggregate, gap_closed
 from artimap.metrics.declare import definitions, units
@@ -21,7 +20,7 @@ from artimap.tasks import tables
 from artimap.tasks.audio2tongue import metrics as declared
 from artimap.tasks.audio2tongue.config import TASK
 from artimap.tasks.audio_refs import references
-from artimap.tasks.audio_run import Normaliser, predict_frames
+from artimap.tasks.audio_run import split_predictions
 from artimap.tasks.scaffold import LoadedRun, evaluate_with
 
 
@@ -29,21 +28,6 @@ def score_frames(pred: np.ndarray, real: np.ndarray, ids: list[str], image: bool
     """{metric: over_frames summary} of predictions (F, ...) vs targets (F, ...)."""
     per = {m.name: m.function(pred, real) for m in declared.for_target(image)}
     return aggregate(per, ids)
-
-
-def split_predictions(run: LoadedRun, prepared: Prepared, split: str
-                      ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(predictions (F, ...), targets (F, ...), utterance id per frame) of `split`."""
-    meta = run.meta
-    norm = Normaliser(meta["normalisation"], tuple(meta["data"]["target_shape"]), meta["image"])
-    preds, ids = [], []
-    for e in prepared.entries_in(split):
-        mel, index = entry_mel(prepared, e)
-        preds.append(predict_frames(run.model, norm, mel, index, run.device))
-        ids += [e.id] * e.n_frames
-    real = np.asarray(prepared.array("targets")[prepared.rows(split)], np.float32)
-    pred = np.concatenate(preds) if preds else np.zeros_like(real)
-    return pred, real, ids
 
 
 def _score(run: LoadedRun, split: str) -> dict[str, Any]:
