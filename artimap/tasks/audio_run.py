@@ -18,8 +18,10 @@ import torch
 from artimap.data.audio.dataset import AudioSequenceDataset, collate_padded
 from artimap.data.audio.stream import entry_mel
 from artimap.data.prepared import Prepared, check_finite
+from artimap.errors import ArtimapError
 from artimap.models import build_model
 from artimap.models.bases import fill_linear, fit_pca
+from artimap.models.inversion import TINY_INVERSION
 
 
 class Normaliser:
@@ -83,6 +85,14 @@ def split_predictions(run: Any, prepared: Prepared, split: str
     return pred, real, ids
 
 
+def target_times(duration_s: float, fps: float, start: float) -> np.ndarray:
+    """Times (F,) s of the target frames from `start` to the end of the audio at `fps`."""
+    if start < 0 or start >= duration_s:
+        raise ArtimapError(f"--start {start:g}: must lie inside the audio (0 to "
+                           f"{duration_s:.3f} s)")
+    return start + np.arange(int(np.floor((duration_s - start) * fps)) + 1) / fps
+
+
 class AudioTask:
     """The `artimap.train.Task` of one audio run: the inversion model on standardised log-mel,
     masked MSE on standardised targets (missing points and padding left out).
@@ -135,3 +145,19 @@ class AudioTask:
         return {"normalisation": {"mel": self.prepared.stats["mel"],
                                   "target": self.prepared.stats["target"]},
                 "data_fingerprint": self.prepared.fingerprint, **self.meta_extra}
+
+
+def resolve_model_config(cfg: Any, prepared: Prepared, image: bool) -> dict[str, Any]:
+    """The builder dict: tiny preset (if asked) < model_config < what the data fix (bands,
+    outputs, the eigentongue bottleneck of image targets)."""
+    shape = prepared.manifest["arrays"]["targets"]["shape"][1:]
+    n_out = 1
+    for s in shape:
+        n_out *= int(s)
+    fixed = {"n_mels": int(prepared.settings["n_mels"]), "n_out": n_out,
+             "code_dim": int(getattr(cfg, "eigentongue_k", 0)) if image else 0}
+    for key, value in fixed.items():
+        if key in cfg.model_config and cfg.model_config[key] != value:
+            raise ArtimapError(f"model_config.{key}: {cfg.model_config[key]!r} disagrees with "
+                               f"{value!r} set by the data; remove model_config.{key}")
+    return {**(TINY_INVERSION if cfg.tiny else {}), **cfg.model_config, **fixed}

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from artimap.data.audio.features import check_covers
 from artimap.data.audio2tongue.sources import AudioUtterance
 from artimap.data.tongue_points import CONTOUR_UNITS, DLC_UNITS, contour_points, dlc_points
-from artimap.errors import file_error
 from artimap.io.ult import UltParams, find_param, read_param, read_ult
 from artimap.ultrasound.target import TargetRenderer
 
 UNITS = {"dlc": DLC_UNITS, "contour": CONTOUR_UNITS, "ult": "uint8 echo intensity"}
-COVER_TOLERANCE_S = 0.005  # half a mel hop: a last target this close after the audio is kept
 
 
 @dataclass
@@ -58,14 +57,7 @@ def read_target(utt: AudioUtterance) -> TargetStream:
 
 def check_covered(wav: Path, duration_s: float, target: TargetStream) -> None:
     """The audio must cover every target frame: one line naming both durations if not."""
-    if len(target.times) == 0:
-        raise file_error(target.source, "has no frames", "Check the file")
-    first, last = float(target.times[0]), float(target.times[-1])
-    if first < -COVER_TOLERANCE_S or last > duration_s + COVER_TOLERANCE_S:
-        raise file_error(wav, f"the audio lasts {duration_s:.3f} s but the targets of "
-                         f"{target.source.name} run from {first:.3f} s to {last:.3f} s",
-                         "Check the files belong to the same recording and "
-                         "TimeInSecsOfFirstFrame of the parameter file")
+    check_covers(wav, duration_s, target.times, target.source.name)
 
 
 def render(target: TargetStream, size: tuple[int, int], mode: str) -> np.ndarray:

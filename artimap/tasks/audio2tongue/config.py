@@ -48,22 +48,6 @@ class ExperimentConfig:
         check_config(self.model, {**(TINY_INVERSION if self.tiny else {}), **self.model_config})
 
 
-def resolve_model_config(cfg: Any, prepared: Prepared, image: bool) -> dict[str, Any]:
-    """The builder dict: tiny preset (if asked) < model_config < what the data fix (bands,
-    outputs, the eigentongue bottleneck of image targets)."""
-    shape = prepared.manifest["arrays"]["targets"]["shape"][1:]
-    n_out = 1
-    for s in shape:
-        n_out *= int(s)
-    fixed = {"n_mels": int(prepared.settings["n_mels"]), "n_out": n_out,
-             "code_dim": int(getattr(cfg, "eigentongue_k", 0)) if image else 0}
-    for key, value in fixed.items():
-        if key in cfg.model_config and cfg.model_config[key] != value:
-            raise ArtimapError(f"model_config.{key}: {cfg.model_config[key]!r} disagrees with "
-                               f"{value!r} set by the data; remove model_config.{key}")
-    return {**(TINY_INVERSION if cfg.tiny else {}), **cfg.model_config, **fixed}
-
-
 def data_meta(cfg: Any, prepared: Prepared) -> dict[str, Any]:
     """What predict needs to read new audio and write targets (plain values)."""
     m = prepared.manifest

@@ -19,11 +19,10 @@ import numpy as np
 
 from artimap.data.audio.features import wav_features
 from artimap.data.audio.mel import frame_at
-from artimap.errors import ArtimapError
 from artimap.fsutil import atomic_write_text, check_prediction_out
 from artimap.io.dlc import write_dlc_csv
 from artimap.io.video import write_video
-from artimap.tasks.audio_run import Normaliser, predict_frames
+from artimap.tasks.audio_run import Normaliser, predict_frames, target_times
 from artimap.tasks.registry import best_checkpoint
 from artimap.tasks.scaffold import load_for_evaluation
 
@@ -33,14 +32,6 @@ def add_predict_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--audio", required=True, help="wav file (any rate, mono or stereo)")
     p.add_argument("--start", type=float, default=0.0,
                    help="time of the first target frame, s after the audio start (default 0)")
-
-
-def target_times(duration_s: float, fps: float, start: float) -> np.ndarray:
-    """Times (F,) s of the target frames from `start` to the end of the audio at `fps`."""
-    if start < 0 or start >= duration_s:
-        raise ArtimapError(f"--start {start:g}: must lie inside the audio (0 to "
-                           f"{duration_s:.3f} s)")
-    return start + np.arange(int(np.floor((duration_s - start) * fps)) + 1) / fps
 
 
 def predict(run_dir: Path, args: argparse.Namespace) -> Path:

@@ -6,13 +6,8 @@ every checkpoint, so evaluation and prediction need only the run directory."""
 from __future__ import annotations
 
 from artimap.data.prepared import Prepared
-from artimap.tasks.audio2tongue.config import (
-    TASK,
-    ExperimentConfig,
-    data_meta,
-    resolve_model_config,
-)
-from artimap.tasks.audio_run import AudioTask, Normaliser
+from artimap.tasks.audio2tongue.config import TASK, ExperimentConfig, data_meta
+from artimap.tasks.audio_run import AudioTask, Normaliser, resolve_model_config
 
 
 def is_image(prepared: Prepared) -> bool:
