@@ -44,7 +44,9 @@ def test_round_trip_train_evaluate_predict(a2f, talker_tiny, tmp_path):
     assert set(m["references"]) == {"train_mean", "ridge_mel"}
     for section in (m["metrics"], *m["references"].values()):
         assert np.isfinite(section["rmse_mm"]["mean"]) and "corr" in section
-    assert m["references"]["ridge_mel"]["gap_closed"]["mean"] == 1.0
+    floor, ridge = m["references"]["train_mean"], m["references"]["ridge_mel"]
+    if ridge["rmse_mm"]["mean"] < floor["rmse_mm"]["mean"]:  # else no gap to close
+        assert ridge["gap_closed"]["mean"] == 1.0
     wav = next((talker_tiny / "s01").glob("*.wav"))
     module.predict(tmp_path / "run", argparse.Namespace(audio=str(wav), start=0.0,
                                                         out=str(tmp_path / "p"),

@@ -36,6 +36,11 @@ def score(pred: np.ndarray, real: np.ndarray, ids: list[str]) -> dict[str, dict]
     return out
 
 
+def _mean(section: dict, name: str) -> float:
+    value = (section.get(name) or {}).get("mean")
+    return float("nan") if value is None else float(value)
+
+
 def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     prepared = Prepared.open(run.cfg.data, TASK)
     pred, real, ids = split_predictions(run, prepared, split)
@@ -43,8 +48,10 @@ def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     refs = {name: {**score(p, real, ids), "description": text}
             for name, (p, text) in references(prepared, split).items()} if ids else {}
     name, floor, top = declared.GAP
+    # a gap only where the ridge beats the floor: else "share of the gap" has no meaning
+    useful = floor in refs and top in refs and _mean(refs[top], name) < _mean(refs[floor], name)
     for section in (metrics, *refs.values()):
-        if name in section and floor in refs and top in refs:
+        if name in section and useful:
             section["gap_closed"] = gap_closed(section[name], refs[floor][name],
                                                refs[top][name], higher_better=False)
     return {"n_utterances": len(set(ids)), "n_frames": len(ids),

@@ -37,6 +37,6 @@ METRICS: tuple[Metric, ...] = (
     Metric("corr", _corr, "1", True, "Pearson r per channel per utterance, averaged", "corr"),
     Metric("gap_closed", None, "1 = ridge, 0 = mean face", True,
            "share of the training mean -> ridge_mel RMSE gap closed (above 1: better than "
-           "the ridge)", "gap closed"),
+           "the ridge; only where the ridge beats the floor)", "gap closed"),
 )
 GAP = ("rmse_mm", "train_mean", "ridge_mel")
