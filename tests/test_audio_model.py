@@ -43,3 +43,22 @@ def test_zero_output_predicts_zero():
     model.zero_output()
     out = model(torch.randn(2, 12, 8), torch.zeros(2, 3, dtype=torch.long))
     assert out.shape == (2, 3, 5) and float(out.abs().max()) == 0.0
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_onnx_export_matches_torch_on_other_lengths(causal, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    from artimap.models.export import export_model
+
+    torch.manual_seed(0)
+    config = {"n_mels": 8, "n_out": 4, "front": 8, "hidden": 8, "causal": causal,
+              "lookahead": 2}
+    model = build_model("audio_inversion", config).eval()
+    files = export_model(model, {"model_name": "audio_inversion", "model_config": config},
+                         tmp_path / "m.onnx")
+    sess = ort.InferenceSession(str(files[0]), providers=["CPUExecutionProvider"])
+    mel = torch.randn(2, 73, 8)
+    index = torch.tensor([[0, 10, 71, 72], [3, 4, 5, 60]])
+    (got,) = sess.run(None, {"mel": mel.numpy(), "index": index.numpy()})
+    assert got.shape == (2, 4, 4)
+    assert torch.allclose(torch.from_numpy(got), model(mel, index), atol=1e-5)

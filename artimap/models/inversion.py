@@ -11,6 +11,7 @@ past frames and the LSTM runs forwards, and the output of a target at mel frame 
 frame t + `lookahead`: it depends on the audio up to t + L frames (10 ms each) and never after.
 With `code_dim` > 0 a K-unit bottleneck comes before `out`, so that `out` can be filled with a
 PCA basis of the training targets (eigentongues for images; `artimap.models.bases`).
+Exports to ONNX as one graph (`onnx_parts`); standardisation stays outside, as around torch.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from artimap.config import build_config, check_ranges
+from artimap.models.export import Call, Part
 
 TINY_INVERSION = {"front": 16, "hidden": 16, "layers": 1, "dropout": 0.0}
 
@@ -88,8 +90,9 @@ class InversionModel(nn.Module):
                 lengths: torch.Tensor | None = None) -> torch.Tensor:
         """mel (B, T, M), index (B, N) int64 mel frame of each target -> (B, N, D)."""
         h = self.frames(mel, lengths)  # (B, T, H)
-        last = (lengths - 1) if lengths is not None else torch.full(
-            (mel.shape[0],), mel.shape[1] - 1, device=mel.device)
+        # the last frame as a tensor op (not a Python int), so an ONNX graph keeps T dynamic
+        last = (lengths - 1) if lengths is not None else \
+            torch.ones_like(h[:, :, 0]).sum(1).long() - 1  # (B,)
         at = index + self.config.lookahead if self.config.causal else index
         at = torch.minimum(at.clamp(min=0), last.to(at.device)[:, None])  # (B, N)
         picked = torch.gather(h, 1, at[..., None].expand(-1, -1, h.shape[-1]))  # (B, N, H)
@@ -97,6 +100,16 @@ class InversionModel(nn.Module):
         if self.code is not None:
             z = self.code(z)  # (B, N, K)
         return self.out(z)  # (B, N, D)
+
+
+    def onnx_parts(self) -> dict[str, Part]:
+        """ONNX export (`artimap.models.export`), one part: "model" mel (B, T, M) standardised
+        log-mel, index (B, N) int64 -> y (B, N, D) standardised targets (B, T, N dynamic)."""
+        c = self.config
+        example = (torch.zeros(1, 50, c.n_mels), torch.arange(0, 40, 4)[None])
+        return {"model": Part(Call(self, "forward"), example,
+                              {"mel": ["B", "T", c.n_mels], "index": ["B", "N"]},
+                              {"y": ["B", "N", c.n_out]})}
 
 
 def build(config: dict) -> InversionModel:
