@@ -113,3 +113,16 @@ def test_damaged_wav_names_the_utterance_and_file(tmp_path):
     (corpus / "088_aud.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk")
     with pytest.raises(ArtimapError, match=r"utterance 088_aud: .*088_aud.wav: cannot read"):
         prepare(corpus, tmp_path / "out", split=(1, 0, 0))
+
+
+def test_cli_prepares_and_refuses_a_bad_target(talker_tiny, tmp_path, capsys):
+    from artimap.cli import main
+
+    out = tmp_path / "cli"
+    assert main(["prepare", "audio2tongue", "--corpus", str(talker_tiny), "--out", str(out),
+                 "--target", "contour", "--split", "2,1,1", "--workers", "1"]) == 0
+    assert "prepared 4 utterances" in capsys.readouterr().out
+    assert Prepared.open(out, "audio2tongue").manifest["settings"]["target"] == "contour"
+    with pytest.raises(SystemExit):
+        main(["prepare", "audio2tongue", "--corpus", str(talker_tiny), "--out",
+              str(tmp_path / "x"), "--target", "lips"])

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from artimap.argtypes import fractions3, non_negative_int, positive_int
-from artimap.commands.prepare_lip2tongue import _lists, _size
+from artimap.argtypes import fractions3, hw_size, non_negative_int, positive_int, split_list_files
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -19,14 +18,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", default="points", choices=["points", "contour", "image"],
                    help="tongue points (DLC CSV or talker contour), the talker's contour, or "
                         "ultrasound images (.ult)")
-    p.add_argument("--target-size", type=_size, default=(64, 64),
+    p.add_argument("--target-size", type=hw_size, default=(64, 64),
                    help="HxW of image targets: depth x scanlines (default 64x64)")
     p.add_argument("--ultrasound", default="raw", choices=["raw", "fan"],
                    help="image targets: raw scanlines (depth down) or the scan-converted fan")
     p.add_argument("--split", type=fractions3, default=(60.0, 20.0, 20.0),
                    help="train,val,test proportions by utterance (default 60,20,20)")
     p.add_argument("--split-seed", type=non_negative_int, default=0)
-    p.add_argument("--split-lists", type=_lists, default=None,
+    p.add_argument("--split-lists", type=split_list_files, default=None,
                    help="train.txt,val.txt,test.txt: utterance ids per line, instead of --split")
     p.add_argument("--val-block", type=float, default=0.0,
                    help="hold out the last FRACTION of each training utterance as validation")
