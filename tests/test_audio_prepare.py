@@ -126,3 +126,20 @@ def test_cli_prepares_and_refuses_a_bad_target(talker_tiny, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["prepare", "audio2tongue", "--corpus", str(talker_tiny), "--out",
               str(tmp_path / "x"), "--target", "lips"])
+
+
+@pytest.mark.parametrize("uid", ["088_aud", "133_aud"])
+def test_tal_sync_channel_starts_its_pulse_train_at_the_param_offset(uid):
+    """The recorded sync channel (one pulse per ultrasound frame, after a short burst at the
+    start) confirms the clock prepare uses: TimeInSecsOfFirstFrame on the audio clock."""
+    if not TAL.is_dir():
+        pytest.skip("../shared/data not present (tal)")
+    from artimap.data.audio.load import to_float
+    from artimap.io.wav import read_wav
+
+    samples, rate = read_wav(TAL / f"{uid}.sync")
+    x = to_float(samples)
+    on = np.flatnonzero((x[1:] > 0.5 * x.max()) & (x[:-1] <= 0.5 * x.max())) / rate  # s
+    train_start = on[int(np.argmax(np.diff(on))) + 1]  # the first pulse after the longest pause
+    t0 = read_param(TAL / f"{uid}.param").time_first_frame
+    assert abs(train_start - t0) < 0.005
