@@ -1,6 +1,7 @@
 """Read one utterance's target stream with its frame times on the audio clock (t = 0 at the
 start of the wav; AAA/TaL ultrasound and DLC rows start at TimeInSecsOfFirstFrame, about 1 s
-later; see `artimap.data.tongue_points`).
+later, where the recorded `.sync` channel's pulse train, one pulse per ultrasound frame, starts
+too; see `artimap.data.tongue_points`).
 
 Kinds and units:
 - dlc: points (F, K, 2) float32, pixels of the tracked ultrasound video, NaN where missing.
