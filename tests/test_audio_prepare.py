@@ -143,3 +143,16 @@ def test_tal_sync_channel_starts_its_pulse_train_at_the_param_offset(uid):
     train_start = on[int(np.argmax(np.diff(on))) + 1]  # the first pulse after the longest pause
     t0 = read_param(TAL / f"{uid}.param").time_first_frame
     assert abs(train_start - t0) < 0.005
+
+
+def test_skip_bad_leaves_the_damaged_utterance_out(tmp_path):
+    if not TAL.is_dir():
+        pytest.skip("../shared/data not present (tal)")
+    corpus = _fake_tal(tmp_path, 6.0)
+    (corpus / "088_aud.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk")
+    for suffix in (".param", ".tongue_dlc.csv", ".wav"):
+        shutil.copy(TAL / f"133_aud{suffix}", corpus / f"133_aud{suffix}")
+    with pytest.warns(UserWarning, match="skipped utterance 088_aud"):
+        m = prepare(corpus, tmp_path / "out", split=(1, 0, 0), skip_bad=True)
+    assert [u["id"] for u in m["utterances"]] == ["133_aud"]
+    assert m["skipped"][0]["id"] == "088_aud" and "cannot read" in m["skipped"][0]["error"]
