@@ -42,3 +42,22 @@ def fractions3(text: str) -> tuple[float, float, float]:
         raise argparse.ArgumentTypeError(
             f"expected three non-negative proportions like 60,20,20, got {text!r}")
     return parts  # type: ignore[return-value]
+
+
+def hw_size(text: str) -> tuple[int, int]:
+    """HxW (e.g. 128x64) -> (H, W), both positive."""
+    try:
+        h, w = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HxW, e.g. 128x64, got {text!r}") from None
+    if h < 1 or w < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
+    return h, w
+
+
+def split_list_files(text: str) -> tuple[str, str, str]:
+    """train.txt,val.txt,test.txt -> the three paths."""
+    parts = tuple(text.split(","))
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError("expected train.txt,val.txt,test.txt")
+    return parts  # type: ignore[return-value]

@@ -140,7 +140,7 @@ def test_frame_folder_corpus(tmp_path):
 
 
 def test_val_block_holds_out_the_end_of_each_training_utterance_with_a_gap():
-    from artimap.data.lip2tongue.assemble import carve_val_blocks
+    from artimap.data.common import carve_val_blocks
 
     entries = [{"id": "a", "offset": 0, "n_frames": 100}, {"id": "b", "offset": 100,
                                                            "n_frames": 50}]

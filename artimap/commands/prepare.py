@@ -9,6 +9,8 @@ import importlib
 TASKS: dict[str, str] = {
     "phone2face": "artimap.commands.prepare_phone2face",
     "lip2tongue": "artimap.commands.prepare_lip2tongue",
+    "audio2tongue": "artimap.commands.prepare_audio2tongue",
+    "audio2face": "artimap.commands.prepare_audio2face",
 }
 
 

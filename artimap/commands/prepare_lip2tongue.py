@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import argparse
 
-from artimap.argtypes import fractions3, non_negative_int, positive_float, positive_int
+from artimap.argtypes import (
+    fractions3,
+    hw_size,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    split_list_files,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -24,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fps", type=positive_float, default=60.0,
                    help="output rate on the lip clock; also the rate of frame folders")
     p.add_argument("--image-size", type=positive_int, default=96, help="lip crop side, pixels")
-    p.add_argument("--target-size", type=_size, default=(128, 64),
+    p.add_argument("--target-size", type=hw_size, default=(128, 64),
                    help="HxW of ultrasound targets: depth x scanlines (default 128x64)")
     p.add_argument("--ultrasound", default="raw", choices=["raw", "fan"],
                    help="raw scanlines (depth down) or the scan-converted fan")
@@ -34,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split", type=fractions3, default=(60.0, 20.0, 20.0),
                    help="train,val,test proportions by utterance (default 60,20,20)")
     p.add_argument("--split-seed", type=non_negative_int, default=0)
-    p.add_argument("--split-lists", type=_lists, default=None,
+    p.add_argument("--split-lists", type=split_list_files, default=None,
                    help="train.txt,val.txt,test.txt: utterance ids per line, instead of --split")
     p.add_argument("--val-block", type=float, default=0.0,
                    help="hold out the last FRACTION of each training utterance as validation")
@@ -50,23 +57,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="skip utterances with bad input (listed in the manifest) instead of "
                         "stopping")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        h, w = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected HxW, e.g. 128x64, got {text!r}") from None
-    if h < 1 or w < 1:
-        raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
-    return h, w
-
-
-def _lists(text: str) -> tuple[str, str, str]:
-    parts = tuple(text.split(","))
-    if len(parts) != 3:
-        raise argparse.ArgumentTypeError("expected train.txt,val.txt,test.txt")
-    return parts  # type: ignore[return-value]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -125,3 +125,35 @@ def save_array(folder: Path, name: str, array: np.ndarray) -> dict[str, Any]:
     """Save `array` as folder/name.npy; return a manifest entry (file, shape, dtype)."""
     np.save(folder / f"{name}.npy", array)
     return {"file": f"{name}.npy", "shape": list(array.shape), "dtype": str(array.dtype)}
+
+
+def carve_val_blocks(entries: list[dict], split: dict[str, list[str]], fraction: float,
+                     gap: int) -> tuple[list[dict], dict[str, list[str]]]:
+    """Hold out the last `fraction` of every training utterance as validation.
+
+    With few recordings (one speaker, one or two utterances) a whole utterance cannot be spared
+    for validation, and random frames would leak their neighbours (clips overlap). So each
+    training utterance keeps its first frames; its last `fraction` becomes the utterance
+    `<id>@val` (same arrays, a later offset), and `gap` frames (a clip length) between the two
+    are used by neither. Returns the new entries (manifest order) and split.
+    """
+    if not 0 < fraction < 1 or gap < 0:
+        raise ArtimapError(f"--val-block must be in (0, 1) and --val-gap >= 0, got {fraction}, "
+                           f"{gap}")
+    train = set(split["train"])
+    out, val_ids = [], []
+    for e in entries:
+        if e["id"] not in train:
+            out.append(e)
+            continue
+        n = int(e["n_frames"])
+        n_val = int(round(fraction * n))
+        n_train = n - n_val - gap
+        if n_val < 1 or n_train < 1:
+            raise ArtimapError(f"utterance {e['id']}: {n} frames are too few for a validation "
+                               f"block of {fraction:g} after a gap of {gap}; lower --val-block")
+        held = {**e, "id": f"{e['id']}@val", "offset": int(e["offset"]) + n_train + gap,
+                "n_frames": n_val, "block_of": e["id"], "block_start": n_train + gap}
+        out += [{**e, "n_frames": n_train, "block_of": e["id"], "block_start": 0}, held]
+        val_ids.append(held["id"])
+    return out, {**split, "val": split["val"] + val_ids}

@@ -9,6 +9,10 @@ writing side) is a folder:
     stats.json      statistics fitted on the training split at prepare
     phones.json     phone2face: the phone inventory the phone ids index
     *.npy           arrays concatenated over utterances, memory-mapped read-only
+    streams         (audio tasks) arrays at their own frame rate, declared under "streams"
+                    (e.g. log-mel frames every 10 ms): their headers are checked like the
+                    arrays', but their rows are not the target rows; each utterance says where
+                    its rows are (entry["streams"][name] = [first row, row count])
 
 `Prepared.open(folder, task)` reads and checks the JSON files once (a damaged, truncated or
 edited file is one line naming it), checks every array's header against the manifest and the
@@ -304,7 +308,8 @@ def _read_splits(folder: Path, task: str, ids: Sequence[str]) -> dict[str, list[
 def _check_arrays(folder: Path, task: str, manifest: dict[str, Any]) -> dict[str, Any]:
     """Every declared array's header matches the manifest; returns {name: [shape, dtype]}."""
     out: dict[str, Any] = {}
-    for name, decl in sorted(manifest.get("arrays", {}).items()):
+    declared = {**manifest.get("streams", {}), **manifest.get("arrays", {})}
+    for name, decl in sorted(declared.items()):
         path = folder / str(decl.get("file", f"{name}.npy"))
         try:
             shape, dtype = _npy_header(path)
@@ -331,6 +336,7 @@ def _check_rows(p: Prepared) -> None:
                              f"{e.n_frames} frames, but the utterances before it end at row "
                              f"{row}", _fix(p.folder, p.task))
         row = e.offset + e.n_frames
+        _check_stream_rows(p, e)
     if row > p.n_rows:
         raise file_error(where, f"its utterances reach row {row} but n_frames says "
                          f"{p.n_rows}", _fix(p.folder, p.task))
@@ -338,3 +344,14 @@ def _check_rows(p: Prepared) -> None:
         if decl.get("shape") and int(decl["shape"][0]) != p.n_rows:
             raise file_error(where, f"n_frames says {p.n_rows} but {name} has "
                              f"{decl['shape'][0]} rows", _fix(p.folder, p.task))
+
+
+def _check_stream_rows(p: Prepared, e: Entry) -> None:
+    """An utterance's rows of every declared stream lie inside that stream."""
+    for name, span in e.raw.get("streams", {}).items():
+        decl = p.manifest.get("streams", {}).get(name)
+        ok = decl is not None and isinstance(span, list) and len(span) == 2 \
+            and int(span[0]) >= 0 and int(span[0]) + int(span[1]) <= int(decl["shape"][0])
+        if not ok:
+            raise file_error(p.folder / MANIFEST, f"utterance {e.id}: its {name} rows {span} "
+                             "are not inside that stream", _fix(p.folder, p.task))

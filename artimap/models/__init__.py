@@ -33,6 +33,7 @@ MODELS: dict[str, str] = {
     "phone2face_hybrid": "artimap.models.hybrid:build",
     "lip2tongue_ts_cnn_lstm": "artimap.models.ts_cnn_lstm:build_ts_cnn_lstm",
     "lip2tongue_convlstm": "artimap.models.convlstm:build_convlstm",
+    "audio_inversion": "artimap.models.inversion:build",
 }
 # model name -> "module:Config", the typed config dataclass beside each model: a run's
 # model_config is checked against it when the run config is read, before any work starts.
@@ -43,6 +44,7 @@ CONFIGS: dict[str, str] = {
     "phone2face_hybrid": "artimap.models.hybrid:HybridConfig",
     "lip2tongue_ts_cnn_lstm": "artimap.models.ts_cnn_lstm:TSCnnLstmConfig",
     "lip2tongue_convlstm": "artimap.models.convlstm:ConvLstmConfig",
+    "audio_inversion": "artimap.models.inversion:InversionConfig",
 }
 
 

@@ -22,6 +22,8 @@ from artimap.train import train
 TASKS: dict[str, str] = {
     "lip2tongue": "artimap.tasks.lip2tongue",
     "phone2face": "artimap.tasks.phone2face",
+    "audio2tongue": "artimap.tasks.audio2tongue",
+    "audio2face": "artimap.tasks.audio2face",
 }
 
 

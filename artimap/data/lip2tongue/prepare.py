@@ -31,21 +31,22 @@ from pathlib import Path
 
 from artimap.data.common import (
     SPLITS,
+    carve_val_blocks,
     prepared_dir,
     read_split_lists,
     split_ids,
     write_manifest,
     write_stats,
 )
-from artimap.data.lip2tongue.assemble import carve_val_blocks, concatenate_parts, speaker_boxes
+from artimap.data.lip2tongue.assemble import concatenate_parts, speaker_boxes
 from artimap.data.lip2tongue.flow import check_method, flow_settings
 from artimap.data.lip2tongue.normalise import fit_normalisation
 from artimap.data.lip2tongue.roi import parse_roi_spec
 from artimap.data.lip2tongue.sources import discover
 from artimap.data.lip2tongue.streams import UNITS
-from artimap.data.lip2tongue.sync import DLC_FPS
 from artimap.data.lip2tongue.utterance import Job, Settings, run_job
 from artimap.data.prepared import Prepared
+from artimap.data.tongue_points import DLC_FPS
 from artimap.errors import ArtimapError
 from artimap.lips.per_frame import record as measured_lips_record
 from artimap.parallel import parallel_map
@@ -62,7 +63,7 @@ def prepare(corpus: str | Path, out: str | Path, settings=None, *, fmt: str = "a
     `settings` is a `Settings` (defaults when None). Bad utterances raise ArtimapError naming
     the utterance and file, or with `skip_bad` are warned about and listed in "skipped".
     `val_block` > 0 carves the last fraction of every training utterance into a validation
-    utterance `<id>@val`, `val_gap` frames after the training part (`assemble.carve_val_blocks`).
+    utterance `<id>@val`, `val_gap` frames after the training part (`common.carve_val_blocks`).
     """
 
     settings = settings or Settings()

@@ -18,7 +18,8 @@ import numpy as np
 
 from artimap.data.lip2tongue.durations import check_ult_duration
 from artimap.data.lip2tongue.sources import Utterance
-from artimap.data.lip2tongue.sync import DLC_FPS, stream_times
+from artimap.data.lip2tongue.sync import stream_times
+from artimap.data.tongue_points import CONTOUR_UNITS, DLC_FPS, DLC_UNITS, MIN_LIKELIHOOD
 from artimap.errors import file_error
 from artimap.io.dlc import read_dlc_csv
 from artimap.io.frames import read_frame_folder
@@ -26,15 +27,14 @@ from artimap.io.ult import UltParams, find_param, read_param, read_ult
 from artimap.io.video import read_video
 from artimap.synth.truth import read_contour_csv
 
-MIN_LIKELIHOOD = 0.6  # DeepLabCut points less sure than this are missing (NaN)
 # A points file may end this much after the lip video (rounding of its frame count); more means
 # it was not tracked on this recording's common span.
 POINTS_OVERRUN_S = 0.05
 UNITS = {
     "ult": "uint8 echo intensity",
     "frames": "uint8 image intensity",
-    "dlc": "pixels (x right, y down) of the DeepLabCut ultrasound video",
-    "contour": "mm from the probe origin (x towards the tongue tip, y away from the probe)",
+    "dlc": DLC_UNITS,
+    "contour": CONTOUR_UNITS,
 }
 
 

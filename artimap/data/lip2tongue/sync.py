@@ -23,7 +23,6 @@ import numpy as np
 
 from artimap.errors import ArtimapError
 
-DLC_FPS = 60.0  # rows per second of the TaL DeepLabCut point files
 FPS_TOLERANCE = 0.02  # a video within 2 % of the requested rate keeps all its frames
 MODES = ("nearest", "linear")
 

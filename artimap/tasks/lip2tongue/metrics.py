@@ -27,10 +27,10 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from artimap.metrics import aggregate
-from artimap.metrics.contour import msd
 from artimap.metrics.cw_ssim import cw_ssim, cw_ssim_pyssim
 from artimap.metrics.declare import Metric, union
 from artimap.metrics.image import ssim
+from artimap.metrics.points import msd_frames, point_error_frames
 
 BLUR_SIGMA = 3.0  # target pixels (r2_speckle_free)
 
@@ -97,16 +97,6 @@ def gap_closed(sections: dict[str, dict]) -> None:
                 sections["lip_oracle"]["r2_speckle_free"], higher_better=True, mean_only=True)
 
 
-def msd_frames(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """MSD per frame of point sets a, b (F, K, 2); NaN where either has no finite point."""
-
-    out = np.full(len(a), np.nan)
-    for i, (u, v) in enumerate(zip(a, b)):
-        if np.isfinite(u).all(1).any() and np.isfinite(v).all(1).any():
-            out[i] = msd(u, v)
-    return out
-
-
 def _ssim(pred: np.ndarray, real: np.ndarray, ctx=None) -> np.ndarray:
     return np.array([ssim(a, b) for a, b in zip(pred, real)], np.float64)
 
@@ -141,9 +131,7 @@ def _msd_points(pred: np.ndarray, real: np.ndarray, ctx=None) -> np.ndarray:
 
 
 def _point_error(pred: np.ndarray, real: np.ndarray, ctx=None) -> np.ndarray:
-    d = np.linalg.norm(pred - real, axis=-1)  # (F, K)
-    ok = np.isfinite(d)
-    return np.where(ok.any(1), np.nansum(d, 1) / np.maximum(ok.sum(1), 1), np.nan)
+    return point_error_frames(pred, real)
 
 
 _SAME = "1 = identical"

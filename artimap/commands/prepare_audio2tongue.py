@@ -1,0 +1,57 @@
+"""Audio + tongue points, contours or ultrasound -> a prepared audio2tongue dataset.
+
+Only the command line lives here, so that `artimap --help` stays light; the work is in
+`artimap.data.audio2tongue.prepare`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from artimap.argtypes import fractions3, hw_size, non_negative_int, positive_int, split_list_files
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the `artimap prepare audio2tongue` options to `p`."""
+    p.add_argument("--corpus", required=True, help="corpus folder (TaL/AAA export or talker)")
+    p.add_argument("--out", required=True, help="output folder (must not exist)")
+    p.add_argument("--target", default="points", choices=["points", "contour", "image"],
+                   help="tongue points (DLC CSV or talker contour), the talker's contour, or "
+                        "ultrasound images (.ult)")
+    p.add_argument("--target-size", type=hw_size, default=(64, 64),
+                   help="HxW of image targets: depth x scanlines (default 64x64)")
+    p.add_argument("--ultrasound", default="raw", choices=["raw", "fan"],
+                   help="image targets: raw scanlines (depth down) or the scan-converted fan")
+    p.add_argument("--split", type=fractions3, default=(60.0, 20.0, 20.0),
+                   help="train,val,test proportions by utterance (default 60,20,20)")
+    p.add_argument("--split-seed", type=non_negative_int, default=0)
+    p.add_argument("--split-lists", type=split_list_files, default=None,
+                   help="train.txt,val.txt,test.txt: utterance ids per line, instead of --split")
+    p.add_argument("--val-block", type=float, default=0.0,
+                   help="hold out the last FRACTION of each training utterance as validation")
+    p.add_argument("--val-gap", type=non_negative_int, default=7,
+                   help="target frames left out between training and --val-block")
+    p.add_argument("--workers", type=positive_int, default=None,
+                   help="worker processes (default: the usable cores)")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="skip utterances with bad input (listed in the manifest)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+
+
+def run(args: argparse.Namespace) -> int:
+    """CLI handler: prepare, then print one summary line."""
+    # deferred: `artimap --help` stays fast (heavy libraries load on use)
+    from artimap.data.audio2tongue.prepare import prepare
+    from artimap.data.audio2tongue.utterance import Settings
+    from artimap.parallel import default_workers
+
+    settings = Settings(target=args.target, target_size=tuple(args.target_size),
+                        ultrasound=args.ultrasound)
+    manifest = prepare(args.corpus, args.out, settings, split=args.split,
+                       split_seed=args.split_seed, split_lists=args.split_lists,
+                       val_block=args.val_block, val_gap=args.val_gap,
+                       workers=args.workers or default_workers(), skip_bad=args.skip_bad,
+                       overwrite=args.overwrite)
+    print(f"prepared {len(manifest['utterances'])} utterances, {manifest['n_frames']} target "
+          f"frames ({len(manifest['skipped'])} skipped) -> {args.out}")
+    return 0

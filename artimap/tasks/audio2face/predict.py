@@ -1,0 +1,54 @@
+"""`artimap predict RUN --audio x.wav --out D`: face markers from new audio.
+
+Marker frames are placed at the run's marker rate from `--start` s (default 0) to the end of
+the audio, each read at the mel frame of its time. Writes `<stem>.markers.csv`: one row per
+frame, columns frame, time_s, then x, y, z (mm, head-stabilised as phone2face prepares them)
+of every marker.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from artimap.data.audio.features import wav_features
+from artimap.data.audio.mel import frame_at
+from artimap.fsutil import atomic_write_text, check_prediction_out
+from artimap.tasks.audio_run import Normaliser, predict_frames, target_times
+from artimap.tasks.registry import best_checkpoint
+from artimap.tasks.scaffold import load_for_evaluation
+
+
+def add_predict_arguments(p: argparse.ArgumentParser) -> None:
+    """`artimap predict RUN_DIR` options of audio2face runs."""
+    p.add_argument("--audio", required=True, help="wav file (any rate, mono or stereo)")
+    p.add_argument("--start", type=float, default=0.0,
+                   help="time of the first marker frame, s after the audio start (default 0)")
+
+
+def markers_csv(times: np.ndarray, markers: np.ndarray, names: list[str]) -> str:
+    """CSV text of markers (F, M, 3) mm at `times` (F,) s (module doc)."""
+    head = ["frame", "time_s", *(f"{n}_{a}" for n in names for a in "xyz")]
+    rows = [",".join([str(k), f"{t:.6f}", *(f"{v:.4f}" for v in m.reshape(-1))])
+            for k, (t, m) in enumerate(zip(times, markers))]
+    return "\n".join([",".join(head), *rows]) + "\n"
+
+
+def predict(run_dir: Path, args: argparse.Namespace) -> Path:
+    """Predict face marker trajectories from a wav (module doc)."""
+    out, wav = Path(args.out), Path(args.audio)
+    check_prediction_out(out, wav.stem, args.overwrite)
+    best_checkpoint(run_dir)  # a clear error before any work when the run has no weights
+    run = load_for_evaluation(run_dir)
+    data = run.meta["data"]
+    mel, audio = wav_features(wav)
+    times = target_times(audio.duration_s, float(data["target_fps"]), float(args.start))
+    index = np.clip(frame_at(times), 0, len(mel) - 1)
+    norm = Normaliser(run.meta["normalisation"], tuple(data["target_shape"]), False)
+    pred = predict_frames(run.model, norm, mel, index, run.device)  # (F, M, 3)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / f"{wav.stem}.markers.csv",
+                      markers_csv(times, pred, list(data["markers"])))
+    return out

@@ -1,0 +1,65 @@
+"""`artimap predict RUN --audio x.wav --out D`: tongue targets from new audio.
+
+Target frames are placed at the run's target rate (its prepared data's `target_fps`) from
+`--start` seconds (default 0; a TaL recording's ultrasound starts at its TimeInSecsOfFirstFrame,
+about 1 s) to the end of the audio, and each is read at the mel frame of its time. Writes:
+- DLC point targets: `<stem>.points.csv`, a DeepLabCut CSV (x, y per point, frame numbers);
+- talker contours: `<stem>.contour.csv` (frame, time_s, point, x_mm, y_mm);
+- image targets: `<stem>.mp4`, the predicted ultrasound at the target rate rounded to a
+  whole number of frames per second;
+and `<stem>.times.csv` (frame, time_s) for every kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from artimap.data.audio.features import wav_features
+from artimap.data.audio.mel import frame_at
+from artimap.fsutil import atomic_write_text, check_prediction_out
+from artimap.io.dlc import write_dlc_csv
+from artimap.io.video import write_video
+from artimap.tasks.audio_run import Normaliser, predict_frames, target_times
+from artimap.tasks.registry import best_checkpoint
+from artimap.tasks.scaffold import load_for_evaluation
+
+
+def add_predict_arguments(p: argparse.ArgumentParser) -> None:
+    """`artimap predict RUN_DIR` options of audio2tongue runs."""
+    p.add_argument("--audio", required=True, help="wav file (any rate, mono or stereo)")
+    p.add_argument("--start", type=float, default=0.0,
+                   help="time of the first target frame, s after the audio start (default 0)")
+
+
+def predict(run_dir: Path, args: argparse.Namespace) -> Path:
+    """Predict tongue points, contours or ultrasound frames from a wav (module doc)."""
+    out, wav = Path(args.out), Path(args.audio)
+    check_prediction_out(out, wav.stem, args.overwrite)
+    best_checkpoint(run_dir)  # a clear error before any work when the run has no weights
+    run = load_for_evaluation(run_dir)
+    data = run.meta["data"]
+    mel, audio = wav_features(wav)
+    times = target_times(audio.duration_s, float(data["target_fps"]), float(args.start))
+    index = np.clip(frame_at(times), 0, len(mel) - 1)
+    norm = Normaliser(run.meta["normalisation"], tuple(data["target_shape"]), run.meta["image"])
+    pred = predict_frames(run.model, norm, mel, index, run.device)  # (F, ...)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / f"{wav.stem}.times.csv", "frame,time_s\n" + "".join(
+        f"{k},{t:.6f}\n" for k, t in enumerate(times)))
+    if run.meta["image"]:
+        # video containers take a whole rate (81.5 Hz has no small time base): the true
+        # frame times are in times.csv
+        write_video(out / f"{wav.stem}.mp4", np.rint(pred).astype(np.uint8),
+                    float(round(data["target_fps"])))
+    elif data["target_kind"] == "dlc":
+        write_dlc_csv(out / f"{wav.stem}.points.csv", pred, list(data["point_names"]),
+                      list(range(len(pred))))
+    else:
+        atomic_write_text(out / f"{wav.stem}.contour.csv", "frame,time_s,point,x_mm,y_mm\n"
+                          + "".join(f"{k},{t:.6f},{j},{x:.4f},{y:.4f}\n"
+                                    for k, (t, pts) in enumerate(zip(times, pred))
+                                    for j, (x, y) in enumerate(pts)))
+    return out
