@@ -8,9 +8,8 @@ import re
 
 import numpy as np
 
-from artimap.models.mlp_select import mlp_select
+from artimap.models.mlp_select import best_regressor, mlp_select
 from artimap.models.ridge import ridge_select
-from artimap.tasks.lip2tongue.ridge_refs import best_regressor
 
 
 def _data(fn, n=600, seed=0):

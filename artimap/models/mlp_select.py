@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from artimap.models.bases import top_components
+from artimap.models.ridge import quadratic, ridge_select
 
 HIDDEN = (256, 256)  # hidden widths
 MAX_EPOCHS = 300  # upper bound; early stopping ends far sooner
@@ -107,3 +108,28 @@ def mlp_select(x: np.ndarray, y: np.ndarray, xv: np.ndarray, yv: np.ndarray,
     if best_state is not None:
         fit.net.load_state_dict(best_state)
     return fit
+
+
+def best_regressor(f: list[np.ndarray], y: np.ndarray, yv: np.ndarray, smooth, quad: bool
+                   ) -> tuple[np.ndarray, str]:
+    """(prediction for f[2], description): the better on validation of a ridge (on the
+    features and, with `quad`, their products) and a small MLP (`mlp_select`), from features
+    f = [train (n, d), val (m, d), evaluated (F, d)] to targets y (n, D) / yv (m, D)."""
+    r = f
+    if quad:  # standardise with the training clips' statistics, then expand
+        mu, sd = f[0].mean(0), f[0].std(0) + 1e-6
+        r = [quadratic_fixed(x, mu, sd) for x in f]
+    ridge = ridge_select(r[0], y, r[1], yv, smooth)
+    mlp = mlp_select(f[0], y, f[1], yv, smooth)
+    kind = "quadratic ridge" if quad else "ridge"
+    about = (f"best on validation of {kind} (alpha {ridge.alpha:.3g}, val R2 "
+             f"{ridge.val_r2:.3f}) and MLP {'x'.join(map(str, HIDDEN))} (val R2 "
+             f"{mlp.val_r2:.3f}, {mlp.epochs} epochs)")
+    if mlp.val_r2 > ridge.val_r2:
+        return mlp.predict(f[2]), f"{about}: the MLP"
+    return ridge.predict(r[2]), f"{about}: the {kind}"
+
+
+def quadratic_fixed(f: np.ndarray, mu: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """`quadratic` with given standardisation (the training clips'): (n, d + d(d+1)/2)."""
+    return quadratic((f - mu) / sd, standardise=False)
