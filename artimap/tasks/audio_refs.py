@@ -6,7 +6,18 @@
                  penalty picked on the validation split (the simple baseline; with no
                  validation split, on the training split, said so in its description)
 
-Missing target values (NaN points) are set to the training mean for the fit only.
+and on talker corpora (`artimap.data.audio.truth`: phones and articulation beside each wav)
+
+    state_oracle the best on validation of a quadratic ridge and a small MLP from the TRUE
+                 articulatory state at each target frame's time (the 8 talker parameters, plus
+                 an engine's tract parameters where written): the ceiling of the table's gap
+    phone_oracle the best on validation of a ridge and a small MLP from the TRUE phones at the
+                 frame's time and +-0.2 s around it, with the position in and duration of the
+                 current phone: what the phone sequence and its timing alone can tell; a model
+                 above it reads more from the audio than the phones
+
+Missing target values (NaN points) are set to the training mean for the fit only. The rows are
+computed once per prepared dataset and split in a process (an experiment's runs share them).
 """
 
 from __future__ import annotations
@@ -14,11 +25,15 @@ from __future__ import annotations
 import numpy as np
 
 from artimap.data.audio.stream import MEL
+from artimap.data.audio.truth import has_truth, phone_features, phone_inventory, true_state
 from artimap.data.prepared import Prepared
+from artimap.models.mlp_select import best_regressor
 from artimap.models.ridge import ridge_select
 
 WINDOWS = (0, 2, 5, 10)  # +-N mel frames tried by the ridge reference
 FLOOR, RIDGE = "train_mean", "ridge_mel"
+CEILING, PHONES = "state_oracle", "phone_oracle"
+_CACHE: dict[tuple[str, str], dict[str, tuple[np.ndarray, str]]] = {}
 
 
 def window_features(prepared: Prepared, split: str, n: int, mean: np.ndarray,
@@ -76,6 +91,42 @@ def train_mean(prepared: Prepared, split: str) -> tuple[np.ndarray, str]:
     return np.broadcast_to(mean, (n, *mean.shape)).copy(), "the training mean target"
 
 
+def _from_truth(prepared: Prepared, split: str, features: np.ndarray, quad: bool,
+                what: str) -> tuple[np.ndarray, str]:
+    """The best of ridge and MLP from per-row `features` (F, d): predictions (F_split, *shape)
+    of `split`'s rows, fitted on the training rows, chosen on the validation rows."""
+    y_train = _targets(prepared, "train")
+    fill = np.nan_to_num(np.nanmean(y_train, 0))
+    pick = "val" if prepared.rows("val").size else "train"
+    f = [features[prepared.rows(s)].astype(np.float64) for s in ("train", pick, split)]
+    y = np.where(np.isfinite(y_train), y_train, fill)
+    pred, how = best_regressor(f, y, _targets(prepared, pick, fill), lambda v: v, quad)
+    shape = prepared.array("targets").shape[1:]
+    if prepared.array("targets").dtype == np.uint8:
+        pred = np.clip(pred, 0, 255)
+    return pred.reshape(len(pred), *shape).astype(np.float32), f"{what}; {how}"
+
+
+def talker_references(prepared: Prepared, split: str) -> dict[str, tuple[np.ndarray, str]]:
+    """The state ceiling and the phone oracle of a talker corpus (module doc); {} elsewhere."""
+    if not has_truth(prepared):
+        return {}
+    state = true_state(prepared)
+    inventory = phone_inventory(prepared)
+    return {
+        CEILING: _from_truth(prepared, split, state, True,
+                             f"from the true articulatory state ({state.shape[1]} values) at "
+                             "the frame's time"),
+        PHONES: _from_truth(prepared, split, phone_features(prepared, inventory), False,
+                            f"from the true phones ({len(inventory)} in training) at the "
+                            "frame's time and +-0.2 s around it, with their timing"),
+    }
+
+
 def references(prepared: Prepared, split: str) -> dict[str, tuple[np.ndarray, str]]:
     """{row name: (predictions (F, *shape) of `split`'s rows, description)}."""
-    return {FLOOR: train_mean(prepared, split), RIDGE: ridge_mel(prepared, split)}
+    key = (prepared.fingerprint, split)
+    if key not in _CACHE:
+        _CACHE[key] = {FLOOR: train_mean(prepared, split), RIDGE: ridge_mel(prepared, split),
+                       **talker_references(prepared, split)}
+    return _CACHE[key]

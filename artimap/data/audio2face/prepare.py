@@ -90,7 +90,7 @@ def prepare(source: str | Path, out: str | Path, corpus: str | Path | None = Non
             workers: int = 1, skip_bad: bool = False, overwrite: bool = False) -> dict:
     """Prepare audio2face from the phone2face dataset in `source` (module doc)."""
     p2f = Prepared.open(source, "phone2face")
-    corpus = Path(corpus or p2f.manifest.get("corpus", ""))
+    corpus = Path(corpus or p2f.manifest.get("corpus", "")).resolve()
     if Path(out).exists() and not overwrite:
         raise ArtimapError(f"{out}: already exists; remove it or pass --overwrite")
     with prepared_dir(out, overwrite) as tmp:

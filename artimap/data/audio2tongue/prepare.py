@@ -51,6 +51,7 @@ def prepare(corpus: str | Path, out: str | Path, settings: Settings | None = Non
     fraction of every training utterance as `<id>@val`, `val_gap` target frames after its
     training part (`artimap.data.common.carve_val_blocks`)."""
     settings = settings or Settings()
+    corpus = Path(corpus).resolve()  # file paths that lead back from any working folder
     if Path(out).exists() and not overwrite:
         raise ArtimapError(f"{out}: already exists; remove it or pass --overwrite")
     fmt, utts = discover(corpus, settings.target)

@@ -43,7 +43,7 @@ def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     refs = {name: {**score_frames(p, real, ids, image), "description": text}
             for name, (p, text) in references(prepared, split).items()} if len(ids) else {}
     name, floor, top = declared.GAP
-    # a gap only where the ridge beats the floor: else "share of the gap" has no meaning
+    # a gap only where the ceiling (talkers) beats the floor: else it has no meaning
     useful = floor in refs and top in refs and _mean(refs[top], name) < _mean(refs[floor], name)
     for section in (metrics, *refs.values()):
         if name in section and useful:
