@@ -22,10 +22,11 @@ from artimap.lips.predict import predict_images
 AFTER: tuple[str, ...] = ("offset", "ridge")  # post-hoc corrections tried after fine-tuning
 
 
-def calibration_splits(groups: list[str], shots: int, seed: int = 0
-                       ) -> list[tuple[np.ndarray, np.ndarray]]:
+def calibration_splits(groups: list[str], shots: int, seed: int = 0,
+                       max_chunks: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """(calibration rows, test rows) pairs: each group's rows are dealt into test chunks, each
-    calibrated by min(shots, n - 1) rows drawn from the group's other chunks."""
+    calibrated by min(shots, n - 1) rows drawn from the group's other chunks; with
+    `max_chunks`, only that many chunks per group (drawn at random) are tested."""
     rng = np.random.default_rng(seed)
     names = np.asarray(groups)
     out = []
@@ -35,7 +36,8 @@ def calibration_splits(groups: list[str], shots: int, seed: int = 0
         if m < 1:
             continue  # a lone frame has nothing to calibrate on
         chunks = -(-len(rows) // (len(rows) - m))
-        for test in np.array_split(rows, chunks):
+        tests = np.array_split(rows, chunks)[:max_chunks]  # rows are shuffled already
+        for test in tests:
             rest = np.setdiff1d(rows, test)
             out.append((rng.choice(rest, size=m, replace=False), np.sort(test)))
     return out
@@ -43,16 +45,18 @@ def calibration_splits(groups: list[str], shots: int, seed: int = 0
 
 def finetune_predict(model: LipNet, data: LabelledFrames, shots: int, cfg: FineTuneConfig,
                      generic: LabelledFrames | Views | None = None, seed: int = 0,
-                     after: tuple[str, ...] = AFTER) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                     after: tuple[str, ...] = AFTER, max_chunks: int | None = None
+                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Held-out fine-tuned points of every frame of `data` (a fold's held-out folders).
 
     Returns ({"finetune": (N, 8, 2), "finetune + offset": ..., ...}, (N,) calibration frames
-    used); frames of a folder too small to calibrate stay NaN.
+    used); frames of a folder too small to calibrate, or in chunks left out by `max_chunks`,
+    stay NaN.
     """
     keys = ["finetune"] + [f"finetune + {m}" for m in after]
     out = {k: np.full((len(data), 8, 2), np.nan) for k in keys}
     used = np.zeros(len(data), int)
-    for cal, test in calibration_splits(data.groups, shots, seed):
+    for cal, test in calibration_splits(data.groups, shots, seed, max_chunks):
         tuned = finetune(model, data.subset(cal), cfg, generic)
         p_cal = predict_images(tuned, [data.images[i] for i in cal])
         p_test = predict_images(tuned, [data.images[i] for i in test])
