@@ -61,6 +61,9 @@ def evaluate(data: LabelledFrames, k: int, net_cfg: LipNetConfig, train_cfg: Lip
     models: dict[int, LipNet] = {}
     preds = cross_predict(data, folds, net_cfg, train_cfg, cache, log,
                           scale_sets=((1.0,), TTA_SCALES), only=only, keep=models)
+    same: list[dict] = []  # the zero-shot and ridge rows on the fine-tuned rows' frames
+    tuned, tested = ([], None) if finetune is None else finetune_rows(
+        data, folds, which, models, shots[0], finetune, finetune_chunks, log)
     for pred, tag in zip(preds, ("", " (--tta)")):
         pts, feats = pred.points[held], pred.features[held]
         rows.append(score(f"LipNet{tag} zero-shot", pts, true))
@@ -68,34 +71,40 @@ def evaluate(data: LabelledFrames, k: int, net_cfg: LipNetConfig, train_cfg: Lip
             for method in methods:
                 fixed, used = fewshot_predict(pts, true, groups, n, method, feats)
                 rows.append(score(f"LipNet{tag} + {method}", fixed, true, float(used.mean())))
-    if finetune is not None:
-        rows += finetune_rows(data, folds, which, models, shots[0], finetune, finetune_chunks,
-                              log)
-    return rows
+                if tested is not None and not tag and n == shots[0] and method == "ridge":
+                    same = [score("LipNet zero-shot (fine-tuned rows' frames)", pts[tested],
+                                  true[tested]),
+                            score("LipNet + ridge (fine-tuned rows' frames)", fixed[tested],
+                                  true[tested], float(used[tested].mean()))]
+    return rows + (same if tested is not None and not tested.all() else []) + tuned
 
 
 def finetune_rows(data: LabelledFrames, folds: list[list[str]], which: list[int],
                   models: dict[int, LipNet], shots: int, cfg: FineTuneConfig,
-                  chunks: int | None, log: Callable[[str], None] | None = None) -> list[dict]:
+                  chunks: int | None, log: Callable[[str], None] | None = None
+                  ) -> tuple[list[dict], np.ndarray]:
     """Rows of each fold's model fine-tuned to each held-out folder (`fewshot`), scored on
-    the frames tested (all of them unless `chunks` limits the chunks per folder)."""
+    the frames tested (all of them unless `chunks` limits the chunks per folder), and which
+    of the folds' held-out frames (in fold order) were tested."""
     outs: dict[str, list[np.ndarray]] = {}
     trues, useds = [], []
     for i in which:
         start = time.perf_counter()
         held = data.subset(fold_index(data.groups, folds[i])[1])
         out, used = finetune_predict(models[i], held, shots, cfg, max_chunks=chunks)
-        tested = used > 0
         for key, pts in out.items():
-            outs.setdefault(key, []).append(pts[tested])
-        trues.append(held.points[tested])
-        useds.append(used[tested])
+            outs.setdefault(key, []).append(pts)
+        trues.append(held.points)
+        useds.append(used)
         if log:
-            log(f"fold {i + 1}/{len(folds)}: fine-tuned {int(tested.sum())} test frames' models "
-                f"in {time.perf_counter() - start:.0f} s")
-    true, used = np.concatenate(trues), np.concatenate(useds)
-    return [score(f"LipNet + {key}", np.concatenate(v), true, float(used.mean()))
-            for key, v in outs.items()]
+            log(f"fold {i + 1}/{len(folds)}: fine-tuned for {int((used > 0).sum())} test "
+                f"frames in {time.perf_counter() - start:.0f} s")
+    used = np.concatenate(useds)
+    tested = used > 0
+    true = np.concatenate(trues)[tested]
+    rows = [score(f"LipNet + {key}", np.concatenate(v)[tested], true,
+                  float(used[tested].mean())) for key, v in outs.items()]
+    return rows, tested
 
 
 def speed(model: LipNet, hw: tuple[int, int] = (240, 320), n: int = 256) -> dict[str, float]:
