@@ -13,8 +13,10 @@ import pytest
 from test_lips import TINY, fake_mouth, fake_set
 
 from artimap.cli import main
+from artimap.commands.lips import measure_parser
 from artimap.io.dlc import read_dlc_csv, write_dlc_csv
 from artimap.io.video import write_video
+from artimap.lips.adapt import ADAPTATIONS, DEFAULT_ADAPTATION
 from artimap.lips.data import POINTS
 from artimap.lips.label_app import create_label_app, pick_frames
 from artimap.lips.labels import match_labels
@@ -79,6 +81,20 @@ def test_labels_calibrate_the_model(tiny_model, video, tmp_path):
     assert err["fixed"] < err["plain"] and err["fixed"] < 6.0
     assert "offset on 6 frames" in json.loads((fixed / "summary.json").read_text())[
         "calibration"]
+    tuned = tmp_path / "tuned"  # the default: fine-tune the model on the labelled frames
+    assert main(["lips", str(path), "--out", str(tuned), "--model", str(tiny_model),
+                 "--labels", str(few)]) == 0
+    assert "finetune on 6 frames" in json.loads((tuned / "summary.json").read_text())[
+        "calibration"]
+    moved = read_dlc_csv(tuned / "lips_dlc.csv").points
+    assert np.isfinite(moved).all()
+    assert np.abs(moved - read_dlc_csv(plain / "lips_dlc.csv").points).max() > 0.01
+
+
+def test_measure_offers_every_adaptation():
+    options = {a.dest: a for a in measure_parser()._actions}
+    assert tuple(options["calibration"].choices) == ADAPTATIONS
+    assert options["calibration"].default == DEFAULT_ADAPTATION
 
 
 def test_labels_of_another_recording_are_refused(tiny_model, video, tmp_path, capsys):
@@ -104,16 +120,19 @@ def test_train_and_evaluate_modes(tmp_path, capsys):
                  "--steps", "2"]) == 0
     assert (tmp_path / "m.pt").is_file()
     assert main(["lips", "evaluate", "--data", str(root), "--folds", "3", "--steps", "2",
-                 "--out", str(tmp_path / "rows.json"), "--speed", "--model",
-                 str(tmp_path / "m.pt")]) == 0
+                 "--finetune-steps", "2", "--out", str(tmp_path / "rows.json"), "--speed",
+                 "--model", str(tmp_path / "m.pt")]) == 0
     result = json.loads((tmp_path / "rows.json").read_text())
     assert result["speed"]["frames_per_s_one_pass"] > 0
     rows = result["rows"]
     assert [r["method"] for r in rows[:3]] == ["mean", "HOG + ridge", "LipNet zero-shot"]
     assert all(r["n"] == 6 for r in rows)
+    assert [r["method"] for r in rows[-3:]] == [
+        "LipNet + finetune", "LipNet + finetune + offset", "LipNet + finetune + ridge"]
     cache = tmp_path / "folds"
     assert main(["lips", "evaluate", "--data", str(root), "--folds", "3", "--steps", "2",
-                 "--only", "1", "--cache", str(cache), "--out", str(tmp_path / "one.json")]) == 0
+                 "--finetune-steps", "2", "--only", "1", "--cache", str(cache),
+                 "--out", str(tmp_path / "one.json")]) == 0
     assert sorted(p.name for p in cache.iterdir()) == ["fold1_of3.pt"]
     assert all(r["n"] == 2 for r in json.loads((tmp_path / "one.json").read_text())["rows"])
     assert main(["lips", "evaluate", "--data", str(root), "--folds", "3", "--only", "3"]) == 2

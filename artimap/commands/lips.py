@@ -39,9 +39,11 @@ def measure_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", default=None,
                    help="DeepLabCut CSV of 10-20 hand-labelled frames of this input: adapts "
                         "the model to the speaker")
-    p.add_argument("--calibration", default="ridge", choices=("offset", "affine", "ridge"),
-                   help="how --labels corrects the model (default ridge: the best held-out "
-                        "in benchmarks/RESULTS.md)")
+    p.add_argument("--calibration", default="finetune", choices=(
+        "finetune", "finetune+offset", "finetune+affine", "finetune+ridge", "offset", "affine",
+        "ridge"), help="how --labels adapts the model: fine-tune it on the labelled frames "
+        "(default: the best held-out in benchmarks/RESULTS.md; ~10-30 s on one thread), then "
+        "maybe correct its outputs, or only correct the outputs (offset, affine, ridge)")
     p.add_argument("--tta", action="store_true",
                    help="average the points over three zooms too (steadier, ~4x slower)")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier --out")
@@ -73,6 +75,13 @@ def evaluate_parser() -> argparse.ArgumentParser:
                    help="comma list of fold numbers (from 0) to evaluate, e.g. 0,1: only their "
                         "frames are scored (each by a model trained on all other folds)")
     p.add_argument("--out", default=None, help="JSON file for the rows")
+    p.add_argument("--no-finetune", action="store_true",
+                   help="skip the fine-tuned rows (one fine-tune per test chunk, the slow part)")
+    p.add_argument("--finetune-chunks", type=positive_int, default=None,
+                   help="fine-tune and score at most this many test chunks per folder "
+                        "(default: all, i.e. every frame; 3 is ~2.5x faster)")
+    p.add_argument("--finetune-steps", type=positive_int, default=None,
+                   help="fine-tuning steps (default: FineTuneConfig's)")
     p.add_argument("--threads", type=positive_int, default=1, help="CPU threads")
     p.add_argument("--speed", action="store_true",
                    help="also time the shipped (or --model) model on 320 x 240 frames")
@@ -106,9 +115,9 @@ def run_measure(a: argparse.Namespace) -> int:
     # torch and cv2 load only when a mode runs, so `artimap --help` stays fast
     import torch
 
-    from artimap.lips.calibrate import fit_calibration
+    from artimap.lips.adapt import adapt
     from artimap.lips.labels import match_labels
-    from artimap.lips.predict import TTA_SCALES, predict_frames
+    from artimap.lips.predict import TTA_SCALES
     from artimap.lips.run import measure_lips, read_input, summarise, write_outputs
     from artimap.lips.weights import DEFAULT_WEIGHTS, load_lipnet
 
@@ -119,11 +128,10 @@ def run_measure(a: argparse.Namespace) -> int:
     cal = None
     if a.labels:
         where, true = match_labels(a.labels, index, Path(a.input).stem)
-        pred = predict_frames(model, frames[where], scales=scales)
-        cal = fit_calibration(pred.points, true, a.calibration, pred.features)
+        model, cal = adapt(model, frames[where], true, a.calibration, scales)
     track = measure_lips(frames, model, cal, scales)
     summary = summarise(track, str(a.input), fps, str(a.model or DEFAULT_WEIGHTS),
-                        None if cal is None else f"{a.calibration} on {len(true)} frames "
+                        None if not a.labels else f"{a.calibration} on {len(true)} frames "
                         f"of {a.labels}")
     write_outputs(Path(a.out), frames, track, index, fps, summary, a.overwrite)
     print(json.dumps({k: summary[k] for k in ("n_frames", "confidence_mean",
@@ -160,6 +168,7 @@ def run_evaluate(a: argparse.Namespace) -> int:
     from artimap.fsutil import atomic_write_json
     from artimap.lips.data import read_labelled
     from artimap.lips.evaluate import evaluate, markdown, speed
+    from artimap.lips.finetune import FineTuneConfig
     from artimap.lips.model import LipNetConfig
     from artimap.lips.train import LipTrainConfig
     from artimap.lips.weights import load_lipnet
@@ -171,13 +180,18 @@ def run_evaluate(a: argparse.Namespace) -> int:
     cache = Path(a.cache) if a.cache else None
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
+    tune = None if a.no_finetune else FineTuneConfig()
+    if tune is not None and a.finetune_steps:
+        tune.steps = a.finetune_steps
     only = None if a.only is None else [int(x) for x in a.only.split(",")]
     if only is not None and not all(0 <= i < a.folds for i in only):
         raise ArtimapError(f"--only {a.only}: fold numbers go from 0 to {a.folds - 1}")
     rows = evaluate(read_labelled(a.data), a.folds, LipNetConfig(), cfg, cache, log=print,
-                    only=only)
+                    only=only, finetune=tune,
+                    finetune_chunks=a.finetune_chunks)
     print(markdown(rows))
-    result: dict = {"rows": rows, "folds": a.folds, "only": only, "steps": cfg.steps}
+    result: dict = {"rows": rows, "folds": a.folds, "only": only, "steps": cfg.steps,
+                    "finetune_chunks": a.finetune_chunks}
     if a.speed:
         result["speed"] = {"threads": a.threads, **speed(load_lipnet(a.model))}
         print(json.dumps(result["speed"]))

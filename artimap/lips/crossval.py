@@ -16,7 +16,7 @@ import numpy as np
 from skimage.feature import hog
 
 from artimap.lips.data import LabelledFrames
-from artimap.lips.model import LipNetConfig
+from artimap.lips.model import LipNet, LipNetConfig
 from artimap.lips.predict import LipPrediction, predict_images
 from artimap.lips.train import LipTrainConfig, train_lipnet
 from artimap.lips.weights import load_lipnet, save_lipnet
@@ -41,10 +41,12 @@ def cross_predict(data: LabelledFrames, folds: list[list[str]], net_cfg: LipNetC
                   train_cfg: LipTrainConfig, cache: Path | None = None,
                   log: Callable[[str], None] | None = None,
                   scale_sets: tuple[tuple[float, ...], ...] = ((1.0,),),
-                  only: list[int] | None = None) -> list[LipPrediction]:
+                  only: list[int] | None = None, keep: dict[int, LipNet] | None = None
+                  ) -> list[LipPrediction]:
     """LipNet's held-out prediction of every frame of `data` (points, spread, features), one
     per test-time zoom set in `scale_sets` (`predict.predict_frames`' `scales`). With `only`,
-    just those folds are trained and predicted (the other frames stay NaN)."""
+    just those folds are trained and predicted (the other frames stay NaN); `keep` (a dict)
+    receives each fold's model by fold number."""
     n = len(data)
     out = [LipPrediction(np.full((n, 8, 2), np.nan), np.full((n, 8), np.nan),
                          np.zeros((n, 2 * net_cfg.hidden), np.float32), data.images[0].shape[:2])
@@ -63,6 +65,8 @@ def cross_predict(data: LabelledFrames, folds: list[list[str]], net_cfg: LipNetC
             model = train_lipnet(data.subset(tr), net_cfg, train_cfg, log=log)
             if path is not None:
                 save_lipnet(path, model, {"held_out": fold, "steps": train_cfg.steps})
+        if keep is not None:
+            keep[i] = model
         for scales, pred in zip(scale_sets, out):
             p = predict_images(model, [data.images[j] for j in te], scales=scales)
             pred.points[te], pred.spread[te], pred.features[te] = p.points, p.spread, p.features
