@@ -22,10 +22,12 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from artimap.data.audio.mel import RATE, frame_at
+from artimap.data.audio.mel import HOP, RATE
 from artimap.data.audio.mel_stream import MelStream
 from artimap.models.inversion_stream import InversionStepper
 from artimap.tasks.audio_run import Normaliser
+
+FRAMES_PER_S = RATE / HOP  # mel frames per second
 
 
 class Output(NamedTuple):
@@ -39,11 +41,14 @@ class Output(NamedTuple):
 class AudioStreamPredictor:
     """A causal audio run's model fed with audio chunks (module doc)."""
 
-    def __init__(self, model: torch.nn.Module, meta: dict[str, Any], start: float = 0.0) -> None:
+    def __init__(self, model: torch.nn.Module, meta: dict[str, Any], start: float = 0.0,
+                 engine: str = "numpy") -> None:
         data = meta["data"]
-        self.stepper = InversionStepper(model)  # refuses a bidirectional model first
+        self.stepper = InversionStepper(model, engine)  # refuses a bidirectional model first
         self.norm = Normaliser(meta["normalisation"], tuple(data["target_shape"]),
                                bool(meta.get("image", False)))
+        self._mel_mean = self.norm.mel_mean.numpy()  # (M,) float32
+        self._mel_std = self.norm.mel_std.numpy()  # (M,)
         self.fps, self.start = float(data["target_fps"]), float(start)
         self.mel = MelStream(self.stepper.model.config.n_mels)
         self.reset()
@@ -53,7 +58,7 @@ class AudioStreamPredictor:
         self.mel.reset()
         self.stepper.reset()
         self.n_out = 0  # target frames emitted
-        self._h = torch.zeros(0, self.stepper.model.config.hidden)  # (n, H) kept features
+        self._h = np.zeros((0, self.stepper.model.config.hidden), np.float32)  # (n, H) kept
         self._h_base = 0  # mel frame of self._h[0]
 
     def time_of(self, k: int) -> float:
@@ -78,13 +83,14 @@ class AudioStreamPredictor:
 
     def _advance(self, frames: np.ndarray) -> None:
         """New log-mel frames (n, M) -> their features, kept until no output needs them."""
-        x = self.norm.mel(torch.from_numpy(frames))  # (n, M)
-        self._h = torch.cat([self._h, self.stepper.features(x)])  # (n_kept, H)
+        x = (frames - self._mel_mean) / self._mel_std  # (n, M), as Normaliser.mel
+        h = self.stepper.features(x)  # (n, H)
+        self._h = np.concatenate([self._h, h]) if len(self._h) else h  # (n_kept, H)
 
     def _read_frame(self, k: int, last: int | None) -> int:
         """The mel frame target k is read at: its own frame + lookahead, clamped at `last`
         (the stream's last frame, once it is known) as the offline model clamps."""
-        index = max(int(frame_at(np.float64(self.time_of(k)))), 0)
+        index = max(math.floor(self.time_of(k) * FRAMES_PER_S + 0.5), 0)  # mel.frame_at
         if last is None:
             return index + self.stepper.lookahead
         return min(min(index, last) + self.stepper.lookahead, last)
@@ -101,8 +107,8 @@ class AudioStreamPredictor:
         ks = list(range(self.n_out, upto))
         out: list[Output] = []
         if ks:
-            rows = torch.tensor([self._read_frame(k, last) - self._h_base for k in ks])
-            z = self.stepper.head(self._h[rows]).numpy()  # (N, D)
+            rows = [self._read_frame(k, last) - self._h_base for k in ks]
+            z = self.stepper.head(self._h[rows])  # (N, D)
             values = self.norm.decode(z)  # (N, *shape)
             out = [Output(k, self.time_of(k), v) for k, v in zip(ks, values)]
             self.n_out = upto
