@@ -75,8 +75,8 @@ def _model_and_meta(causal: bool = True):
     return model, meta
 
 
-@pytest.mark.parametrize("start", [0.0, 0.23])
-def test_streamed_outputs_equal_the_offline_prediction(start):
+@pytest.mark.parametrize(("start", "engine"), [(0.0, "numpy"), (0.23, "numpy"), (0.23, "torch")])
+def test_streamed_outputs_equal_the_offline_prediction(start, engine):
     model, meta = _model_and_meta()
     x = (np.random.default_rng(2).standard_normal(12345) * 0.1).astype(np.float32)
     mel = log_mel(x)
@@ -84,7 +84,7 @@ def test_streamed_outputs_equal_the_offline_prediction(start):
     norm = Normaliser(meta["normalisation"], (3, 2), False)
     want = predict_frames(model, norm, mel, np.clip(frame_at(times), 0, len(mel) - 1))
     for sizes in ([160], [640], [1, 999]):
-        p = AudioStreamPredictor(model, meta, start)
+        p = AudioStreamPredictor(model, meta, start, engine)
         outs = [o for c in _chunks(x, sizes) for o in p.push(c)] + p.finish()
         assert [o.frame for o in outs] == list(range(len(times)))
         assert np.array_equal([o.time_s for o in outs], times)
