@@ -15,6 +15,7 @@ wav (within float rounding, which the printed digits hide).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -99,6 +100,9 @@ def live_predict(run: Any, args: argparse.Namespace, cells: Formatter,
     try:
         stream_rows(run.model, run.meta, sys.stdin.buffer, sink, int(args.rate),
                     float(args.start), cells, columns)
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop without a traceback
+        if out is None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
         if out is not None:
             sink.close()
