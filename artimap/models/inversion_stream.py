@@ -22,6 +22,7 @@ import copy
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy.special import expit
 
 from artimap.errors import ArtimapError
 from artimap.models.inversion import InversionModel
@@ -96,10 +97,6 @@ def _f32(t: torch.Tensor) -> np.ndarray:
     return t.detach().float().numpy().copy()
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 class NumpyInversion:
     """The causal inversion model's weights as float32 arrays, stepped with numpy (module doc).
     Shapes: n frames, M bands, C front channels, H hidden units, N outputs, D values."""
@@ -143,7 +140,7 @@ class NumpyInversion:
         out = np.empty((len(gates_in), H), np.float32)
         for t, g in enumerate(gates_in):
             g = g + h @ w_hh  # (4H,): gates i, f, g, o
-            s = _sigmoid(g)
+            s = expit(g)  # one ufunc call: fewer per-step calls than 1 / (1 + exp(-g))
             c = s[H:2 * H] * c + s[:H] * np.tanh(g[2 * H:3 * H])
             h = out[t] = s[3 * H:] * np.tanh(c)
         return out, (h, c)
