@@ -24,6 +24,7 @@ from artimap.data.audio2tongue.utterance import Settings
 from artimap.errors import ArtimapError
 from artimap.io.wav import read_wav, write_wav
 from artimap.models.inversion import build
+from artimap.tasks.audio2face.predict import marker_cells, markers_csv
 from artimap.tasks.audio2tongue.predict import live_format
 from artimap.tasks.audio_live import stream_rows
 from artimap.tasks.audio_run import Normaliser, predict_frames, target_times
@@ -160,3 +161,11 @@ def test_cli_reads_standard_input(causal_run, talker_tiny, tmp_path):
                            "--rate", str(rate)], input=samples.astype("<i2").tobytes(),
                           capture_output=True, check=True)
     assert done.stdout.decode().splitlines()[1:] == want
+
+
+def test_face_live_lines_carry_the_offline_csv_cells():
+    markers = np.random.default_rng(4).standard_normal((3, 2, 3)).astype(np.float32)
+    times = np.array([0.0, 0.01, 0.02])
+    offline = markers_csv(times, markers, ["a", "b"]).splitlines()[1:]
+    live = [",".join([f"{t:.6f}", *marker_cells(m)]) for t, m in zip(times, markers)]
+    assert [row.split(",", 1)[1] for row in offline] == live
