@@ -37,6 +37,9 @@ BENCHES: dict[str, Bench] = {
                         "phone2face inference, epoch time, convergence, bases"),
     "p2f_dominance": Bench("artimap.bench.p2f_dominance:bench_p2f_dominance",
                            "phone2face dominance model inference vs the BiGRU, an hour of phones"),
+    "audio_stream": Bench("artimap.bench.audio_stream:bench_audio_stream",
+                          "audio2tongue causal streaming: x real time per chunk size vs naive "
+                          "recompute, 1 thread"),
     "contour": Bench("artimap.bench.contour:bench_contour",
                      "contour extractor vs real tongue labels (needs ARTIMAP_DATA)"),
     "gpu": Bench("artimap.bench.gpu:bench_gpu",

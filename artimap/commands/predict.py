@@ -2,7 +2,9 @@
 
 The task is read from RUN_DIR/config.yaml; its options come from the task module's
 `add_predict_arguments(parser)` (`artimap predict RUN_DIR --help` lists them), e.g.
-lip2tongue: --video LIPS.mp4 [--roi X,Y,W,H|auto] [--ultrasound REAL.ult].
+lip2tongue: --video LIPS.mp4 [--roi X,Y,W,H|auto] [--ultrasound REAL.ult]. A task module may
+define `out_optional(args)`: true when its input writes to standard output without --out
+(the audio tasks' live `--audio -`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def task_parser(run_dir: str, module) -> argparse.ArgumentParser:
     """The parser of `artimap predict RUN_DIR` for the run's task module."""
     p = argparse.ArgumentParser(prog=f"artimap predict {run_dir}",
                                 description=(module.predict.__doc__ or "").strip())
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--out", help="output folder (audio tasks with --audio -: a CSV file, "
+                                 "standard output without --out)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace earlier predictions for the same input in --out")
     module.add_predict_arguments(p)
@@ -40,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
 
     module = get_task_module(run_task_name(args.run_dir))
     parser = task_parser(args.run_dir, module)
-    out = module.predict(args.run_dir, parser.parse_args(args.options))
-    print(f"predictions -> {out}")
+    options = parser.parse_args(args.options)
+    if options.out is None and not getattr(module, "out_optional", lambda a: False)(options):
+        parser.error("the following arguments are required: --out")
+    out = module.predict(args.run_dir, options)
+    if out is not None:  # None: the predictions went to standard output
+        print(f"predictions -> {out}")
     return 0

@@ -48,11 +48,20 @@ def mel_filterbank(n_mels: int = N_MELS, n_fft: int = N_FFT, rate: int = RATE,
 _BANK: dict[tuple, torch.Tensor] = {}  # filterbanks already built, per settings
 
 
-def _bank(n_mels: int) -> torch.Tensor:
+def filterbank_tensor(n_mels: int) -> torch.Tensor:
+    """The filterbank of `n_mels` bands as a float64 tensor (M, n_fft // 2 + 1), built once."""
     key = (n_mels, N_FFT, RATE)
     if key not in _BANK:
-        _BANK[key] = torch.from_numpy(mel_filterbank(n_mels)).float()
+        _BANK[key] = torch.from_numpy(mel_filterbank(n_mels))
     return _BANK[key]
+
+
+def power_to_log_mel(power: torch.Tensor, n_mels: int) -> torch.Tensor:
+    """Power spectra (n_fft/2+1, T) float32 -> log-mel (T, M) float32. The band sums run in
+    float64 and are rounded once: a frame's numbers then do not depend on how many frames are
+    computed together (float32 BLAS blocking does), so streamed frames equal offline ones."""
+    mel = (filterbank_tensor(n_mels) @ power.double()).float()  # (M, T)
+    return torch.log(mel.clamp(min=LOG_FLOOR)).T  # (T, M)
 
 
 def log_mel(samples: np.ndarray, n_mels: int = N_MELS) -> np.ndarray:
@@ -63,9 +72,7 @@ def log_mel(samples: np.ndarray, n_mels: int = N_MELS) -> np.ndarray:
         x = torch.nn.functional.pad(x, (0, WIN - len(x)))
     spec = torch.stft(x, N_FFT, HOP, WIN, torch.hann_window(WIN), center=True,
                       pad_mode="reflect", return_complex=True)  # (n_fft/2+1, T)
-    power = spec.abs() ** 2
-    mel = _bank(n_mels) @ power  # (M, T)
-    out = torch.log(mel.clamp(min=LOG_FLOOR)).T  # (T, M)
+    out = power_to_log_mel(spec.abs() ** 2, n_mels)  # (T, M)
     return out[: len(samples) // HOP + 1].numpy().astype(np.float32)
 
 

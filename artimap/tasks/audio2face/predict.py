@@ -3,7 +3,9 @@
 Marker frames are placed at the run's marker rate from `--start` s (default 0) to the end of
 the audio, each read at the mel frame of its time. Writes `<stem>.markers.csv`: one row per
 frame, columns frame, time_s, then x, y, z (mm, head-stabilised as phone2face prepares them)
-of every marker.
+of every marker. `--audio -` (a causal run) reads live PCM from standard input instead and
+writes one line per marker frame as it comes: time_s, then the same x, y, z columns
+(`artimap.tasks.audio_live`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from artimap.data.audio.features import wav_features
 from artimap.data.audio.mel import frame_at
 from artimap.fsutil import atomic_write_text, check_prediction_out
+from artimap.tasks.audio_live import add_audio_arguments, live_predict
 from artimap.tasks.audio_run import Normaliser, predict_frames, target_times
 from artimap.tasks.registry import best_checkpoint
 from artimap.tasks.scaffold import load_for_evaluation
@@ -23,21 +26,29 @@ from artimap.tasks.scaffold import load_for_evaluation
 
 def add_predict_arguments(p: argparse.ArgumentParser) -> None:
     """`artimap predict RUN_DIR` options of audio2face runs."""
-    p.add_argument("--audio", required=True, help="wav file (any rate, mono or stereo)")
-    p.add_argument("--start", type=float, default=0.0,
-                   help="time of the first marker frame, s after the audio start (default 0)")
+    add_audio_arguments(p, "marker")
+
+
+def marker_cells(markers: np.ndarray) -> list[str]:
+    """CSV cells of one frame's markers (M, 3) mm: x, y, z of each."""
+    return [f"{v:.4f}" for v in markers.reshape(-1)]
 
 
 def markers_csv(times: np.ndarray, markers: np.ndarray, names: list[str]) -> str:
     """CSV text of markers (F, M, 3) mm at `times` (F,) s (module doc)."""
     head = ["frame", "time_s", *(f"{n}_{a}" for n in names for a in "xyz")]
-    rows = [",".join([str(k), f"{t:.6f}", *(f"{v:.4f}" for v in m.reshape(-1))])
+    rows = [",".join([str(k), f"{t:.6f}", *marker_cells(m)])
             for k, (t, m) in enumerate(zip(times, markers))]
     return "\n".join([",".join(head), *rows]) + "\n"
 
 
-def predict(run_dir: Path, args: argparse.Namespace) -> Path:
-    """Predict face marker trajectories from a wav (module doc)."""
+def predict(run_dir: Path, args: argparse.Namespace) -> Path | None:
+    """Predict face marker trajectories from a wav or live audio (module doc)."""
+    if args.audio == "-":
+        best_checkpoint(run_dir)
+        run = load_for_evaluation(run_dir)
+        names = list(run.meta["data"]["markers"])
+        return live_predict(run, args, marker_cells, [f"{n}_{a}" for n in names for a in "xyz"])
     out, wav = Path(args.out), Path(args.audio)
     check_prediction_out(out, wav.stem, args.overwrite)
     best_checkpoint(run_dir)  # a clear error before any work when the run has no weights

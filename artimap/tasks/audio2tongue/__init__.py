@@ -8,7 +8,7 @@ The task's public surface (`artimap.tasks.protocol.TaskModule`), one module per 
     metrics.py    the metrics it reports, declared once (point error, MSD; SSIM, RMSE)
     evaluate.py   evaluate_run, result_columns, result_row, with the reference rows of
                   artimap.tasks.audio_refs (training mean, ridge on a log-mel window)
-    predict.py    `artimap predict RUN --audio x.wav --out D`
+    predict.py    `artimap predict RUN --audio x.wav --out D` (or `--audio -`: live PCM)
     summary.py    an experiment's summary.md and its part of an HTML report
 """
 
@@ -18,7 +18,8 @@ from artimap.tasks.audio2tongue.metrics import GAP, METRICS
 from artimap.tasks.audio2tongue.predict import add_predict_arguments, predict
 from artimap.tasks.audio2tongue.summary import published_metrics, report_figures, summarise
 from artimap.tasks.audio2tongue.task import make_task
+from artimap.tasks.audio_live import out_optional
 
 __all__ = ["EVAL_OPTIONS", "GAP", "METRICS", "ExperimentConfig", "add_predict_arguments",
-           "evaluate_run", "make_task", "predict", "published_metrics", "report_figures",
-           "result_columns", "result_row", "summarise"]
+           "evaluate_run", "make_task", "out_optional", "predict", "published_metrics",
+           "report_figures", "result_columns", "result_row", "summarise"]

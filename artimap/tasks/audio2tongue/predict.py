@@ -8,6 +8,10 @@ about 1 s) to the end of the audio, and each is read at the mel frame of its tim
 - image targets: `<stem>.mp4`, the predicted ultrasound at the target rate rounded to a
   whole number of frames per second;
 and `<stem>.times.csv` (frame, time_s) for every kind.
+
+`--audio -` (a causal run) reads live PCM from standard input instead and writes one CSV line
+per target frame as it comes (`artimap.tasks.audio_live`): time_s, then x, y of every point
+(contours: mm, 4 decimals; DLC points: pixels, 3 decimals) or every pixel (0..255) of an image.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from artimap.data.audio.mel import frame_at
 from artimap.fsutil import atomic_write_text, check_prediction_out
 from artimap.io.dlc import write_dlc_csv
 from artimap.io.video import write_video
+from artimap.tasks.audio_live import Formatter, add_audio_arguments, live_predict
 from artimap.tasks.audio_run import Normaliser, predict_frames, target_times
 from artimap.tasks.registry import best_checkpoint
 from artimap.tasks.scaffold import load_for_evaluation
@@ -29,13 +34,33 @@ from artimap.tasks.scaffold import load_for_evaluation
 
 def add_predict_arguments(p: argparse.ArgumentParser) -> None:
     """`artimap predict RUN_DIR` options of audio2tongue runs."""
-    p.add_argument("--audio", required=True, help="wav file (any rate, mono or stereo)")
-    p.add_argument("--start", type=float, default=0.0,
-                   help="time of the first target frame, s after the audio start (default 0)")
+    add_audio_arguments(p, "target")
 
 
-def predict(run_dir: Path, args: argparse.Namespace) -> Path:
-    """Predict tongue points, contours or ultrasound frames from a wav (module doc)."""
+def live_format(meta: dict) -> tuple[Formatter, list[str]]:
+    """(cells of one output, column names) of the live CSV, as the offline files write them."""
+    data = meta["data"]
+    if meta["image"]:
+        h, w = data["target_shape"]
+        return (lambda y: [str(int(v)) for v in np.rint(y).astype(np.uint8).ravel()],
+                [f"px_{r}_{c}" for r in range(h) for c in range(w)])
+    if data["target_kind"] == "dlc":
+        names = list(data["point_names"])
+        return (lambda y: ["" if not np.isfinite(v) else f"{v:.3f}" for v in
+                           np.asarray(y, np.float64).ravel()],
+                [f"{n}_{a}" for n in names for a in "xy"])
+    n = int(data["target_shape"][0])
+    return (lambda y: [f"{v:.4f}" for v in y.ravel()],
+            [f"p{j}_{a}_mm" for j in range(n) for a in "xy"])
+
+
+def predict(run_dir: Path, args: argparse.Namespace) -> Path | None:
+    """Predict tongue points, contours or ultrasound frames from a wav or live audio
+    (module doc)."""
+    if args.audio == "-":
+        best_checkpoint(run_dir)
+        run = load_for_evaluation(run_dir)
+        return live_predict(run, args, *live_format(run.meta))
     out, wav = Path(args.out), Path(args.audio)
     check_prediction_out(out, wav.stem, args.overwrite)
     best_checkpoint(run_dir)  # a clear error before any work when the run has no weights
