@@ -97,11 +97,12 @@ def demo_step(report: Report, out: Path, corpus: Path, quick: bool) -> None:
         + (f"{small.train.max_steps} steps each with tiny models (quick mode: the numbers mean "
            "nothing)" if quick else f"up to {small.train.epochs} epochs each (early stopping "
                                     "on the validation split)")
-        + f"; scored on {scored.get('n_frames', '?')} frames of the test utterance(s) "
-        f"({scored.get('n_utterances', '?')}). Point error (mm): the mean distance between "
-        "predicted and true contour points. References: train_mean (the floor), ridge_mel "
-        "(ridge from log-mel frames around the frame: the simple baseline), phone_oracle "
-        "(from the TRUE phones and their timing: what the phone sequence alone tells), "
+        + f"; scored on {scored.get('n_frames', '?')} frames of "
+        f"{scored.get('n_utterances', '?')} test utterance(s). Point error (mm): the mean "
+        "distance between predicted and true contour points. References: train_mean (the "
+        "floor), ridge_mel (ridge from log-mel frames around the frame: the simple baseline), "
+        "phone_oracle (from the TRUE phones and their timing: what the phone sequence alone "
+        "tells), "
         "state_oracle (from the TRUE articulatory state: the ceiling); gap closed = the share "
         "of the floor -> ceiling point-error gap a row closes. A row above phone_oracle reads "
         "more from the sound than which phone is said.")
