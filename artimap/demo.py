@@ -19,7 +19,8 @@ from artimap.synth.corpus import generate_corpus
 # "module:function" steps run after the corpus section; each takes (report, out_dir, corpus_dir,
 # quick) and appends its sections to the report.
 DEMO_STEPS: tuple[str, ...] = ("artimap.tasks.phone2face.demo:demo_step",
-                               "artimap.tasks.lip2tongue.demo:demo_step")
+                               "artimap.tasks.lip2tongue.demo:demo_step",
+                               "artimap.tasks.audio2tongue.demo:demo_step")
 
 
 def run_demo(

@@ -1,6 +1,6 @@
 """audio2tongue end to end on a tiny talker corpus: 2-step training with the smoke config,
-evaluation beside the floor and ridge references, prediction from a wav (contour CSV, DLC-style
-points CSV, ultrasound video)."""
+evaluation beside the floor and ridge references, the report's figure, prediction from a wav
+(contour CSV, DLC-style points CSV, ultrasound video)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,16 @@ def test_train_evaluate_reports_model_and_references(contour_run):
     assert "gap_closed" in metrics["metrics"] and "best on validation" in \
         refs["phone_oracle"]["description"]
     assert json.loads((run / "eval" / "metrics.json").read_text())["task"] == "audio2tongue"
+
+
+def test_report_figure_tracks_the_tongue_height(contour_run):
+    module, _, run = contour_run
+    experiment = {"runs": [{"name": "smoke", "run_dirs": [str(run)]}]}
+    (caption, fig), = module.report_figures(experiment)
+    assert "height of contour point" in caption
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["true", "smoke"]
+    assert len(lines[0].get_xdata()) == len(lines[1].get_xdata()) > 1
 
 
 def test_predict_writes_a_contour_per_target_frame(contour_run, talker_tiny, tmp_path):

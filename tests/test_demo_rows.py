@@ -14,6 +14,7 @@ from artimap.config import to_dict
 from artimap.errors import ArtimapError
 from artimap.experiment import plan, shipped
 from artimap.models import check_config
+from artimap.tasks.audio2tongue import demo as a2t_demo
 from artimap.tasks.lip2tongue import demo as l2t_demo
 from artimap.tasks.phone2face import demo as p2f_demo
 from artimap.tasks.registry import resolve_config
@@ -100,7 +101,7 @@ def test_quick_mode_is_the_experiments_smoke(tmp_path):
 
 
 def test_the_demo_holds_no_python_copy_of_its_rows():
-    for module in (l2t_demo, p2f_demo):
+    for module in (l2t_demo, p2f_demo, a2t_demo):
         assert not {"ROWS", "FULL", "QUICK", "IMPROVED"} & set(vars(module))
 
 

@@ -9,14 +9,16 @@ The task's public surface (`artimap.tasks.protocol.TaskModule`), one module per 
     evaluate.py   evaluate_run, result_columns, result_row, with the reference rows of
                   artimap.tasks.audio_refs (training mean, ridge on a log-mel window)
     predict.py    `artimap predict RUN --audio x.wav --out D` (or `--audio -`: live PCM)
-    summary.py    an experiment's summary.md and its part of an HTML report
+    summary.py    an experiment's summary.md and its published numbers (none)
+    figures.py    its report figure: a test utterance's tongue height, true and predicted
 """
 
 from artimap.tasks.audio2tongue.config import EVAL_OPTIONS, ExperimentConfig
 from artimap.tasks.audio2tongue.evaluate import evaluate_run, result_columns, result_row
+from artimap.tasks.audio2tongue.figures import report_figures
 from artimap.tasks.audio2tongue.metrics import GAP, METRICS
 from artimap.tasks.audio2tongue.predict import add_predict_arguments, predict
-from artimap.tasks.audio2tongue.summary import published_metrics, report_figures, summarise
+from artimap.tasks.audio2tongue.summary import published_metrics, summarise
 from artimap.tasks.audio2tongue.task import make_task
 from artimap.tasks.audio_live import out_optional
 

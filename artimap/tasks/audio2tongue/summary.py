@@ -1,10 +1,9 @@
-"""An audio2tongue experiment's summary.md (`artimap.tasks.audio_summary`) and its part of an
-HTML report (no published numbers, no sample figures yet)."""
+"""An audio2tongue experiment's summary.md (`artimap.tasks.audio_summary`) and the published
+numbers of its HTML report (none; its figure: `artimap.tasks.audio2tongue.figures`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from artimap.tasks.audio2tongue.config import TASK
 from artimap.tasks.audio2tongue.metrics import GAP, METRICS
@@ -20,7 +19,3 @@ def published_metrics() -> dict[str, dict[str, float]]:
     """{row: {metric: value}}: none published for this task."""
     return {}
 
-
-def report_figures(experiment: dict) -> list[tuple[str, Any]]:
-    """(caption, Figure) for an HTML report: none yet."""
-    return []
