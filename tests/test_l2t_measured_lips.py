@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from artimap.data.lip2tongue.measured_lips import measured_lips
 from artimap.data.lip2tongue.truth import talker_truth
 from artimap.data.prepared import Prepared
 from artimap.errors import ArtimapError
@@ -37,7 +38,7 @@ def _cfg(data, **kw) -> ExperimentConfig:
 
 def test_prepare_writes_measured_lips_that_follow_the_true_aperture(measured):
     prepared = Prepared.open(measured, "lip2tongue")
-    lips = np.asarray(prepared.measured_lips())
+    lips = np.asarray(measured_lips(prepared))
     assert lips.shape == (prepared.n_rows, 4) and lips.dtype == np.float32
     assert prepared.manifest["lips_measured"]["columns"] == list(COLUMNS)
     assert prepared.settings["lips"] == "measured"

@@ -87,7 +87,7 @@ def test_msd_and_contour_mm_share_the_predicted_contours_of_a_chunk():
 
 def _with_files(files: dict):
     """A stand-in for a Prepared with one utterance whose manifest entry lists `files`."""
-    return SimpleNamespace(entries=[SimpleNamespace(raw={"files": files})])
+    return SimpleNamespace(entries=[SimpleNamespace(raw={"files": files})], manifest={})
 
 
 def test_oracles_only_on_talker_data(tmp_path):

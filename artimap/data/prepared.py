@@ -42,7 +42,6 @@ import numpy as np
 from artimap.errors import ArtimapError, file_error
 
 SPLITS = ("train", "val", "test")
-MEASURED_LIPS = "lips_measured"  # (F, 4) lip measures per row, when prepared with --lips measured
 MANIFEST, SPLIT, STATS, PHONES = "manifest.json", "split.json", "stats.json", "phones.json"
 
 
@@ -177,16 +176,6 @@ class Prepared:
                 raise file_error(path, f"prepared array truncated or damaged ({e})",
                                  _fix(self.folder, self.task)) from None
         return self._arrays[name]
-
-    def measured_lips(self) -> np.ndarray:
-        """(F, 4) float32 measured lips per row (columns in manifest["lips_measured"]); an
-        ArtimapError naming the prepare option when the dataset was prepared without them."""
-        if MEASURED_LIPS not in self.manifest.get("arrays", {}):
-            raise ArtimapError(
-                f"{self.folder}: prepared without measured lips ({MEASURED_LIPS}.npy); run "
-                f"`artimap prepare {self.task} --corpus ... --out {self.folder} --lips measured "
-                "--overwrite` (same options as before)")
-        return self.array(MEASURED_LIPS)
 
     def entries_in(self, split: str) -> list[Entry]:
         """The entries of `split`, in manifest order."""

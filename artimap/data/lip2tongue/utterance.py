@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from artimap.data.lip2tongue.inputs import compute_flow, crop_frames
+from artimap.data.lip2tongue.measured_lips import MEASURED_LIPS
 from artimap.data.lip2tongue.roi import Box, check_box
 from artimap.data.lip2tongue.sources import Utterance
 from artimap.data.lip2tongue.streams import Target, load_lips, load_target
 from artimap.data.lip2tongue.sync import SyncResult, resample, synchronise
-from artimap.data.prepared import MEASURED_LIPS  # the array `lips: measured` adds
 from artimap.errors import ArtimapError
 from artimap.lips.per_frame import measure_columns
 from artimap.ultrasound.target import TargetRenderer, fan_image

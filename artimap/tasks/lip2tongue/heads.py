@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from artimap.data.lip2tongue.measured_lips import measured_lips
 from artimap.data.lip2tongue.truth import LIP_PARAMS, talker_truth
 from artimap.data.prepared import Prepared
 from artimap.models.bases import LinearBasis, top_components
@@ -77,7 +78,7 @@ class LipTargets:
         if source == "truth":
             lips = talker_truth(prepared)["lip_state"][:, LIP_PARAMS]  # (F, 4)
         else:
-            lips = np.asarray(prepared.measured_lips(), np.float64)  # (F, 4)
+            lips = np.asarray(measured_lips(prepared), np.float64)  # (F, 4)
         train = lips[train_rows]
         mu, sd = np.nanmean(train, 0), np.nanstd(train, 0) + 1e-6  # (4,)
         self.source = source
