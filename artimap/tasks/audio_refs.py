@@ -27,6 +27,7 @@ import numpy as np
 from artimap.data.audio.stream import MEL
 from artimap.data.audio.truth import has_truth, phone_features, phone_inventory, true_state
 from artimap.data.prepared import Prepared
+from artimap.metrics.aggregate import gap_closed
 from artimap.models.mlp_select import best_regressor
 from artimap.models.ridge import ridge_select
 
@@ -130,3 +131,22 @@ def references(prepared: Prepared, split: str) -> dict[str, tuple[np.ndarray, st
         _CACHE[key] = {FLOOR: train_mean(prepared, split), RIDGE: ridge_mel(prepared, split),
                        **talker_references(prepared, split)}
     return _CACHE[key]
+
+
+def _mean(section: dict, name: str) -> float:
+    value = (section.get(name) or {}).get("mean")
+    return float("nan") if value is None else float(value)
+
+
+def add_gap_closed(metrics: dict, refs: dict, gap: tuple[str, str, str],
+                   mean_only: bool = False) -> None:
+    """Add `gap_closed` to the model's and every reference's section (in place): the share of
+    the floor -> ceiling gap in the headline metric (lower is better), where the ceiling
+    (talker corpora) beats the floor; elsewhere a gap has no meaning and none is added."""
+    name, floor, top = gap
+    if not (floor in refs and top in refs and _mean(refs[top], name) < _mean(refs[floor], name)):
+        return
+    for section in (metrics, *refs.values()):
+        if name in section:
+            section["gap_closed"] = gap_closed(section[name], refs[floor][name], refs[top][name],
+                                               higher_better=False, mean_only=mean_only)

@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 
 from artimap.data.prepared import Prepared
-from artimap.metrics.aggregate import gap_closed, over_utterances
+from artimap.metrics.aggregate import over_utterances
 from artimap.metrics.declare import definitions, units
 from artimap.tasks import tables
 from artimap.tasks.audio2face import metrics as declared
 from artimap.tasks.audio2face.config import TASK
-from artimap.tasks.audio_refs import references
+from artimap.tasks.audio_refs import add_gap_closed, references
 from artimap.tasks.audio_run import split_predictions
 from artimap.tasks.scaffold import LoadedRun, evaluate_with
 
@@ -36,10 +36,6 @@ def score(pred: np.ndarray, real: np.ndarray, ids: list[str]) -> dict[str, dict]
     return out
 
 
-def _mean(section: dict, name: str) -> float:
-    value = (section.get(name) or {}).get("mean")
-    return float("nan") if value is None else float(value)
-
 
 def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     prepared = Prepared.open(run.cfg.data, TASK)
@@ -47,13 +43,7 @@ def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     metrics = score(pred, real, ids) if ids else {}
     refs = {name: {**score(p, real, ids), "description": text}
             for name, (p, text) in references(prepared, split).items()} if ids else {}
-    name, floor, top = declared.GAP
-    # a gap only where the ceiling (talkers) beats the floor: else it has no meaning
-    useful = floor in refs and top in refs and _mean(refs[top], name) < _mean(refs[floor], name)
-    for section in (metrics, *refs.values()):
-        if name in section and useful:
-            section["gap_closed"] = gap_closed(section[name], refs[floor][name],
-                                               refs[top][name], higher_better=False)
+    add_gap_closed(metrics, refs, declared.GAP)
     return {"n_utterances": len(set(ids)), "n_frames": len(ids),
             "units": units(declared.METRICS), "definitions": definitions(declared.METRICS),
             "config": {"name": run.cfg.name, "seed": run.cfg.train.seed,

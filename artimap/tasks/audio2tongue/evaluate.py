@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 
 from artimap.data.prepared import Prepared
-from artimap.metrics.aggregate import aggregate, gap_closed
+from artimap.metrics.aggregate import aggregate
 from artimap.metrics.declare import definitions, units
 from artimap.tasks import tables
 from artimap.tasks.audio2tongue import metrics as declared
 from artimap.tasks.audio2tongue.config import TASK
-from artimap.tasks.audio_refs import references
+from artimap.tasks.audio_refs import add_gap_closed, references
 from artimap.tasks.audio_run import split_predictions
 from artimap.tasks.scaffold import LoadedRun, evaluate_with
 
@@ -30,10 +30,6 @@ def score_frames(pred: np.ndarray, real: np.ndarray, ids: list[str], image: bool
     return aggregate(per, ids)
 
 
-def _mean(section: dict, name: str) -> float:
-    value = (section.get(name) or {}).get("mean")
-    return float("nan") if value is None else float(value)
-
 
 def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     prepared = Prepared.open(run.cfg.data, TASK)
@@ -42,14 +38,7 @@ def _score(run: LoadedRun, split: str) -> dict[str, Any]:
     metrics = score_frames(pred, real, ids, image)
     refs = {name: {**score_frames(p, real, ids, image), "description": text}
             for name, (p, text) in references(prepared, split).items()} if len(ids) else {}
-    name, floor, top = declared.GAP
-    # a gap only where the ceiling (talkers) beats the floor: else it has no meaning
-    useful = floor in refs and top in refs and _mean(refs[top], name) < _mean(refs[floor], name)
-    for section in (metrics, *refs.values()):
-        if name in section and useful:
-            section["gap_closed"] = gap_closed(section[name], refs[floor][name],
-                                               refs[top][name], higher_better=False,
-                                               mean_only=True)
+    add_gap_closed(metrics, refs, declared.GAP, mean_only=True)
     unit = declared.length_unit(prepared.manifest["target_units"])
     return {"n_utterances": len(prepared.entries_in(split)), "n_frames": len(ids),
             "units": units(declared.METRICS, length=unit),
