@@ -29,6 +29,9 @@ BENCHES: dict[str, Bench] = {
                                 "lip2tongue crop + resize + flow speed, dataset clip reads"),
     "prepare_phone2face": Bench("artimap.bench.prepare_phone2face:bench_prepare_phone2face",
                                 "phone2face prepare speed, dataset + collate reads"),
+    "prepare_audio": Bench("artimap.bench.prepare_audio:bench_prepare_audio",
+                           "audio feature pass (48k -> 16k + log-mel): x real time per "
+                           "CPU-second, 1 and 2 workers, an hour"),
     "l2t_models": Bench("artimap.bench.l2t_models:bench_models",
                         "lip2tongue model speed: streaming vs window recompute, batches, flow"),
     "lip2tongue": Bench("artimap.bench.lip2tongue:bench_lip2tongue",
