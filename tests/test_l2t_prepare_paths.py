@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,11 @@ def test_a_moved_talker_corpus_is_warned_about(talker_tiny, tmp_path):
     corpus.rename(tmp_path / "moved")
     with pytest.warns(UserWarning, match="talker corpus truth not found .*s01_0001.artic.npy"):
         assert not has_truth(Prepared.open(tmp_path / "l2t", "lip2tongue"))
+
+
+def test_point_targets_of_a_talker_are_not_warned_about(talker_tiny, tmp_path):
+    """Point targets have no oracles (no .param in their files), but nothing is missing."""
+    prepare(talker_tiny, tmp_path / "pts", Settings(image_size=16, target="points"), workers=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not has_truth(Prepared.open(tmp_path / "pts", "lip2tongue"))

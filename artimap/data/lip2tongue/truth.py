@@ -55,10 +55,12 @@ def has_truth(prepared: Prepared) -> bool:
     found = bool(prepared.entries) and all(
         "param" in e.raw["files"] and _base(e).with_suffix(".artic.npy").is_file()
         and _base(e).with_suffix(".contour.csv").is_file() for e in prepared.entries)
-    if not found and prepared.manifest.get("format") == "talker":
-        missing = next((p for e in prepared.entries for p in
-                        (_base(e).with_suffix(".artic.npy"), _base(e).with_suffix(".contour.csv"))
-                        if not p.is_file()), prepared.manifest.get("corpus"))
+    # a talker's files that are gone (point targets keep theirs but have no oracles: no warning)
+    missing = None if found or prepared.manifest.get("format") != "talker" else next(
+        (p for e in prepared.entries for p in
+         (_base(e).with_suffix(".artic.npy"), _base(e).with_suffix(".contour.csv"))
+         if not p.is_file()), None)
+    if missing is not None:
         warnings.warn(f"{prepared.folder}: talker corpus truth not found ({missing}); the "
                       "oracle rows and true-contour metrics are left out; move the corpus "
                       "back or prepare it again from where it is", stacklevel=2)
