@@ -6,20 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from artimap.config import check_ranges
 from artimap.data.prepared import Prepared
-from artimap.errors import ArtimapError
-from artimap.models import check_config
-from artimap.models.inversion import TINY_INVERSION
+from artimap.tasks.audio_config import MODEL, check_audio_config, default_train
 from artimap.train_config import TrainConfig
 
 TASK = "audio2face"
-MODEL = "audio_inversion"
 EVAL_OPTIONS: tuple[str, ...] = ()  # keyword options of evaluate_run (`artimap evaluate`)
-
-
-def _train() -> TrainConfig:
-    return TrainConfig(lr=1e-3, batch_size=8, epochs=60, patience=10, grad_clip=1.0)
 
 
 @dataclass
@@ -31,20 +23,14 @@ class ExperimentConfig:
     data: str = "prepared/audio2face"  # prepared folder (`artimap prepare audio2face`)
     model: str = MODEL  # registry name: audio_inversion (artimap/models/inversion.py)
     model_config: dict[str, Any] = field(default_factory=dict)  # InversionConfig values
-    train: TrainConfig = field(default_factory=_train)  # loop settings
+    train: TrainConfig = field(default_factory=default_train)  # loop settings
     seq_len: int = 120  # marker frames per training window (0 = whole utterances)
     stride: int = 30  # training windows start every `stride` marker frames
     zero_output: bool = True  # output layer starts at zero: untrained = the mean face
     tiny: bool = False  # start the model config from its tiny preset (smoke runs)
 
     def __post_init__(self) -> None:
-        if self.task != TASK:
-            raise ArtimapError(f"task: expected {TASK!r} for this config, got {self.task!r}")
-        if self.model != MODEL:
-            raise ArtimapError(f"model: {self.model!r} is not an audio2face model; "
-                               f"valid: {MODEL}")
-        check_ranges(self, "", {"seq_len": ">= 0", "stride": ">= 1"})
-        check_config(self.model, {**(TINY_INVERSION if self.tiny else {}), **self.model_config})
+        check_audio_config(self, TASK, {"seq_len": ">= 0", "stride": ">= 1"})
 
 
 def data_meta(cfg: Any, prepared: Prepared) -> dict[str, Any]:
