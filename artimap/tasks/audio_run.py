@@ -10,18 +10,23 @@ The model's D outputs are the standardised target values, flattened.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from artimap.data.audio.dataset import AudioSequenceDataset, collate_padded
+from artimap.data.audio.features import wav_features
+from artimap.data.audio.mel import frame_at
 from artimap.data.audio.stream import entry_mel
 from artimap.data.prepared import Prepared, check_finite
 from artimap.errors import ArtimapError
 from artimap.models import build_model
 from artimap.models.bases import fill_linear, fit_pca
 from artimap.models.inversion import TINY_INVERSION
+from artimap.tasks.registry import best_checkpoint
+from artimap.tasks.scaffold import LoadedRun, load_for_evaluation
 
 
 class Normaliser:
@@ -91,6 +96,24 @@ def target_times(duration_s: float, fps: float, start: float) -> np.ndarray:
         raise ArtimapError(f"--start {start:g}: must lie inside the audio (0 to "
                            f"{duration_s:.3f} s)")
     return start + np.arange(int(np.floor((duration_s - start) * fps)) + 1) / fps
+
+
+def load_run(run_dir: Path) -> LoadedRun:
+    """A trained audio run for prediction (a clear error first when it has no weights)."""
+    best_checkpoint(run_dir)
+    return load_for_evaluation(run_dir)
+
+
+def predict_wav(run: LoadedRun, wav: Path, start: float) -> tuple[np.ndarray, np.ndarray]:
+    """(times (F,) s, predictions (F, *shape)) of a loaded run on a wav: target frames at the
+    run's target rate from `start` s to the end of the audio, each read at its mel frame."""
+    data = run.meta["data"]
+    mel, audio = wav_features(wav)
+    times = target_times(audio.duration_s, float(data["target_fps"]), float(start))
+    index = np.clip(frame_at(times), 0, len(mel) - 1)
+    norm = Normaliser(run.meta["normalisation"], tuple(data["target_shape"]),
+                      bool(run.meta.get("image", False)))
+    return times, predict_frames(run.model, norm, mel, index, run.device)
 
 
 class AudioTask:

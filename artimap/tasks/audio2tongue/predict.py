@@ -21,15 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from artimap.data.audio.features import wav_features
-from artimap.data.audio.mel import frame_at
 from artimap.fsutil import atomic_write_text, check_prediction_out
 from artimap.io.dlc import write_dlc_csv
 from artimap.io.video import write_video
 from artimap.tasks.audio_live import Formatter, add_audio_arguments, live_predict
-from artimap.tasks.audio_run import Normaliser, predict_frames, target_times
-from artimap.tasks.registry import best_checkpoint
-from artimap.tasks.scaffold import load_for_evaluation
+from artimap.tasks.audio_run import load_run, predict_wav
 
 
 def add_predict_arguments(p: argparse.ArgumentParser) -> None:
@@ -58,19 +54,13 @@ def predict(run_dir: Path, args: argparse.Namespace) -> Path | None:
     """Predict tongue points, contours or ultrasound frames from a wav or live audio
     (module doc)."""
     if args.audio == "-":
-        best_checkpoint(run_dir)
-        run = load_for_evaluation(run_dir)
+        run = load_run(run_dir)
         return live_predict(run, args, *live_format(run.meta))
     out, wav = Path(args.out), Path(args.audio)
     check_prediction_out(out, wav.stem, args.overwrite)
-    best_checkpoint(run_dir)  # a clear error before any work when the run has no weights
-    run = load_for_evaluation(run_dir)
+    run = load_run(run_dir)
     data = run.meta["data"]
-    mel, audio = wav_features(wav)
-    times = target_times(audio.duration_s, float(data["target_fps"]), float(args.start))
-    index = np.clip(frame_at(times), 0, len(mel) - 1)
-    norm = Normaliser(run.meta["normalisation"], tuple(data["target_shape"]), run.meta["image"])
-    pred = predict_frames(run.model, norm, mel, index, run.device)  # (F, ...)
+    times, pred = predict_wav(run, wav, args.start)  # (F,), (F, ...)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / f"{wav.stem}.times.csv", "frame,time_s\n" + "".join(
         f"{k},{t:.6f}\n" for k, t in enumerate(times)))
