@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from artimap.argtypes import positive_int
+from artimap.commands.prepare_options import add_run_arguments
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -18,11 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output folder (must not exist)")
     p.add_argument("--corpus", default=None,
                    help="folder of the wavs (default: the corpus phone2face was prepared from)")
-    p.add_argument("--workers", type=positive_int, default=None,
-                   help="worker processes (default: the usable cores)")
-    p.add_argument("--skip-bad", action="store_true",
-                   help="skip utterances with bad audio (listed in the manifest)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    add_run_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:

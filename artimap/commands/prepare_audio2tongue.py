@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from artimap.argtypes import fractions3, hw_size, non_negative_int, positive_int, split_list_files
+from artimap.argtypes import hw_size
+from artimap.commands.prepare_options import add_run_arguments, add_split_arguments
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,20 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="HxW of image targets: depth x scanlines (default 64x64)")
     p.add_argument("--ultrasound", default="raw", choices=["raw", "fan"],
                    help="image targets: raw scanlines (depth down) or the scan-converted fan")
-    p.add_argument("--split", type=fractions3, default=(60.0, 20.0, 20.0),
-                   help="train,val,test proportions by utterance (default 60,20,20)")
-    p.add_argument("--split-seed", type=non_negative_int, default=0)
-    p.add_argument("--split-lists", type=split_list_files, default=None,
-                   help="train.txt,val.txt,test.txt: utterance ids per line, instead of --split")
-    p.add_argument("--val-block", type=float, default=0.0,
-                   help="hold out the last FRACTION of each training utterance as validation")
-    p.add_argument("--val-gap", type=non_negative_int, default=7,
-                   help="target frames left out between training and --val-block")
-    p.add_argument("--workers", type=positive_int, default=None,
-                   help="worker processes (default: the usable cores)")
-    p.add_argument("--skip-bad", action="store_true",
-                   help="skip utterances with bad input (listed in the manifest)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    add_split_arguments(p, "target frames")
+    add_run_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
