@@ -49,11 +49,6 @@ class Calibration:
         return out.reshape(points.shape)
 
 
-def _nanmean(a: np.ndarray) -> np.ndarray:
-    ok = np.isfinite(a)
-    return np.where(ok.any(0), np.where(ok, a, 0).sum(0) / np.maximum(ok.sum(0), 1), 0.0)
-
-
 def fit_calibration(pred: np.ndarray, true: np.ndarray, method: str = "affine",
                     features: np.ndarray | None = None, shrink: float = 10.0,
                     alpha: float = 10.0) -> Calibration:

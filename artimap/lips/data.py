@@ -16,7 +16,7 @@ import numpy as np
 
 from artimap.errors import file_error
 from artimap.io.dlc import read_dlc_csv
-from artimap.io.frames import list_frames, read_image
+from artimap.io.frames import read_image
 
 POINTS: tuple[str, ...] = ("leftLip", "rightLip", "topleftinner", "bottomleftinner",
                            "topmidinner", "bottommidinner", "toprightinner", "bottomrightinner")
@@ -96,15 +96,3 @@ def read_labelled(root: str | Path) -> LabelledFrames:
         groups=[g for p in parts for g in p.groups],
         names=[n for p in parts for n in p.names],
     )
-
-
-def read_unlabelled(root: str | Path) -> list[np.ndarray]:
-    """Every frame of the folders under `root` that no CSV labels: (H, W) uint8 each."""
-    root = Path(root)
-    out: list[np.ndarray] = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        labelled: set[str] = set()
-        for csv in folder.glob("CollectedData_*.csv"):
-            labelled |= {str(e).split("/")[-1] for e in read_dlc_csv(csv).index}
-        out += [read_image(f) for f in list_frames(folder) if f.name not in labelled]
-    return out
